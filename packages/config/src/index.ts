@@ -1,0 +1,4 @@
+export * from './errors.ts';
+export * from './load.ts';
+export * from './secrets.ts';
+export * from './settings.ts';

@@ -1,0 +1,3 @@
+export * from './local-bus.ts';
+export * from './object-created.ts';
+export * from './pattern.ts';

@@ -1,0 +1,74 @@
+import type { Readable } from 'node:stream';
+
+/** Metadata of a stored object. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly contentType: string | undefined;
+  readonly etag: string | undefined;
+  readonly lastModified: Date | undefined;
+}
+
+export interface PutOptions {
+  readonly contentType?: string;
+  /** Known length in bytes, when the caller has it (lets S3 use a single PUT). */
+  readonly contentLength?: number;
+  /** Aborting cancels the write; nothing is left behind. */
+  readonly signal?: AbortSignal;
+  readonly cacheControl?: string;
+}
+
+export interface PutResult {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string | undefined;
+}
+
+export interface GetResult {
+  readonly body: Readable;
+  readonly info: ObjectInfo;
+}
+
+/**
+ * One bucket of objects. `put` is atomic: the object becomes visible only once the whole body is
+ * written; if the body stream errors or the signal aborts, no object (and no partial upload) is left.
+ */
+export interface ObjectStore {
+  /** The bucket's name (for S3) or its directory name (for the directory adapter). */
+  readonly bucket: string;
+  put(key: string, body: Readable | Uint8Array, options?: PutOptions): Promise<PutResult>;
+  /** Streams an object. Throws ObjectNotFoundError when there is none. */
+  get(key: string, options?: { signal?: AbortSignal }): Promise<GetResult>;
+  /** Reads a whole object into memory, refusing objects larger than maxBytes. */
+  getBytes(key: string, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<Uint8Array>;
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Deletes an object; deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /**
+   * A URL a browser can GET the object from: a presigned URL for S3 (cached well inside its expiry),
+   * a local route for the directory adapter.
+   */
+  urlFor(key: string): Promise<string>;
+}
+
+export class ObjectNotFoundError extends Error {
+  override readonly name = 'ObjectNotFoundError';
+  readonly key: string;
+  constructor(bucket: string, key: string, options?: ErrorOptions) {
+    super(`No object ${JSON.stringify(key)} in ${bucket}`, options);
+    this.key = key;
+  }
+}
+
+export class ObjectTooLargeError extends Error {
+  override readonly name = 'ObjectTooLargeError';
+  constructor(key: string, size: number, maxBytes: number) {
+    super(`Object ${JSON.stringify(key)} is ${size} bytes, over the limit of ${maxBytes}`);
+  }
+}
+
+/** The two buckets the platform uses. */
+export interface Storage {
+  readonly originals: ObjectStore;
+  readonly thumbnails: ObjectStore;
+}

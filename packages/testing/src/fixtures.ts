@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (where pnpm-workspace.yaml lives). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * The shared real-world test images: `../shared/fixtures/images` beside the checkout, or
+ * FIXTURES_DIR when set.
+ */
+export const fixturesDir = process.env.FIXTURES_DIR
+  ? path.resolve(process.env.FIXTURES_DIR)
+  : path.resolve(repoRoot, '../shared/fixtures/images');
+
+export function fixturePath(name: string): string {
+  const file = path.join(fixturesDir, name);
+  if (!existsSync(file)) {
+    throw new Error(`Fixture ${name} not found in ${fixturesDir}. Set FIXTURES_DIR to the shared fixtures/images folder.`);
+  }
+  return file;
+}
+
+/** The fixture images a user may upload, with what they are. */
+export const ACCEPTED_FIXTURES = [
+  { name: 'Landscape_1.jpg', type: 'image/jpeg', width: 600, height: 450 },
+  { name: 'Landscape_6.jpg', type: 'image/jpeg', width: 600, height: 450 },
+  { name: 'Portrait_8.jpg', type: 'image/jpeg', width: 450, height: 600 },
+  { name: 'flowers.jpeg', type: 'image/jpeg', width: 1920, height: 1080 },
+  { name: '2569067123_aca715a2ee_o.jpg', type: 'image/jpeg', width: 2725, height: 2225 },
+  { name: 'Channel_digital_image_CMYK_color.jpg', type: 'image/jpeg', width: 500, height: 333 },
+  { name: '16-bit-grey-alpha.png', type: 'image/png', width: 32, height: 32 },
+  { name: 'with-alpha.png', type: 'image/png', width: 256, height: 192 },
+  { name: '4.webp', type: 'image/webp', width: 1024, height: 772 },
+  { name: 'rotating-squares.gif', type: 'image/gif', width: 200, height: 200 },
+  { name: 'pitm.avif', type: 'image/avif', width: 4096, height: 800 },
+] as const;
+
+/** Fixtures that must be refused. */
+export const REFUSED_FIXTURES = ['corrupt-header.jpg', '65536-uint32-limit.png', 'circle.svg'] as const;

@@ -1,0 +1,3 @@
+export * from './fixtures.ts';
+export * from './mariadb.ts';
+export * from './s3.ts';
