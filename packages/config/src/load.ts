@@ -72,7 +72,9 @@ export interface AppConfig {
   };
 }
 
-const DEFAULTS: Record<string, string | undefined> = Object.fromEntries(SETTINGS.map((s) => [s.name, s.default]));
+const DEFAULTS: Record<string, string | undefined> = Object.fromEntries(
+  SETTINGS.map((s) => [s.name, s.default]),
+);
 
 const int = (min: number, max: number) =>
   z
@@ -111,7 +113,10 @@ const httpUrl = nonEmpty.refine((value) => {
 const bucketName = z
   .string()
   .trim()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)');
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'expected an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+  );
 
 const colour = z
   .string()
@@ -132,8 +137,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
     const result = schema.safeParse(raw);
     if (!result.success) {
-      const shown = SETTINGS.find((s) => s.name === name && 'secret' in s && s.secret) ? '(hidden)' : JSON.stringify(raw);
-      problems.push({ variable: name, message: `${result.error.issues[0]?.message ?? 'invalid'} (got ${shown})` });
+      const shown = SETTINGS.find((s) => s.name === name && 'secret' in s && s.secret)
+        ? '(hidden)'
+        : JSON.stringify(raw);
+      problems.push({
+        variable: name,
+        message: `${result.error.issues[0]?.message ?? 'invalid'} (got ${shown})`,
+      });
       return undefined;
     }
     return result.data;
@@ -229,7 +239,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       kind: geminiApiKey || geminiApiKeySecretArn ? 'gemini' : 'local',
       geminiApiKey,
       geminiApiKeySecretArn,
-      model: read('GEMINI_MODEL', z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a model name like gemini-3.5-flash')),
+      model: read(
+        'GEMINI_MODEL',
+        z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a model name like gemini-3.5-flash'),
+      ),
       baseUrl: read('GEMINI_BASE_URL', httpUrl, true),
       timeoutMs: read('GEMINI_TIMEOUT_MS', int(100, 600000)),
       maxAttempts: read('GEMINI_MAX_ATTEMPTS', int(1, 20)),

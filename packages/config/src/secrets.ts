@@ -36,7 +36,11 @@ export async function resolveSecrets(
     url.password = parsed.password;
     database = { ...database, url: url.toString() };
   }
-  if (annotator.kind === 'gemini' && annotator.geminiApiKey === undefined && annotator.geminiApiKeySecretArn) {
+  if (
+    annotator.kind === 'gemini' &&
+    annotator.geminiApiKey === undefined &&
+    annotator.geminiApiKeySecretArn
+  ) {
     const key = (await fetchSecret(annotator.geminiApiKeySecretArn)).trim();
     annotator = { ...annotator, geminiApiKey: key };
   }

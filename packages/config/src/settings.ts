@@ -1,6 +1,6 @@
 /**
  * Every setting the platform reads from the environment, with its default and documentation.
- * The README's configuration table is generated from this list (`pnpm --filter @annot/config docs`),
+ * The README's configuration table is generated from this list (`pnpm --filter @annot/config run readme`),
  * and a test checks that the README matches it.
  */
 export interface Setting {
@@ -13,50 +13,157 @@ export interface Setting {
 export const SETTINGS = [
   // server
   { name: 'PORT', default: '3000', description: 'Web server port. The AWS image sets 5000.' },
-  { name: 'HOST', default: '127.0.0.1', description: 'Address the web server binds. The container image sets 0.0.0.0.' },
-  { name: 'LOG_LEVEL', default: 'info', description: 'One of fatal, error, warn, info, debug, trace, silent.' },
-  { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'How long a graceful shutdown waits for in-flight requests.' },
-  { name: 'TRUST_PROXY', default: 'false', description: 'Trust X-Forwarded-* headers (true behind the ALB).' },
-  { name: 'WEB_WORKERS', default: '1', description: 'Web processes to run (node:cluster). 0 means one per CPU core.' },
+  {
+    name: 'HOST',
+    default: '127.0.0.1',
+    description: 'Address the web server binds. The container image sets 0.0.0.0.',
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'One of fatal, error, warn, info, debug, trace, silent.',
+  },
+  {
+    name: 'SHUTDOWN_TIMEOUT_MS',
+    default: '10000',
+    description: 'How long a graceful shutdown waits for in-flight requests.',
+  },
+  {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    description: 'Trust X-Forwarded-* headers (true behind the ALB).',
+  },
+  {
+    name: 'WEB_WORKERS',
+    default: '1',
+    description: 'Web processes to run (node:cluster). 0 means one per CPU core.',
+  },
   { name: 'GALLERY_PAGE_SIZE', default: '24', description: 'Images per gallery page.' },
   // embedded defaults
-  { name: 'DATA_DIR', default: '.data', description: 'Where the embedded default keeps its SQLite file and blobs.' },
-  { name: 'LOCAL_WORKERS', default: 'true', description: 'Run the thumbnailer and annotator in-process on the local event bus (embedded default only).' },
+  {
+    name: 'DATA_DIR',
+    default: '.data',
+    description: 'Where the embedded default keeps its SQLite file and blobs.',
+  },
+  {
+    name: 'LOCAL_WORKERS',
+    default: 'true',
+    description:
+      'Run the thumbnailer and annotator in-process on the local event bus (embedded default only).',
+  },
   // database
-  { name: 'DATABASE_URL', default: undefined, description: 'mysql://user:pass@host:3306/db selects MySQL; unset, the embedded SQLite is used.', secret: true },
-  { name: 'DATABASE_SECRET_ARN', default: undefined, description: 'Secrets Manager secret with {username,password} (the RDS-managed master secret). Used with DB_HOST instead of DATABASE_URL.' },
+  {
+    name: 'DATABASE_URL',
+    default: undefined,
+    description: 'mysql://user:pass@host:3306/db selects MySQL; unset, the embedded SQLite is used.',
+    secret: true,
+  },
+  {
+    name: 'DATABASE_SECRET_ARN',
+    default: undefined,
+    description:
+      'Secrets Manager secret with {username,password} (the RDS-managed master secret). Used with DB_HOST instead of DATABASE_URL.',
+  },
   { name: 'DB_HOST', default: undefined, description: 'MySQL host, with DATABASE_SECRET_ARN.' },
   { name: 'DB_PORT', default: '3306', description: 'MySQL port, with DATABASE_SECRET_ARN.' },
   { name: 'DB_NAME', default: 'images', description: 'MySQL database name, with DATABASE_SECRET_ARN.' },
   { name: 'DB_POOL_SIZE', default: '10', description: 'MySQL connections per process.' },
-  { name: 'DB_MIGRATE', default: 'true', description: 'Run pending migrations at start (safe with several instances: they take a named lock).' },
+  {
+    name: 'DB_MIGRATE',
+    default: 'true',
+    description: 'Run pending migrations at start (safe with several instances: they take a named lock).',
+  },
   // storage
-  { name: 'ORIGINALS_BUCKET', default: undefined, description: 'S3 bucket for originals. Set together with THUMBNAILS_BUCKET to use S3; unset, blobs go under DATA_DIR.' },
+  {
+    name: 'ORIGINALS_BUCKET',
+    default: undefined,
+    description:
+      'S3 bucket for originals. Set together with THUMBNAILS_BUCKET to use S3; unset, blobs go under DATA_DIR.',
+  },
   { name: 'THUMBNAILS_BUCKET', default: undefined, description: 'S3 bucket for thumbnails.' },
   { name: 'AWS_REGION', default: 'us-east-1', description: 'AWS region for S3, Secrets Manager and SSM.' },
-  { name: 'S3_ENDPOINT', default: undefined, description: 'Endpoint override for S3-compatible servers (tests, MinIO).' },
-  { name: 'S3_FORCE_PATH_STYLE', default: 'false', description: 'Use path-style S3 URLs (needed by most S3-compatible servers).' },
+  {
+    name: 'S3_ENDPOINT',
+    default: undefined,
+    description: 'Endpoint override for S3-compatible servers (tests, MinIO).',
+  },
+  {
+    name: 'S3_FORCE_PATH_STYLE',
+    default: 'false',
+    description: 'Use path-style S3 URLs (needed by most S3-compatible servers).',
+  },
   { name: 'PRESIGN_EXPIRES_SECONDS', default: '3600', description: 'Lifetime of presigned image URLs.' },
-  { name: 'PRESIGN_CACHE_SECONDS', default: '300', description: 'How long a presigned URL is reused; must be well inside PRESIGN_EXPIRES_SECONDS.' },
+  {
+    name: 'PRESIGN_CACHE_SECONDS',
+    default: '300',
+    description: 'How long a presigned URL is reused; must be well inside PRESIGN_EXPIRES_SECONDS.',
+  },
   // limits
-  { name: 'MAX_UPLOAD_BYTES', default: '52428800', description: 'Largest accepted file, in bytes (50 MiB). Larger files get 413.' },
+  {
+    name: 'MAX_UPLOAD_BYTES',
+    default: '52428800',
+    description: 'Largest accepted file, in bytes (50 MiB). Larger files get 413.',
+  },
   { name: 'MAX_FILES_PER_UPLOAD', default: '20', description: 'Most files in one POST /upload.' },
-  { name: 'MAX_INPUT_PIXELS', default: '60000000', description: 'Largest accepted width x height (60 MP). Larger images get 422 on upload and are refused by the workers.' },
+  {
+    name: 'MAX_INPUT_PIXELS',
+    default: '60000000',
+    description:
+      'Largest accepted width x height (60 MP). Larger images get 422 on upload and are refused by the workers.',
+  },
   // thumbnailer
   { name: 'THUMBNAIL_WIDTH', default: '128', description: 'Thumbnail width in pixels.' },
   { name: 'THUMBNAIL_HEIGHT', default: '128', description: 'Thumbnail height in pixels.' },
-  { name: 'THUMBNAIL_FIT', default: 'cover', description: 'cover (crop to fill the box) or inside (fit within the box).' },
+  {
+    name: 'THUMBNAIL_FIT',
+    default: 'cover',
+    description: 'cover (crop to fill the box) or inside (fit within the box).',
+  },
   { name: 'THUMBNAIL_QUALITY', default: '80', description: 'JPEG quality of thumbnails, 1-100.' },
-  { name: 'THUMBNAIL_BACKGROUND', default: '#ffffff', description: 'Background for transparent images (JPEG has no alpha).' },
+  {
+    name: 'THUMBNAIL_BACKGROUND',
+    default: '#ffffff',
+    description: 'Background for transparent images (JPEG has no alpha).',
+  },
   // annotator
-  { name: 'GEMINI_API_KEY', default: undefined, description: 'Set, the Gemini annotator is used; unset (and no secret ARN), the local annotator.', secret: true },
-  { name: 'GEMINI_API_KEY_SECRET_ARN', default: undefined, description: 'Secrets Manager secret holding the Gemini API key (AWS). Fetched once at start.' },
-  { name: 'GEMINI_MODEL', default: 'gemini-3.5-flash', description: 'Gemini model for annotations (a GA model with no announced shutdown as of 2026-11).' },
-  { name: 'GEMINI_BASE_URL', default: undefined, description: 'Override of the Gemini API base URL (tests, proxies).' },
+  {
+    name: 'GEMINI_API_KEY',
+    default: undefined,
+    description: 'Set, the Gemini annotator is used; unset (and no secret ARN), the local annotator.',
+    secret: true,
+  },
+  {
+    name: 'GEMINI_API_KEY_SECRET_ARN',
+    default: undefined,
+    description: 'Secrets Manager secret holding the Gemini API key (AWS). Fetched once at start.',
+  },
+  {
+    name: 'GEMINI_MODEL',
+    default: 'gemini-3.5-flash',
+    description: 'Gemini model for annotations (a GA model with no announced shutdown as of 2026-11).',
+  },
+  {
+    name: 'GEMINI_BASE_URL',
+    default: undefined,
+    description: 'Override of the Gemini API base URL (tests, proxies).',
+  },
   { name: 'GEMINI_TIMEOUT_MS', default: '30000', description: 'Timeout of one Gemini call.' },
-  { name: 'GEMINI_MAX_ATTEMPTS', default: '4', description: 'Attempts per image for 429, 500, 503 and timeouts, with exponential backoff and jitter, before the error is thrown to the platform.' },
-  { name: 'GEMINI_RETRY_BASE_MS', default: '500', description: 'First backoff delay; doubled each attempt, with full jitter.' },
-  { name: 'ANNOTATION_MAX_EDGE', default: '1024', description: 'Longest edge, in pixels, of the downscaled copy sent to Gemini.' },
+  {
+    name: 'GEMINI_MAX_ATTEMPTS',
+    default: '4',
+    description:
+      'Attempts per image for 429, 500, 503 and timeouts, with exponential backoff and jitter, before the error is thrown to the platform.',
+  },
+  {
+    name: 'GEMINI_RETRY_BASE_MS',
+    default: '500',
+    description: 'First backoff delay; doubled each attempt, with full jitter.',
+  },
+  {
+    name: 'ANNOTATION_MAX_EDGE',
+    default: '1024',
+    description: 'Longest edge, in pixels, of the downscaled copy sent to Gemini.',
+  },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -64,7 +171,8 @@ export type SettingName = (typeof SETTINGS)[number]['name'];
 /** Renders the README's configuration table. */
 export function settingsMarkdownTable(): string {
   const rows = SETTINGS.map(
-    (s) => `| \`${s.name}\` | ${s.default === undefined ? '(unset)' : `\`${s.default}\``} | ${s.description} |`,
+    (s) =>
+      `| \`${s.name}\` | ${s.default === undefined ? '(unset)' : `\`${s.default}\``} | ${s.description} |`,
   );
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }

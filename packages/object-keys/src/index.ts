@@ -29,6 +29,7 @@ export function newUploadId(now: number = Date.now()): string {
 
 function stripControl(value: string): string {
   // C0, DEL, C1, bidi overrides and isolates, zero-width and BOM characters
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
 }
 
@@ -64,12 +65,16 @@ export function safeFileName(original: string, extension?: string): string {
 export function displayFilename(original: string): string {
   const cleaned = stripControl(original.normalize('NFC')).trim();
   const chars = Array.from(cleaned);
-  const limited = chars.length > MAX_DISPLAY_NAME_LENGTH ? chars.slice(0, MAX_DISPLAY_NAME_LENGTH).join('') : cleaned;
+  const limited =
+    chars.length > MAX_DISPLAY_NAME_LENGTH ? chars.slice(0, MAX_DISPLAY_NAME_LENGTH).join('') : cleaned;
   return limited === '' ? 'unnamed' : limited;
 }
 
 /** The key an upload is stored under. */
-export function uploadKey(originalFilename: string, options: { id?: string; extension?: string } = {}): string {
+export function uploadKey(
+  originalFilename: string,
+  options: { id?: string; extension?: string } = {},
+): string {
   const id = options.id ?? newUploadId();
   if (!ID_PATTERN.test(id)) throw new Error(`uploadKey: invalid upload id ${JSON.stringify(id)}`);
   return `${UPLOADS_PREFIX}${id}/${safeFileName(originalFilename, options.extension)}`;

@@ -16,7 +16,9 @@ export const fixturesDir = process.env.FIXTURES_DIR
 export function fixturePath(name: string): string {
   const file = path.join(fixturesDir, name);
   if (!existsSync(file)) {
-    throw new Error(`Fixture ${name} not found in ${fixturesDir}. Set FIXTURES_DIR to the shared fixtures/images folder.`);
+    throw new Error(
+      `Fixture ${name} not found in ${fixturesDir}. Set FIXTURES_DIR to the shared fixtures/images folder.`,
+    );
   }
   return file;
 }

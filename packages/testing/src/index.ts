@@ -1,3 +1,4 @@
 export * from './fixtures.ts';
+export * from './gemini.ts';
 export * from './mariadb.ts';
 export * from './s3.ts';

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readmePath, renderReadme } from '../scripts/update-readme.ts';
+import { ConfigError, loadConfig, resolveSecrets, SETTINGS } from '../src/index.ts';
+
+const cwd = '/srv/app';
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig defaults (the embedded default)', () => {
+  const config = loadConfig({}, cwd);
+
+  it('uses SQLite and a blob directory under DATA_DIR', () => {
+    expect(config.database).toEqual({ kind: 'sqlite', path: '/srv/app/.data/annotations.sqlite' });
+    expect(config.storage).toEqual({ kind: 'directory', root: '/srv/app/.data/blobs' });
+  });
+
+  it('uses the local annotator without a Gemini key', () => {
+    expect(config.annotator.kind).toBe('local');
+    expect(config.annotator.model).toBe('gemini-3.5-flash');
+  });
+
+  it('has the documented limits', () => {
+    expect(config.server.port).toBe(3000);
+    expect(config.limits).toEqual({
+      maxUploadBytes: 52428800,
+      maxFilesPerUpload: 20,
+      maxInputPixels: 60000000,
+    });
+    expect(config.thumbnail).toEqual({
+      width: 128,
+      height: 128,
+      fit: 'cover',
+      quality: 80,
+      background: '#ffffff',
+    });
+    expect(config.annotator).toMatchObject({
+      timeoutMs: 30000,
+      maxAttempts: 4,
+      retryBaseMs: 500,
+      maxEdge: 1024,
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }, cwd).server.port).toBe(3000);
+  });
+});
+
+describe('loadConfig for AWS', () => {
+  it('selects MySQL from DATABASE_URL and S3 from the bucket names', () => {
+    const config = loadConfig(
+      {
+        DATABASE_URL: 'mysql://app:pw@db.internal:3306/images',
+        ORIGINALS_BUCKET: 'acme-originals',
+        THUMBNAILS_BUCKET: 'acme-thumbnails',
+        AWS_REGION: 'eu-west-1',
+        PORT: '5000',
+      },
+      cwd,
+    );
+    expect(config.database).toMatchObject({ kind: 'mysql', url: 'mysql://app:pw@db.internal:3306/images' });
+    expect(config.storage).toMatchObject({
+      kind: 's3',
+      originalsBucket: 'acme-originals',
+      region: 'eu-west-1',
+    });
+    expect(config.server.port).toBe(5000);
+  });
+
+  it('selects Gemini when a key or a key secret is configured', () => {
+    expect(loadConfig({ GEMINI_API_KEY: 'k' }, cwd).annotator.kind).toBe('gemini');
+    expect(loadConfig({ GEMINI_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:x' }, cwd).annotator.kind).toBe(
+      'gemini',
+    );
+  });
+});
+
+describe('loadConfig errors name the bad variable', () => {
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT', 'whole number'],
+    [{ PORT: '70000' }, 'PORT', 'at most 65535'],
+    [{ MAX_UPLOAD_BYTES: '0' }, 'MAX_UPLOAD_BYTES', 'at least 1'],
+    [{ THUMBNAIL_FIT: 'stretch' }, 'THUMBNAIL_FIT', 'cover or inside'],
+    [{ THUMBNAIL_BACKGROUND: 'white' }, 'THUMBNAIL_BACKGROUND', 'colour'],
+    [{ DATABASE_URL: 'postgres://x/y' }, 'DATABASE_URL', 'mysql://'],
+    [{ ORIGINALS_BUCKET: 'only-one' }, 'THUMBNAILS_BUCKET', 'set together'],
+    [{ ORIGINALS_BUCKET: 'Bad_Bucket', THUMBNAILS_BUCKET: 'ok-bucket' }, 'ORIGINALS_BUCKET', 'bucket name'],
+    [
+      { S3_FORCE_PATH_STYLE: 'maybe', ORIGINALS_BUCKET: 'a-b', THUMBNAILS_BUCKET: 'c-d' },
+      'S3_FORCE_PATH_STYLE',
+      'true or false',
+    ],
+    [{ PRESIGN_EXPIRES_SECONDS: '600', PRESIGN_CACHE_SECONDS: '400' }, 'PRESIGN_CACHE_SECONDS', 'half'],
+    [{ DATABASE_SECRET_ARN: 'arn:x' }, 'DB_HOST', 'required'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'LOG_LEVEL'],
+  ])('%j -> %s', (env, variable, fragment) => {
+    const error = errorOf(() => loadConfig(env, cwd));
+    expect(error.variables).toContain(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain(fragment);
+  });
+
+  it('reports every bad variable at once', () => {
+    const error = errorOf(() => loadConfig({ PORT: 'x', THUMBNAIL_WIDTH: '-1' }, cwd));
+    expect(error.variables).toEqual(['PORT', 'THUMBNAIL_WIDTH']);
+  });
+
+  it('never prints a secret value', () => {
+    const error = errorOf(() => loadConfig({ DATABASE_URL: 'postgres://user:hunter2@h/db' }, cwd));
+    expect(error.message).not.toContain('hunter2');
+  });
+});
+
+describe('resolveSecrets', () => {
+  it('builds the database URL from the RDS-managed secret and fetches the Gemini key', async () => {
+    const fetched: string[] = [];
+    const secrets: Record<string, string> = {
+      'arn:db': JSON.stringify({ username: 'admin', password: 'p@ss/word' }),
+      'arn:gemini': ' key-123\n',
+    };
+    const config = loadConfig(
+      {
+        DATABASE_SECRET_ARN: 'arn:db',
+        DB_HOST: 'db.internal',
+        DB_NAME: 'images',
+        GEMINI_API_KEY_SECRET_ARN: 'arn:gemini',
+      },
+      cwd,
+    );
+    const resolved = await resolveSecrets(config, async (id) => {
+      fetched.push(id);
+      return secrets[id]!;
+    });
+    expect(fetched).toEqual(['arn:db', 'arn:gemini']);
+    expect(resolved.annotator.geminiApiKey).toBe('key-123');
+    const url = new URL((resolved.database as { url: string }).url);
+    expect([url.hostname, url.port, url.pathname]).toEqual(['db.internal', '3306', '/images']);
+    expect(decodeURIComponent(url.password)).toBe('p@ss/word');
+  });
+
+  it('fetches nothing for the embedded default', async () => {
+    const config = loadConfig({}, cwd);
+    await expect(resolveSecrets(config, async () => Promise.reject(new Error('no')))).resolves.toEqual(
+      config,
+    );
+  });
+
+  it('rejects a database secret without credentials', async () => {
+    const config = loadConfig({ DATABASE_SECRET_ARN: 'arn:db', DB_HOST: 'h' }, cwd);
+    await expect(resolveSecrets(config, async () => '{"user":"x"}')).rejects.toThrow(/DATABASE_SECRET_ARN/);
+  });
+});
+
+describe('documentation', () => {
+  it('lists every setting with its default in the README configuration table', () => {
+    const readme = readFileSync(readmePath, 'utf8');
+    expect(renderReadme(readme), 'README is stale: run `pnpm --filter @annot/config run readme`').toBe(
+      readme,
+    );
+    for (const setting of SETTINGS) expect(readme).toContain(`\`${setting.name}\``);
+  });
+});
