@@ -1,0 +1,25 @@
+import type { Dialect } from './dialect.ts';
+
+export type SqlValue = string | number | Buffer | null;
+
+/** A connection that holds the migration lock (see Driver.withMigrationLock). */
+export interface MigrationSession {
+  /** Runs DDL or other statements without parameters. */
+  exec(sql: string): Promise<void>;
+  run(sql: string, params: readonly SqlValue[]): Promise<void>;
+  all<T>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
+}
+
+/** The few primitives the repository and the migrator need from a database. */
+export interface Driver {
+  readonly dialect: Dialect;
+  /** Runs one statement. On MySQL, deadlocks and lock wait timeouts are retried inside. */
+  run(sql: string, params: readonly SqlValue[]): Promise<void>;
+  all<T>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
+  /**
+   * Runs `fn` while holding the database-wide migration lock: a named lock (GET_LOCK) on MySQL,
+   * a `BEGIN IMMEDIATE` write transaction on SQLite.
+   */
+  withMigrationLock<T>(fn: (session: MigrationSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

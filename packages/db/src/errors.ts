@@ -1,0 +1,25 @@
+/** A database operation failed; `cause` holds the driver's error. */
+export class DatabaseError extends Error {
+  override readonly name = 'DatabaseError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A migration failed, or the migration lock could not be taken in time. */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A value passed to the repository can never be stored (for example an over-long S3 key). */
+export class InvalidImageInputError extends Error {
+  override readonly name = 'InvalidImageInputError';
+}
+
+/** The database configuration cannot be used as given. */
+export class DatabaseConfigError extends Error {
+  override readonly name = 'DatabaseConfigError';
+}

@@ -1,0 +1,13 @@
+export type { Dialect } from './dialect.ts';
+export { mysqlDialect, sqliteDialect } from './dialect.ts';
+export type { Driver, MigrationSession, SqlValue } from './driver.ts';
+export * from './errors.ts';
+export type { DbLogger } from './logger.ts';
+export { type MigrationResult, migrate, migrateDriver } from './migrate.ts';
+export { MIGRATIONS, type Migration } from './migrations.ts';
+export { type OpenRepositoryOptions, openRepository } from './open.ts';
+export { openDriver } from './open-driver.ts';
+export { MAX_PAGE_SIZE, SqlImageRepository } from './repository.ts';
+export { isTransientLockError, withLockRetry } from './retry.ts';
+export * from './types.ts';
+export { keyHash, LIMITS, MAX_KEY_LENGTH } from './values.ts';

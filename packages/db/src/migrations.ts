@@ -1,0 +1,79 @@
+/**
+ * The schema, as an append-only list of versioned migrations. Never edit an applied migration:
+ * add a new one. Each dialect lists its own statements; MySQL DDL is not transactional, so keep
+ * one DDL statement per MySQL step where possible.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly mysql: readonly string[];
+  readonly sqlite: readonly string[];
+}
+
+const STATUS_CHECK = (column: string) => `CHECK (${column} IN ('pending', 'completed', 'failed'))`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'create images',
+    // The seed declared `s3_key_original VARCHAR(1024) NOT NULL UNIQUE`. In utf8mb4 that index
+    // needs 4 x 1024 = 4096 bytes, over InnoDB's 3072-byte key limit: MySQL 8 refuses it (error
+    // 1071) while MariaDB silently accepts it, so tests on MariaDB could never catch it. The key
+    // stays un-indexed at full length, and uniqueness (the UPSERT target) moves to its SHA-256,
+    // computed by the app: 32 bytes. Rule: every indexed column stays within 3072 bytes by design
+    // (test/schema-limits.test.ts checks it). The thumbnail key needs no index at all.
+    mysql: [
+      `CREATE TABLE images (
+        id INT NOT NULL AUTO_INCREMENT,
+        filename VARCHAR(255) NOT NULL,
+        s3_key_original VARCHAR(1024) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+        s3_key_original_sha256 BINARY(32) NOT NULL,
+        s3_key_thumbnail VARCHAR(1024) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+        annotation TEXT NULL,
+        annotator VARCHAR(64) NULL,
+        annotation_model VARCHAR(128) NULL,
+        annotation_status VARCHAR(16) NOT NULL DEFAULT 'pending',
+        annotation_error VARCHAR(1000) NULL,
+        thumbnail_status VARCHAR(16) NOT NULL DEFAULT 'pending',
+        thumbnail_error VARCHAR(1000) NULL,
+        content_type VARCHAR(100) NULL,
+        byte_size BIGINT NULL,
+        width INT NULL,
+        height INT NULL,
+        uploaded_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        PRIMARY KEY (id),
+        UNIQUE KEY images_original_sha256 (s3_key_original_sha256),
+        KEY images_uploaded_at_id (uploaded_at, id),
+        CONSTRAINT images_annotation_status ${STATUS_CHECK('annotation_status')},
+        CONSTRAINT images_thumbnail_status ${STATUS_CHECK('thumbnail_status')}
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+    ],
+    sqlite: [
+      // STRICT: SQLite enforces the declared types, as MySQL would. Times are integer ms (UTC).
+      // AUTOINCREMENT: ids are never reused after a delete, as with InnoDB.
+      `CREATE TABLE images (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        filename TEXT NOT NULL,
+        s3_key_original TEXT NOT NULL,
+        s3_key_original_sha256 BLOB NOT NULL,
+        s3_key_thumbnail TEXT,
+        annotation TEXT,
+        annotator TEXT,
+        annotation_model TEXT,
+        annotation_status TEXT NOT NULL DEFAULT 'pending' ${STATUS_CHECK('annotation_status')},
+        annotation_error TEXT,
+        thumbnail_status TEXT NOT NULL DEFAULT 'pending' ${STATUS_CHECK('thumbnail_status')},
+        thumbnail_error TEXT,
+        content_type TEXT,
+        byte_size INTEGER,
+        width INTEGER,
+        height INTEGER,
+        uploaded_at INTEGER NOT NULL DEFAULT (CAST(unixepoch('subsec') * 1000 AS INTEGER)),
+        updated_at INTEGER NOT NULL DEFAULT (CAST(unixepoch('subsec') * 1000 AS INTEGER))
+      ) STRICT`,
+      'CREATE UNIQUE INDEX images_original_sha256 ON images (s3_key_original_sha256)',
+      'CREATE INDEX images_uploaded_at_id ON images (uploaded_at, id)',
+    ],
+  },
+];

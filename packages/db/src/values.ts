@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import type { Dialect } from './dialect.ts';
+import { InvalidImageInputError } from './errors.ts';
+import type { ImageRecord, ImageStatus, Status } from './types.ts';
+
+/** S3 keys are at most 1024 bytes, so never more than 1024 characters: the column's size. */
+export const MAX_KEY_LENGTH = 1024;
+
+/** Column sizes, in characters (code points, as MySQL counts them for utf8mb4). */
+export const LIMITS = {
+  filename: 255,
+  error: 1000,
+  annotator: 64,
+  annotationModel: 128,
+  contentType: 100,
+  // TEXT holds 65535 bytes; 16000 code points of at most 4 bytes each always fit.
+  annotation: 16_000,
+} as const;
+
+/** The upsert key: SHA-256 of the original key's UTF-8 bytes (see migrations.ts for why). */
+export function keyHash(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+export function checkKey(key: string, what: string): string {
+  if (typeof key !== 'string' || key === '' || key.length > MAX_KEY_LENGTH) {
+    throw new InvalidImageInputError(
+      `${what} must be 1 to ${MAX_KEY_LENGTH} characters (got ${String(key?.length)})`,
+    );
+  }
+  return key;
+}
+
+/** Cuts to `max` code points, so both dialects store the same text and MySQL never refuses it. */
+export function clip(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const points = Array.from(value);
+  return points.length <= max ? value : points.slice(0, max).join('');
+}
+
+/** A non-negative integer or null; anything else is refused before it reaches SQL. */
+export function count(value: number | null | undefined, what: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidImageInputError(`${what} must be a non-negative integer (got ${String(value)})`);
+  }
+  return value;
+}
+
+export const optionalText = (value: string | null | undefined, max: number): string | null =>
+  value === null || value === undefined ? null : clip(value, max);
+
+const nullableString = (value: unknown): string | null =>
+  value === null || value === undefined ? null : String(value);
+const nullableNumber = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+
+function status(value: unknown): Status {
+  if (value === 'pending' || value === 'completed' || value === 'failed') return value;
+  throw new TypeError(`Unknown status ${String(value)} in the images table`);
+}
+
+type Row = Record<string, unknown>;
+
+export function toRecord(row: Row, dialect: Dialect): ImageRecord {
+  return {
+    id: Number(row.id),
+    filename: String(row.filename),
+    originalKey: String(row.s3_key_original),
+    thumbnailKey: nullableString(row.s3_key_thumbnail),
+    annotation: nullableString(row.annotation),
+    annotationStatus: status(row.annotation_status),
+    thumbnailStatus: status(row.thumbnail_status),
+    annotationError: nullableString(row.annotation_error),
+    thumbnailError: nullableString(row.thumbnail_error),
+    annotator: nullableString(row.annotator),
+    annotationModel: nullableString(row.annotation_model),
+    contentType: nullableString(row.content_type),
+    byteSize: nullableNumber(row.byte_size),
+    width: nullableNumber(row.width),
+    height: nullableNumber(row.height),
+    uploadedAt: dialect.fromDbTime(row.uploaded_at),
+    updatedAt: dialect.fromDbTime(row.updated_at),
+  };
+}
+
+export function toStatus(row: Row, dialect: Dialect): ImageStatus {
+  return {
+    id: Number(row.id),
+    annotationStatus: status(row.annotation_status),
+    thumbnailStatus: status(row.thumbnail_status),
+    annotationError: nullableString(row.annotation_error),
+    thumbnailError: nullableString(row.thumbnail_error),
+    thumbnailKey: nullableString(row.s3_key_thumbnail),
+    annotation: nullableString(row.annotation),
+    updatedAt: dialect.fromDbTime(row.updated_at),
+  };
+}

@@ -1,0 +1,15 @@
+import type { Opener } from '../helpers.ts';
+import { useRepository } from '../helpers.ts';
+import { failureContract } from './failures.ts';
+import { pagingContract } from './paging.ts';
+import { readContract } from './reads.ts';
+import { writeContract } from './writes.ts';
+
+/** The one behaviour suite every dialect must pass (run by sqlite.test.ts and mariadb.test.ts). */
+export function repositoryContract(open: Opener): void {
+  const context = useRepository(open);
+  writeContract(context);
+  failureContract(context);
+  readContract(context);
+  pagingContract(context);
+}

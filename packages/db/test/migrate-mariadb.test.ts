@@ -1,0 +1,75 @@
+import { createTestDatabase, mariaDbAvailable, type TestDatabase } from '@annot/testing';
+import mysql from 'mysql2/promise';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS, type Migration, migrate } from '../src/index.ts';
+import { mysqlConfig } from './helpers.ts';
+
+const V2: Migration = {
+  version: 2,
+  name: 'test: add a column',
+  // Not idempotent on purpose: a second, unserialised run would fail with "Duplicate column".
+  mysql: ['ALTER TABLE images ADD COLUMN test_note VARCHAR(20) NULL'],
+  sqlite: ['ALTER TABLE images ADD COLUMN test_note TEXT'],
+};
+
+async function appliedVersions(url: string): Promise<number[]> {
+  const connection = await mysql.createConnection({ uri: url });
+  try {
+    const [rows] = (await connection.query(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    )) as unknown as [{ version: number }[]];
+    return rows.map((row) => row.version);
+  } finally {
+    await connection.end();
+  }
+}
+
+describe.runIf(await mariaDbAvailable())('migrations on MariaDB', () => {
+  let db: TestDatabase | undefined;
+  afterEach(async () => {
+    await db?.drop();
+  });
+
+  it('six processes migrating one fresh database at once all succeed, and each migration runs once', async () => {
+    db = await createTestDatabase('db_migrate');
+    const database = mysqlConfig(db.url, 2);
+    const results = await Promise.all(Array.from({ length: 6 }, () => migrate({ database })));
+    const latest = MIGRATIONS.at(-1)!.version;
+    expect(results.flatMap((result) => result.applied)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(results.map((result) => result.current)).toEqual(Array(6).fill(latest));
+    expect(await appliedVersions(db.url)).toEqual(MIGRATIONS.map((m) => m.version));
+
+    // A release with one more migration, booted by four instances together: it applies once.
+    const next = await Promise.all(
+      Array.from({ length: 4 }, () => migrate({ database, migrations: [...MIGRATIONS, V2] })),
+    );
+    expect(next.flatMap((result) => result.applied)).toEqual([2]);
+    expect(await appliedVersions(db.url)).toEqual([...MIGRATIONS.map((m) => m.version), 2]);
+  });
+
+  it('waits while another session holds the migration lock', async () => {
+    db = await createTestDatabase('db_migrate_lock');
+    const database = mysqlConfig(db.url, 2);
+    await migrate({ database });
+    // Take the same named lock the migrator uses, from a separate session.
+    const holder = await mysql.createConnection({ uri: db.url });
+    try {
+      const [[row]] = (await holder.query(
+        "SELECT GET_LOCK(CONCAT('annot_migrate_', SHA1(DATABASE())), 5) AS acquired",
+      )) as unknown as [[{ acquired: number }]];
+      expect(row.acquired).toBe(1);
+      let finished = false;
+      const running = migrate({ database, migrations: [...MIGRATIONS, V2] }).then((result) => {
+        finished = true;
+        return result;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(finished).toBe(false);
+      expect(await appliedVersions(db.url)).not.toContain(2);
+      await holder.query("SELECT RELEASE_LOCK(CONCAT('annot_migrate_', SHA1(DATABASE())))");
+      expect((await running).applied).toEqual([2]);
+    } finally {
+      await holder.end();
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import { thumbnailKeyFor } from '@annot/object-keys';
+import { createTestDatabase, mariaDbAvailable, type TestDatabase } from '@annot/testing';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DbLogger, type ImageRepository, openRepository } from '../src/index.ts';
+import { mysqlConfig, newKey } from './helpers.ts';
+
+const KEYS = 200;
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+describe.runIf(await mariaDbAvailable())('the web insert and both workers racing on MariaDB', () => {
+  let db: TestDatabase;
+  // One pool per role, as in production (web instance, thumbnailer Lambda, annotator Lambda):
+  // 18 real connections in all, so the three writes for a key really run at the same time.
+  let web: ImageRepository;
+  let thumbnailer: ImageRepository;
+  let annotator: ImageRepository;
+  let retries = 0;
+  const logger: DbLogger = { info() {}, warn: () => void retries++ };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('db_race');
+    const database = mysqlConfig(db.url, 6);
+    web = await openRepository({ database, logger });
+    [thumbnailer, annotator] = await Promise.all([
+      openRepository({ database, logger, migrate: false }),
+      openRepository({ database, logger, migrate: false }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([web?.close(), thumbnailer?.close(), annotator?.close()]);
+    await db?.drop();
+  });
+
+  it(`leaves ${KEYS} complete rows, whatever the order, with no error reaching the caller`, async () => {
+    const keys = Array.from({ length: KEYS }, (_, i) => newKey(`race ${i}.jpg`));
+    const writes = (key: string, i: number) => [
+      () =>
+        web.createPending({
+          filename: `Race ü ${i}.jpg`,
+          originalKey: key,
+          contentType: 'image/jpeg',
+          byteSize: 1000 + i,
+          width: 600,
+          height: 450,
+        }),
+      () =>
+        thumbnailer.recordThumbnail({
+          originalKey: key,
+          thumbnailKey: thumbnailKeyFor(key),
+          width: 1,
+          height: 1,
+        }),
+      () =>
+        annotator.recordAnnotation({
+          originalKey: key,
+          annotation: `Image ${i}`,
+          annotator: 'local',
+          model: 'v1',
+        }),
+    ];
+    // Each key's three writes in a random order, adjacent in the queue so they overlap in time;
+    // the keys themselves in a random order. Everything is started at once.
+    const queue = shuffle(keys.map((_, i) => i)).flatMap((i) => shuffle(writes(keys[i]!, i)));
+    const outcomes = await Promise.allSettled(queue.map((write) => write()));
+
+    const failures = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(failures.map((failure) => String(failure.reason))).toEqual([]);
+
+    const connection = await mysql.createConnection({ uri: db.url });
+    try {
+      const [rows] = (await connection.query(
+        `SELECT s3_key_original, filename, s3_key_thumbnail, annotation, annotator, thumbnail_status,
+                annotation_status, byte_size, width FROM images`,
+      )) as unknown as [Record<string, unknown>[]];
+      expect(rows).toHaveLength(KEYS);
+      const byKey = new Map(rows.map((row) => [row.s3_key_original, row]));
+      keys.forEach((key, i) => {
+        expect(byKey.get(key)).toEqual({
+          s3_key_original: key,
+          filename: `Race ü ${i}.jpg`,
+          s3_key_thumbnail: thumbnailKeyFor(key),
+          annotation: `Image ${i}`,
+          annotator: 'local',
+          thumbnail_status: 'completed',
+          annotation_status: 'completed',
+          byte_size: 1000 + i,
+          // The web's checked width wins over the thumbnailer's, whichever came first.
+          width: 600,
+        });
+      });
+    } finally {
+      await connection.end();
+    }
+    console.info(`race: ${queue.length} writes, ${retries} lock-conflict retries inside the repository`);
+  });
+});

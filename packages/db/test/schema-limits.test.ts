@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { createTestDatabase, mariaDbAvailable, type TestDatabase } from '@annot/testing';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../src/index.ts';
+import { mysqlConfig } from './helpers.ts';
+
+// InnoDB's limit for one index (DYNAMIC/COMPRESSED rows). MariaDB may accept longer unique keys
+// by silently turning them into hash indexes, MySQL 8 refuses them (error 1071), so the schema is
+// checked against the limit explicitly rather than by "it migrated on MariaDB".
+const INNODB_MAX_KEY_BYTES = 3072;
+const FIXED_BYTES: Record<string, number> = { int: 4, bigint: 8, datetime: 8 };
+
+interface IndexedColumn {
+  INDEX_NAME: string;
+  COLUMN_NAME: string;
+  DATA_TYPE: string;
+  CHARACTER_OCTET_LENGTH: number | null;
+  CHARACTER_MAXIMUM_LENGTH: number | null;
+  SUB_PART: number | null;
+}
+
+describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
+  let db: TestDatabase;
+  let connection: mysql.Connection;
+  beforeAll(async () => {
+    db = await createTestDatabase('db_schema');
+    await migrate({ database: mysqlConfig(db.url, 1) });
+    connection = await mysql.createConnection({ uri: db.url });
+  });
+  afterAll(async () => {
+    await connection?.end();
+    await db?.drop();
+  });
+
+  it('keeps every index within InnoDB’s 3072-byte key limit in utf8mb4', async () => {
+    const [rows] = (await connection.query(
+      `SELECT s.INDEX_NAME, s.COLUMN_NAME, c.DATA_TYPE, c.CHARACTER_OCTET_LENGTH, c.CHARACTER_MAXIMUM_LENGTH, s.SUB_PART
+         FROM information_schema.STATISTICS s
+         JOIN information_schema.COLUMNS c USING (TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME)
+        WHERE s.TABLE_SCHEMA = DATABASE() AND s.TABLE_NAME = 'images'`,
+    )) as unknown as [IndexedColumn[]];
+    const bytes = new Map<string, number>();
+    for (const row of rows) {
+      const perChar = row.CHARACTER_OCTET_LENGTH
+        ? row.CHARACTER_OCTET_LENGTH / (row.CHARACTER_MAXIMUM_LENGTH ?? 1)
+        : 0;
+      const size = row.CHARACTER_OCTET_LENGTH
+        ? row.SUB_PART
+          ? row.SUB_PART * perChar
+          : row.CHARACTER_OCTET_LENGTH
+        : FIXED_BYTES[row.DATA_TYPE];
+      expect(size, `${row.COLUMN_NAME} (${row.DATA_TYPE})`).toBeDefined();
+      bytes.set(row.INDEX_NAME, (bytes.get(row.INDEX_NAME) ?? 0) + (size ?? 0));
+    }
+    expect(Object.fromEntries(bytes)).toEqual({
+      PRIMARY: 4,
+      images_original_sha256: 32,
+      images_uploaded_at_id: 12,
+    });
+    for (const size of bytes.values()) expect(size).toBeLessThanOrEqual(INNODB_MAX_KEY_BYTES);
+  });
+
+  it('keeps the full 1024-character key, in utf8mb4, outside any index', async () => {
+    const [[column]] = (await connection.query(
+      `SELECT CHARACTER_MAXIMUM_LENGTH AS chars, CHARACTER_OCTET_LENGTH AS bytes, CHARACTER_SET_NAME AS charset
+         FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'images' AND COLUMN_NAME = 's3_key_original'`,
+    )) as unknown as [[{ chars: number; bytes: number; charset: string }]];
+    // 4096 bytes: this column alone would break the limit if it were indexed, as the seed did.
+    expect(column).toEqual({ chars: 1024, bytes: 4096, charset: 'utf8mb4' });
+    const [[table]] = (await connection.query(
+      `SELECT TABLE_COLLATION AS collation, ENGINE AS engine FROM information_schema.TABLES
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'images'`,
+    )) as unknown as [[{ collation: string; engine: string }]];
+    expect(table.collation).toMatch(/^utf8mb4_/);
+    expect(table.engine).toBe('InnoDB');
+  });
+
+  it('has the same columns as the SQLite schema', async () => {
+    const [rows] = (await connection.query(
+      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'images' ORDER BY ORDINAL_POSITION`,
+    )) as unknown as [{ name: string }[]];
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'annot-db-schema-'));
+    try {
+      const file = path.join(dir, 'images.db');
+      await migrate({ database: { kind: 'sqlite', path: file } });
+      const sqlite = new DatabaseSync(file);
+      const columns = sqlite
+        .prepare('PRAGMA table_info(images)')
+        .all()
+        .map((column) => column.name);
+      sqlite.close();
+      expect(columns).toEqual(rows.map((row) => row.name));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
