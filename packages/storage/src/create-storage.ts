@@ -1,0 +1,54 @@
+import path from 'node:path';
+import type { StorageConfig } from '@annot/config';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DirectoryObjectStore } from './directory/store.ts';
+import type { Storage } from './port.ts';
+import type { PresignSettings } from './s3/presigner.ts';
+import { S3ObjectStore, type S3ObjectStoreOptions } from './s3/store.ts';
+
+/** Bucket directory names under the storage root for the directory adapter. */
+export const DIRECTORY_BUCKETS = { originals: 'originals', thumbnails: 'thumbnails' } as const;
+
+export interface CreateStorageOptions {
+  /** Directory adapter: the web route files are served under (default "/files"). */
+  readonly urlPrefix?: string;
+  /** S3 adapter: extra client settings (credentials, request handler...), merged over the config's. */
+  readonly s3ClientConfig?: S3ClientConfig;
+  /** S3 adapter: passed on to both stores. */
+  readonly s3?: Pick<S3ObjectStoreOptions, 'partSize' | 'queueSize' | 'onCleanupError'>;
+}
+
+/** The S3 client for a config: built once per process and shared, since it owns the connection pool. */
+export function createS3Client(
+  config: Extract<StorageConfig, { kind: 's3' }>,
+  extra: S3ClientConfig = {},
+): S3Client {
+  return new S3Client({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    forcePathStyle: config.forcePathStyle,
+    ...extra,
+  });
+}
+
+/** Both buckets from the platform's config: two directories under one root, or two S3 buckets sharing one client. */
+export function createStorage(
+  config: StorageConfig,
+  presign: PresignSettings,
+  options: CreateStorageOptions = {},
+): Storage {
+  if (config.kind === 'directory') {
+    const root = path.resolve(config.root);
+    const urlPrefix = options.urlPrefix ?? '/files';
+    return {
+      originals: new DirectoryObjectStore({ root, bucket: DIRECTORY_BUCKETS.originals, urlPrefix }),
+      thumbnails: new DirectoryObjectStore({ root, bucket: DIRECTORY_BUCKETS.thumbnails, urlPrefix }),
+    };
+  }
+  const client = createS3Client(config, options.s3ClientConfig);
+  const shared = { client, presign, ...options.s3 };
+  return {
+    originals: new S3ObjectStore({ ...shared, bucket: config.originalsBucket }),
+    thumbnails: new S3ObjectStore({ ...shared, bucket: config.thumbnailsBucket }),
+  };
+}

@@ -1,0 +1,62 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+
+/** Where a bucket's objects are addressed, and how requests to it are signed. */
+export interface BucketEndpoint {
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: number | undefined;
+  /** The path before the key, without a trailing slash: "" (virtual-hosted) or "/<bucket>" (path-style). */
+  readonly basePath: string;
+  readonly signingRegion: string;
+  readonly signingName: string;
+}
+
+interface EndpointV1 {
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port?: number;
+  readonly path: string;
+}
+
+function formatEndpoint(endpoint: EndpointV1): string {
+  const port = endpoint.port === undefined ? '' : `:${endpoint.port}`;
+  return `${endpoint.protocol}//${endpoint.hostname}${port}${endpoint.path}`;
+}
+
+/**
+ * Resolves a bucket's endpoint through the client's own S3 endpoint rules (region, partition,
+ * virtual-hosted or path-style, FIPS, dual-stack, custom endpoint), the same answer the SDK reaches
+ * for every request. Callers do it once per bucket, not once per URL.
+ */
+export async function resolveBucketEndpoint(client: S3Client, bucket: string): Promise<BucketEndpoint> {
+  const config = client.config;
+  const region = await config.region();
+  const custom =
+    config.isCustomEndpoint && config.endpoint ? formatEndpoint(await config.endpoint()) : undefined;
+  const resolved = config.endpointProvider({
+    Bucket: bucket,
+    Region: region,
+    UseFIPS: await config.useFipsEndpoint(),
+    UseDualStack: await config.useDualstackEndpoint(),
+    ForcePathStyle: config.forcePathStyle,
+    Accelerate: config.useAccelerateEndpoint,
+    ...(custom ? { Endpoint: custom } : {}),
+  });
+  const auth = (
+    resolved.properties?.authSchemes as { name?: string; signingRegion?: string; signingName?: string }[]
+  )?.[0];
+  if (auth && auth.name !== 'sigv4') {
+    throw new Error(
+      `Bucket ${bucket}: the endpoint requires ${auth.name} signing, which presigned URLs here do not support`,
+    );
+  }
+  const url = resolved.url;
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port === '' ? undefined : Number(url.port),
+    basePath: url.pathname.replace(/\/+$/, ''),
+    signingRegion: auth?.signingRegion ?? region,
+    signingName: auth?.signingName ?? 's3',
+  };
+}

@@ -1,0 +1,185 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { InvalidObjectKeyError, MAX_KEY_BYTES } from '../keys.ts';
+import {
+  type GetResult,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStore,
+  ObjectTooLargeError,
+  type PutOptions,
+  type PutResult,
+} from '../port.ts';
+import { readAll } from '../read-all.ts';
+import { bareEtag, isNotFound } from './errors.ts';
+import { CachedUrlPresigner, type PresignerOptions, type PresignStats } from './presigner.ts';
+import { uploadStream } from './upload.ts';
+
+export interface S3ObjectStoreOptions {
+  /** One client, built once and shared between stores (it holds the connection pool). */
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly presign: PresignerOptions;
+  /** Multipart part size in bytes (default and minimum 5 MiB). */
+  readonly partSize?: number;
+  /** Parts uploaded in parallel per put (default 2); each holds one part in memory. */
+  readonly queueSize?: number;
+  /** Told when cleaning up a failed multipart upload fails too (default: console.warn). */
+  readonly onCleanupError?: (
+    error: unknown,
+    detail: { bucket: string; key: string; uploadId: string },
+  ) => void;
+}
+
+/** An ObjectStore on an S3 bucket (or an S3-compatible server through the client's endpoint). ETags are bare (unquoted). */
+export class S3ObjectStore implements ObjectStore {
+  readonly bucket: string;
+  readonly client: S3Client;
+  readonly #options: S3ObjectStoreOptions;
+  readonly #presigner: CachedUrlPresigner;
+
+  constructor(options: S3ObjectStoreOptions) {
+    this.bucket = options.bucket;
+    this.client = options.client;
+    this.#options = options;
+    this.#presigner = new CachedUrlPresigner(options.client, options.bucket, options.presign);
+  }
+
+  async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+    checkKey(key);
+    if (body instanceof Uint8Array) {
+      // A buffer needs no multipart: one PutObject, which S3 applies atomically.
+      const output = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.byteLength,
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+        }),
+        options.signal ? { abortSignal: options.signal } : {},
+      );
+      return { key, size: body.byteLength, etag: bareEtag(output.ETag) };
+    }
+    const { etag, size } = await uploadStream({
+      client: this.client,
+      bucket: this.bucket,
+      key,
+      body,
+      contentType: options.contentType,
+      cacheControl: options.cacheControl,
+      contentLength: options.contentLength,
+      signal: options.signal,
+      partSize: this.#options.partSize,
+      queueSize: this.#options.queueSize ?? 2,
+      onCleanupError: (error, uploadId) => {
+        const report =
+          this.#options.onCleanupError ??
+          ((e: unknown) =>
+            console.warn(`Could not abort multipart upload ${uploadId} of ${this.bucket}/${key}`, e));
+        report(error, { bucket: this.bucket, key, uploadId });
+      },
+    });
+    return { key, size, etag: bareEtag(etag) };
+  }
+
+  async get(key: string, options: { signal?: AbortSignal } = {}): Promise<GetResult> {
+    const output = await this.#getObject(key, options.signal);
+    return { body: toReadable(output.Body), info: infoOf(key, output) };
+  }
+
+  async getBytes(
+    key: string,
+    options: { maxBytes?: number; signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
+    const output = await this.#getObject(key, options.signal);
+    const body = toReadable(output.Body);
+    const size = output.ContentLength;
+    if (options.maxBytes !== undefined && size !== undefined && size > options.maxBytes) {
+      body.destroy();
+      throw new ObjectTooLargeError(key, size, options.maxBytes);
+    }
+    return readAll(body, key, options.maxBytes);
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    checkKey(key);
+    try {
+      const output = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return infoOf(key, output);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if (!isNotFound(error)) throw error; // S3 itself answers 204 for a missing key; some servers 404
+    }
+  }
+
+  urlFor(key: string): Promise<string> {
+    checkKey(key);
+    return this.#presigner.urlFor(key);
+  }
+
+  /** How many URLs were signed and how many came from the cache (for benchmarks). */
+  presignStats(): PresignStats {
+    return this.#presigner.stats();
+  }
+
+  async #getObject(key: string, signal: AbortSignal | undefined): Promise<GetObjectCommandOutput> {
+    checkKey(key);
+    try {
+      return await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+        signal ? { abortSignal: signal } : {},
+      );
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+  }
+}
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key === '') throw new InvalidObjectKeyError(String(key), 'empty');
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    throw new InvalidObjectKeyError(key, `longer than ${MAX_KEY_BYTES} bytes`);
+  }
+}
+
+function infoOf(
+  key: string,
+  output: { ContentLength?: number; ContentType?: string; ETag?: string; LastModified?: Date },
+): ObjectInfo {
+  return {
+    key,
+    size: output.ContentLength ?? 0,
+    contentType: output.ContentType,
+    etag: bareEtag(output.ETag),
+    lastModified: output.LastModified,
+  };
+}
+
+/** In Node the SDK's body is already a Readable (an IncomingMessage); anything else is converted. */
+function toReadable(body: GetObjectCommandOutput['Body']): Readable {
+  if (body instanceof Readable) return body;
+  if (body && typeof (body as unknown as WebReadableStream).getReader === 'function') {
+    return Readable.fromWeb(body as unknown as WebReadableStream);
+  }
+  throw new Error('S3 returned no readable body');
+}

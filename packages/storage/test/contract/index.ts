@@ -1,0 +1,11 @@
+import { basicContract } from './basics.ts';
+import type { HarnessFactory } from './harness.ts';
+import { streamingContract } from './streaming.ts';
+
+export type { ContractHarness, HarnessFactory } from './harness.ts';
+
+/** The one ObjectStore contract suite; every adapter runs all of it. */
+export function objectStoreContract(name: string, factory: HarnessFactory): void {
+  basicContract(name, factory);
+  streamingContract(name, factory);
+}

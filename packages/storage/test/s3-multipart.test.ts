@@ -1,0 +1,88 @@
+import { startS3Server, type TestS3Server } from '@annot/testing';
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3ObjectStore } from '../src/index.ts';
+import { recordCommands } from './helpers/s3-recorder.ts';
+import { endlessStream, failingStream, generatedStream } from './helpers/streams.ts';
+
+const MiB = 1024 * 1024;
+const BUCKET = 'multipart-test';
+
+// What the S3 adapter sends, beyond what the contract can see: which requests make up a put, and
+// that a failed multipart upload is aborted before put() settles.
+describe('S3 adapter: multipart uploads', () => {
+  let server: TestS3Server;
+  let client: S3Client;
+  let recorder: ReturnType<typeof recordCommands>;
+  let store: S3ObjectStore;
+  const cleanupErrors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startS3Server([BUCKET]);
+    client = new S3Client({
+      region: server.region,
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      credentials: server.credentials,
+    });
+    recorder = recordCommands(client);
+    store = new S3ObjectStore({
+      client,
+      bucket: BUCKET,
+      presign: { expiresSeconds: 900, cacheSeconds: 300 },
+      onCleanupError: (_error, { uploadId }) => cleanupErrors.push(uploadId),
+    });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await server?.stop();
+  });
+
+  it('sends a small stream as one PutObject and a large one as parts', { timeout: 20_000 }, async () => {
+    await store.put('uploads/small.bin', generatedStream(MiB).stream, { contentLength: MiB });
+    expect(recorder.forKey('uploads/small.bin')).toEqual(['PutObjectCommand']);
+    await store.put('uploads/large.bin', generatedStream(11 * MiB).stream);
+    const names = recorder.forKey('uploads/large.bin');
+    expect(names[0]).toBe('CreateMultipartUploadCommand');
+    expect(names.filter((n) => n === 'UploadPartCommand')).toHaveLength(3); // 5 + 5 + 1 MiB
+    expect(names.at(-1)).toBe('CompleteMultipartUploadCommand');
+  });
+
+  it('sends a buffer as one PutObject', async () => {
+    await store.put('uploads/buffer.bin', Buffer.alloc(6 * MiB));
+    expect(recorder.forKey('uploads/buffer.bin')).toEqual(['PutObjectCommand']);
+  });
+
+  it('aborts the multipart upload when the body fails, and reports the body error', {
+    timeout: 20_000,
+  }, async () => {
+    const key = 'uploads/fails.bin';
+    await expect(store.put(key, failingStream(6 * MiB))).rejects.toThrow('client went away');
+    const sent = recorder.commands.filter((c) => c.key === key);
+    const uploadId = sent.find((c) => c.name === 'UploadPartCommand')?.uploadId;
+    expect(uploadId).toBeTruthy();
+    expect(sent.map((c) => c.name)).not.toContain('CompleteMultipartUploadCommand');
+    expect(recorder.abortedUploads()).toContain(uploadId);
+    // s3rver answers AbortMultipartUpload with an error (it does not implement it); the adapter
+    // reports that through onCleanupError and still throws the body's error, not the abort's.
+    const abort = sent.find((c) => c.name === 'AbortMultipartUploadCommand');
+    expect(abort).toBeDefined();
+    expect(cleanupErrors.includes(uploadId!)).toBe(!abort!.ok);
+  });
+
+  it('has sent the abort by the time an aborted put settles', { timeout: 20_000 }, async () => {
+    const key = 'uploads/aborted.bin';
+    const controller = new AbortController();
+    const body = endlessStream((total) => {
+      if (total >= 12 * MiB && !controller.signal.aborted) controller.abort();
+    });
+    await expect(store.put(key, body, { signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    // No waiting: the abort must already be on record when put() rejects.
+    const names = recorder.forKey(key);
+    expect(names).toContain('UploadPartCommand');
+    expect(names.at(-1)).toBe('AbortMultipartUploadCommand');
+    expect(body.destroyed).toBe(true);
+  });
+});

@@ -1,0 +1,37 @@
+import { startS3Server } from '@annot/testing';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3ObjectStore } from '../src/index.ts';
+import { objectStoreContract } from './contract/index.ts';
+import { recordCommands } from './helpers/s3-recorder.ts';
+
+objectStoreContract('S3 adapter (s3rver)', async () => {
+  const server = await startS3Server(['contract-originals']);
+  const client = new S3Client({
+    region: server.region,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: server.credentials,
+  });
+  const recorder = recordCommands(client);
+  const store = new S3ObjectStore({
+    client,
+    bucket: 'contract-originals',
+    presign: { expiresSeconds: 900, cacheSeconds: 300 },
+    // s3rver does not implement AbortMultipartUpload; the recorder checks the abort was sent.
+    onCleanupError: () => {},
+  });
+  return {
+    store,
+    leftovers: async () => recorder.pendingUploads(),
+    async fetchUrl(url) {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+      return new Uint8Array(await response.arrayBuffer());
+    },
+    usedMultipart: (key) => recorder.forKey(key).includes('CompleteMultipartUploadCommand'),
+    async close() {
+      client.destroy();
+      await server.stop();
+    },
+  };
+});
