@@ -147,7 +147,12 @@ export const SETTINGS = [
     default: undefined,
     description: 'Override of the Gemini API base URL (tests, proxies).',
   },
-  { name: 'GEMINI_TIMEOUT_MS', default: '30000', description: 'Timeout of one Gemini call.' },
+  {
+    name: 'GEMINI_TIMEOUT_MS',
+    default: '12000',
+    description:
+      'Timeout of one Gemini call. Attempts x timeout plus backoff must fit the annotator Lambda timeout (60 s by default).',
+  },
   {
     name: 'GEMINI_MAX_ATTEMPTS',
     default: '4',

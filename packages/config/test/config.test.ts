@@ -43,7 +43,7 @@ describe('loadConfig defaults (the embedded default)', () => {
       background: '#ffffff',
     });
     expect(config.annotator).toMatchObject({
-      timeoutMs: 30000,
+      timeoutMs: 12000,
       maxAttempts: 4,
       retryBaseMs: 500,
       maxEdge: 1024,

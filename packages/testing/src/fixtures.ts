@@ -31,10 +31,10 @@ export const ACCEPTED_FIXTURES = [
   { name: 'flowers.jpeg', type: 'image/jpeg', width: 1920, height: 1080 },
   { name: '2569067123_aca715a2ee_o.jpg', type: 'image/jpeg', width: 2725, height: 2225 },
   { name: 'Channel_digital_image_CMYK_color.jpg', type: 'image/jpeg', width: 500, height: 333 },
-  { name: '16-bit-grey-alpha.png', type: 'image/png', width: 32, height: 32 },
+  { name: '16-bit-grey-alpha.png', type: 'image/png', width: 109, height: 96 },
   { name: 'with-alpha.png', type: 'image/png', width: 256, height: 192 },
   { name: '4.webp', type: 'image/webp', width: 1024, height: 772 },
-  { name: 'rotating-squares.gif', type: 'image/gif', width: 200, height: 200 },
+  { name: 'rotating-squares.gif', type: 'image/gif', width: 80, height: 80 },
   { name: 'pitm.avif', type: 'image/avif', width: 4096, height: 800 },
 ] as const;
 

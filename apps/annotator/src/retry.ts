@@ -1,0 +1,99 @@
+import { TransientAnnotationError } from './errors.ts';
+
+export interface RetryPolicy {
+  /** Total attempts, the first included. */
+  readonly maxAttempts: number;
+  /** Ceiling of the first backoff; doubled after each failed attempt. */
+  readonly baseMs: number;
+  /** No backoff is longer than this. */
+  readonly capMs: number;
+  /**
+   * The longest server-requested delay (Retry-After, RetryInfo) worth waiting for in-process. A
+   * longer one ends the attempts at once: the platform's own retries wait better than a Lambda
+   * that is billed while it sleeps.
+   */
+  readonly maxHintMs: number;
+}
+
+/** What the caller's classifier says about one failure. */
+export type FailureVerdict =
+  | { readonly retry: true; readonly reason: string; readonly hintMs?: number }
+  | { readonly retry: false; readonly error: unknown };
+
+/**
+ * The wait before attempt `failedAttempt + 1`: "full jitter" exponential backoff, a uniform random
+ * delay in [0, min(cap, base * 2^(failedAttempt-1))), so that many workers throttled together do
+ * not retry in lockstep. A server hint is honoured as a lower bound. Returns undefined when the
+ * hint is longer than the policy allows waiting.
+ */
+export function backoffDelay(
+  failedAttempt: number,
+  policy: RetryPolicy,
+  random: () => number,
+  hintMs?: number,
+): number | undefined {
+  if (hintMs !== undefined && hintMs > policy.maxHintMs) return undefined;
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (failedAttempt - 1));
+  const jittered = Math.floor(random() * ceiling);
+  return Math.max(jittered, hintMs ?? 0);
+}
+
+export interface RetryOptions {
+  readonly policy: RetryPolicy;
+  readonly classify: (error: unknown) => FailureVerdict;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+  readonly signal?: AbortSignal;
+  readonly onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+/**
+ * Runs `operation` until it succeeds, the classifier calls a failure final (its error is thrown),
+ * or the attempts run out (a TransientAnnotationError is thrown, with the last failure as cause).
+ */
+export async function withRetries<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  const { policy, classify, sleep = abortableSleep, random = Math.random } = options;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      const verdict = classify(error);
+      if (!verdict.retry) throw verdict.error;
+      const delayMs =
+        attempt < policy.maxAttempts ? backoffDelay(attempt, policy, random, verdict.hintMs) : undefined;
+      if (delayMs === undefined) {
+        const why =
+          attempt < policy.maxAttempts
+            ? `the server asked to wait ${verdict.hintMs} ms, longer than ${policy.maxHintMs} ms`
+            : `${attempt} attempt${attempt === 1 ? '' : 's'}`;
+        throw new TransientAnnotationError(`${verdict.reason}; gave up after ${why}`, attempt, {
+          cause: error,
+        });
+      }
+      options.onRetry?.({ attempt, delayMs, reason: verdict.reason });
+      await sleep(delayMs, options.signal);
+    }
+  }
+}
+
+/** setTimeout as a promise that rejects when the signal aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

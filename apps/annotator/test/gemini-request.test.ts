@@ -1,0 +1,91 @@
+import { type FakeGemini, startFakeGemini } from '@annot/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAnnotator, DESCRIBE_PROMPT } from '../src/index.ts';
+import { decoded, fixtureBytes, geminiSettings } from './support.ts';
+
+let gemini: FakeGemini;
+beforeAll(async () => {
+  gemini = await startFakeGemini();
+});
+afterAll(() => gemini.stop());
+beforeEach(() => gemini.reset());
+
+describe('what the Gemini annotator sends', () => {
+  it('posts one generateContent request for the configured model, with the key, prompt and an inline JPEG', async () => {
+    // Arrange
+    const annotator = createAnnotator(geminiSettings(gemini.baseUrl, { GEMINI_MODEL: 'gemini-test-model' }));
+    gemini.enqueue({ kind: 'text', text: '  Pink flowers in a garden bed.  ' });
+
+    // Act
+    const text = await annotator.describe({
+      bytes: await fixtureBytes('flowers.jpeg'),
+      contentType: 'image/jpeg',
+    });
+
+    // Assert
+    expect(text).toBe('Pink flowers in a garden bed.');
+    expect(annotator).toMatchObject({ name: 'gemini', model: 'gemini-test-model' });
+    expect(gemini.requests).toHaveLength(1);
+    const [request] = gemini.requests;
+    expect(request).toMatchObject({ method: 'POST', model: 'gemini-test-model', apiKey: 'test-key' });
+    expect(request!.path).toMatch(/^\/v1(beta)?\/models\/gemini-test-model:generateContent$/);
+    expect(request!.prompt).toBe(DESCRIBE_PROMPT);
+    expect(request!.prompt).toMatch(/two or three sentences/);
+    expect(request!.images).toHaveLength(1);
+    expect(request!.images[0]!.mimeType).toBe('image/jpeg');
+    expect(request!.body.generationConfig).toMatchObject({ maxOutputTokens: 1024 });
+  });
+
+  it('downscales a 1920x1080 original to ANNOTATION_MAX_EDGE on its longest edge (1024x576)', async () => {
+    const annotator = createAnnotator(geminiSettings(gemini.baseUrl));
+
+    await annotator.describe({ bytes: await fixtureBytes('flowers.jpeg'), contentType: 'image/jpeg' });
+
+    const sent = await decoded(gemini.requests[0]!.images[0]!.data);
+    expect(sent).toMatchObject({ format: 'jpeg', width: 1024, height: 576 });
+  });
+
+  it('honours a smaller ANNOTATION_MAX_EDGE', async () => {
+    const annotator = createAnnotator(geminiSettings(gemini.baseUrl, { ANNOTATION_MAX_EDGE: '256' }));
+
+    await annotator.describe({
+      bytes: await fixtureBytes('2569067123_aca715a2ee_o.jpg'),
+      contentType: 'image/jpeg',
+    });
+
+    // 2725x2225 scaled to 256 on the long edge.
+    expect(await decoded(gemini.requests[0]!.images[0]!.data)).toMatchObject({ width: 256, height: 209 });
+  });
+
+  it.each([
+    ['Landscape_1.jpg', 600, 450],
+    // Stored 450x600 with EXIF orientation 6: sent upright, as people see it.
+    ['Landscape_6.jpg', 600, 450],
+    ['Portrait_8.jpg', 450, 600],
+  ])('never enlarges a small original: %s is sent as %ix%i', async (name, width, height) => {
+    const annotator = createAnnotator(geminiSettings(gemini.baseUrl));
+
+    await annotator.describe({ bytes: await fixtureBytes(name), contentType: 'image/jpeg' });
+
+    expect(await decoded(gemini.requests[0]!.images[0]!.data)).toMatchObject({
+      format: 'jpeg',
+      width,
+      height,
+    });
+  });
+
+  it('refuses an SVG without calling the model', async () => {
+    const annotator = createAnnotator(geminiSettings(gemini.baseUrl));
+
+    const result = annotator.describe({
+      bytes: await fixtureBytes('circle.svg'),
+      contentType: 'image/svg+xml',
+    });
+
+    await expect(result).rejects.toMatchObject({
+      name: 'PermanentAnnotationError',
+      message: expect.stringMatching(/SVG/),
+    });
+    expect(gemini.requests).toHaveLength(0);
+  });
+});

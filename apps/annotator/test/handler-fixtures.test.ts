@@ -1,0 +1,90 @@
+import { ACCEPTED_FIXTURES, REFUSED_FIXTURES } from '@annot/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_MARKER } from '../src/index.ts';
+import { type Backend, createRow, SETUPS, upload, workerFor } from './setups.ts';
+import { fixtureBytes } from './support.ts';
+
+const REFUSAL_REASONS: Record<(typeof REFUSED_FIXTURES)[number], RegExp> = {
+  'corrupt-header.jpg': /could not be decoded/,
+  '65536-uint32-limit.png': /over the pixel limit/,
+  'circle.svg': /Not a supported image format \(SVG\)/,
+};
+
+for (const setup of SETUPS) {
+  describe.runIf(setup.available)(`annotation worker on ${setup.name}: every fixture`, () => {
+    let backend: Backend;
+    beforeAll(async () => {
+      backend = await setup.open();
+    });
+    afterAll(() => backend?.close());
+    beforeEach(() => backend.gemini.reset());
+
+    it.each(ACCEPTED_FIXTURES.map((f) => [f.name, f.type] as const))(
+      'Gemini describes %s and the row records annotator and model',
+      async (name, type) => {
+        const bytes = await fixtureBytes(name);
+        const { key, event } = await upload(backend, bytes, name, type);
+        await createRow(backend, key, name, type, bytes.length);
+        const worker = workerFor(backend, 'gemini');
+        backend.gemini.enqueue({ kind: 'text', text: `A description of ${name}.` });
+
+        const outcome = await worker.handle(event, { requestId: 'req-fixture' });
+
+        expect(outcome).toEqual({ status: 'completed', key });
+        expect(await backend.repository.getByOriginalKey(key)).toMatchObject({
+          annotationStatus: 'completed',
+          annotation: `A description of ${name}.`,
+          annotator: 'gemini',
+          annotationModel: 'gemini-3.5-flash',
+          annotationError: null,
+        });
+        expect(backend.gemini.requests).toHaveLength(1);
+        const sent = backend.gemini.requests[0]!;
+        expect(sent.model).toBe('gemini-3.5-flash');
+        expect(sent.images[0]!.mimeType).toBe('image/jpeg');
+      },
+    );
+
+    it.each(ACCEPTED_FIXTURES.map((f) => [f.name, f.type] as const))(
+      'the local annotator describes %s, marked as local',
+      async (name, type) => {
+        const bytes = await fixtureBytes(name);
+        const { key, event } = await upload(backend, bytes, name, type);
+        await createRow(backend, key, name, type, bytes.length);
+
+        expect(await workerFor(backend, 'local').handle(event)).toEqual({ status: 'completed', key });
+
+        const row = await backend.repository.getByOriginalKey(key);
+        expect(row).toMatchObject({
+          annotationStatus: 'completed',
+          annotator: 'local',
+          annotationModel: 'local-analysis-v1',
+        });
+        expect(row?.annotation?.startsWith(LOCAL_MARKER)).toBe(true);
+      },
+    );
+
+    it.each(
+      REFUSED_FIXTURES.flatMap((name) => (['gemini', 'local'] as const).map((kind) => [name, kind] as const)),
+    )(
+      '%s is recorded as failed with a reason by the %s annotator, without a model call',
+      async (name, kind) => {
+        const bytes = await fixtureBytes(name);
+        const { key, event } = await upload(backend, bytes, name, 'application/octet-stream');
+        await createRow(backend, key, name, 'application/octet-stream', bytes.length);
+
+        const outcome = await workerFor(backend, kind).handle(event);
+
+        expect(outcome).toMatchObject({
+          status: 'failed',
+          key,
+          reason: expect.stringMatching(REFUSAL_REASONS[name]),
+        });
+        const row = await backend.repository.getByOriginalKey(key);
+        expect(row).toMatchObject({ annotationStatus: 'failed', annotation: null });
+        expect(row?.annotationError).toMatch(REFUSAL_REASONS[name]);
+        expect(backend.gemini.requests).toHaveLength(0);
+      },
+    );
+  });
+}

@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@annot/config';
+import { openRepository } from '@annot/db';
+import { buildObjectCreatedEvent, InvalidEventError } from '@annot/events';
+import { uploadKey } from '@annot/object-keys';
+import { createStorage } from '@annot/storage';
+import { type FakeGemini, startFakeGemini } from '@annot/testing';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fixtureBytes } from './support.ts';
+
+// The Lambda module wires everything at import, from the environment, once per container. This
+// runs it on the embedded back end with the Gemini annotator pointed at the loopback server.
+let dir: string;
+let gemini: FakeGemini;
+let lambda: typeof import('../src/lambda.ts');
+const output: string[] = [];
+
+const context = (awsRequestId: string) =>
+  ({
+    awsRequestId,
+    functionName: 'annotator',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:annotator',
+    memoryLimitInMB: '1024',
+    getRemainingTimeInMillis: () => 60_000,
+  }) as Context;
+
+function logLines(): Record<string, unknown>[] {
+  return output
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'annotator-lambda-'));
+  gemini = await startFakeGemini();
+  const env = {
+    DATA_DIR: dir,
+    GEMINI_API_KEY: 'lambda-key',
+    GEMINI_BASE_URL: gemini.baseUrl,
+    GEMINI_MODEL: 'gemini-3.5-flash',
+  };
+  // The web tier migrates; the Lambda opens the database with migrate: false.
+  const migrated = await openRepository({ database: loadConfig(env, dir).database });
+  await migrated.close();
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  // Powertools writes INFO and WARN to stdout, ERROR to stderr.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+      output.push(String(chunk));
+      return true;
+    });
+  }
+  lambda = await import('../src/lambda.ts');
+});
+
+afterAll(async () => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  await gemini.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the Lambda entry point', () => {
+  it('annotates an upload with Gemini and logs JSON lines carrying the key and request id', async () => {
+    const config = loadConfig({ DATA_DIR: dir }, dir);
+    const storage = createStorage(config.storage, config.presign);
+    const bytes = await fixtureBytes('flowers.jpeg');
+    const key = uploadKey('flowers.jpeg');
+    await storage.originals.put(key, bytes, { contentType: 'image/jpeg' });
+    gemini.enqueue({ kind: 'text', text: 'Pink flowers.' });
+
+    const outcome = await lambda.handler(
+      buildObjectCreatedEvent({ bucket: storage.originals.bucket, key }),
+      context('req-λ-1'),
+    );
+
+    expect(outcome).toEqual({ status: 'completed', key });
+    expect(gemini.requests.map((r) => r.apiKey)).toEqual(['lambda-key']);
+    const written = logLines().find((line) => line.message === 'Annotation written');
+    expect(written).toMatchObject({
+      level: 'INFO',
+      service: 'annotator',
+      key,
+      requestId: 'req-λ-1',
+      function_request_id: 'req-λ-1',
+      annotator: 'gemini',
+      model: 'gemini-3.5-flash',
+    });
+  });
+
+  it('logs and rethrows a malformed event', async () => {
+    await expect(lambda.handler({ hello: 'world' }, context('req-λ-2'))).rejects.toBeInstanceOf(
+      InvalidEventError,
+    );
+
+    expect(logLines().find((line) => line.message === 'Rejected a malformed event')).toMatchObject({
+      level: 'ERROR',
+      function_request_id: 'req-λ-2',
+    });
+  });
+});

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '@annot/config';
+import { fixturePath } from '@annot/testing';
+import sharp from 'sharp';
+import type { AnnotatorSettings, WorkerLogger } from '../src/index.ts';
+
+export interface LogEntry {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+/** A WorkerLogger that keeps what it is told, so tests can assert on the structured logs. */
+export function recordingLogger(): WorkerLogger & { entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const at =
+    (level: LogEntry['level']) =>
+    (message: string, ...extra: object[]) =>
+      void entries.push({ level, message, attributes: Object.assign({}, ...extra) });
+  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export async function fixtureBytes(name: string): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(fixturePath(name)));
+}
+
+/** The annotator settings the platform would load from this environment. */
+export function settingsFrom(env: Record<string, string>): AnnotatorSettings {
+  const config = loadConfig(env);
+  return { ...config.annotator, maxInputPixels: config.limits.maxInputPixels };
+}
+
+/** Gemini settings pointed at a loopback server, with delays small enough for tests. */
+export function geminiSettings(baseUrl: string, env: Record<string, string> = {}): AnnotatorSettings {
+  return settingsFrom({
+    GEMINI_API_KEY: 'test-key',
+    GEMINI_BASE_URL: baseUrl,
+    GEMINI_RETRY_BASE_MS: '5',
+    GEMINI_TIMEOUT_MS: '2000',
+    GEMINI_MAX_ATTEMPTS: '3',
+    ...env,
+  });
+}
+
+/** Decodes an image and reports what it really is. */
+export async function decoded(bytes: Uint8Array) {
+  const { format, width, height, channels, space } = await sharp(bytes).metadata();
+  return { format, width, height, channels, space };
+}
