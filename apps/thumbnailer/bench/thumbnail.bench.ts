@@ -1,0 +1,106 @@
+/**
+ * Thumbnail benchmark (a script, not a test): `pnpm bench:thumbnail [--iterations 50]`.
+ *
+ * Runs the real makeThumbnail (default settings: 128x128 cover, Lanczos3, JPEG q80) on one thread
+ * over the 2725x2225 JPEG of sharp's own benchmark and a generated 12 MP JPEG, and prints the
+ * median and p95 milliseconds per thumbnail and the process's peak RSS. libvips' operation cache
+ * is off, so a repeated input is decoded every time, as in production.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { fixturePath } from '@annot/testing';
+import sharp from 'sharp';
+import { makeThumbnail, type ThumbnailSettings } from '../src/thumbnail.ts';
+
+const { values } = parseArgs({
+  options: { iterations: { type: 'string', default: '50' }, warmup: { type: 'string', default: '10' } },
+});
+const iterations = Number(values.iterations);
+const warmup = Number(values.warmup);
+
+sharp.concurrency(1);
+sharp.cache(false);
+
+const SETTINGS: ThumbnailSettings = {
+  width: 128,
+  height: 128,
+  fit: 'cover',
+  quality: 80,
+  background: '#ffffff',
+  maxInputPixels: 60_000_000,
+};
+
+/**
+ * A camera-like 12 MP JPEG: a real photo scaled to 4000x3000 with sensor-like noise blended in,
+ * so that it weighs about what a phone's 12 MP JPEG does (~3 MB) and decodes like one.
+ */
+async function twelveMegapixelJpeg(): Promise<Buffer> {
+  const noise = { type: 'gaussian', mean: 128, sigma: 24 } as const;
+  return sharp(fixturePath('flowers.jpeg'))
+    .resize(4000, 3000, { fit: 'fill' })
+    .composite([
+      {
+        input: { create: { width: 4000, height: 3000, channels: 3, background: '#808080', noise } },
+        blend: 'soft-light',
+      },
+    ])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function measure(run: () => Promise<unknown>, count: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+function report(name: string, bytes: Buffer, times: number[]): void {
+  const mean = times.reduce((sum, t) => sum + t, 0) / times.length;
+  console.log(
+    `${name.padEnd(44)} ${(bytes.length / 1024).toFixed(0).padStart(6)} KB  n=${String(times.length).padEnd(3)} ` +
+      `median ${percentile(times, 50).toFixed(2).padStart(7)} ms  p95 ${percentile(times, 95).toFixed(2).padStart(7)} ms  ` +
+      `mean ${mean.toFixed(2).padStart(7)} ms`,
+  );
+}
+
+const benchmark = await readFile(fixturePath('2569067123_aca715a2ee_o.jpg'));
+
+console.log(
+  `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, concurrency ${sharp.concurrency()}, ` +
+    `node ${process.version}, ${iterations} iterations after ${warmup} warm-up`,
+);
+report(
+  '2569067123_aca715a2ee_o.jpg (2725x2225)',
+  benchmark,
+  await measure(() => makeThumbnail(benchmark, SETTINGS), iterations),
+);
+const peakAfterBenchmarkImage = process.resourceUsage().maxRSS;
+const generated = await twelveMegapixelJpeg();
+report(
+  'generated 12 MP JPEG (4000x3000)',
+  generated,
+  await measure(() => makeThumbnail(generated, SETTINGS), iterations),
+);
+
+// For scale: the same 12 MP file when shrink-on-load is defeated (extract() before resize()).
+const full = () =>
+  sharp(generated, { sequentialRead: true })
+    .extract({ left: 0, top: 0, width: 4000, height: 3000 })
+    .resize(128, 128, { kernel: 'lanczos3' })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+report('reference: 12 MP decoded at full size', generated, await measure(full, Math.min(iterations, 10)));
+
+const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+console.log(
+  `peak RSS: ${mb(peakAfterBenchmarkImage)} after the 2725x2225 runs; ${mb(process.resourceUsage().maxRSS)} overall`,
+);

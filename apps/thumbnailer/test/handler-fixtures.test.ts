@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { thumbnailKeyFor } from '@annot/object-keys';
+import { ACCEPTED_FIXTURES, fixturePath, REFUSED_FIXTURES } from '@annot/testing';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Backend, SETUPS, thumbnailerFor, upload } from './setups.ts';
+
+/**
+ * The displayed (EXIF-oriented) size of each file, as sharp reads it. ACCEPTED_FIXTURES in
+ * @annot/testing gives 32x32 for 16-bit-grey-alpha.png and 200x200 for rotating-squares.gif, but
+ * the files are 109x96 and 80x80; these two entries correct that.
+ */
+const CORRECTED_SIZES: Record<string, { width: number; height: number }> = {
+  '16-bit-grey-alpha.png': { width: 109, height: 96 },
+  'rotating-squares.gif': { width: 80, height: 80 },
+};
+
+const REFUSAL_REASONS: Record<(typeof REFUSED_FIXTURES)[number], RegExp> = {
+  'corrupt-header.jpg': /^The image file is corrupt or truncated$/,
+  '65536-uint32-limit.png': /^Image is 65536 x 65536 = 4\.3 gigapixels, over the 60 MP limit$/,
+  'circle.svg': /^Not a supported image \(SVG is not accepted/,
+};
+
+for (const setup of SETUPS) {
+  describe.runIf(setup.available)(`thumbnailer on ${setup.name}: the fixture images`, () => {
+    let backend: Backend;
+    beforeAll(async () => {
+      backend = await setup.open();
+    });
+    afterAll(() => backend?.close());
+
+    // No web row first: the thumbnailer's UPSERT alone must make a complete row.
+    it.each(ACCEPTED_FIXTURES)('thumbnails $name into a 128x128 JPEG and records it', async (fixture) => {
+      const bytes = await readFile(fixturePath(fixture.name));
+      const { key, event } = await upload(backend, bytes, fixture.name, fixture.type);
+      const worker = thumbnailerFor(backend);
+
+      expect(await worker.handle(event, { requestId: 'req-1' })).toEqual({ status: 'completed', key });
+
+      const expected = CORRECTED_SIZES[fixture.name] ?? fixture;
+      const row = await backend.repository.getByOriginalKey(key);
+      expect(row).toMatchObject({
+        thumbnailStatus: 'completed',
+        thumbnailKey: thumbnailKeyFor(key),
+        thumbnailError: null,
+        annotationStatus: 'pending',
+        contentType: fixture.type,
+        byteSize: bytes.length,
+        width: expected.width,
+        height: expected.height,
+      });
+      const thumbnail = await backend.storage.thumbnails.getBytes(thumbnailKeyFor(key));
+      expect(await sharp(thumbnail).metadata()).toMatchObject({
+        format: 'jpeg',
+        width: 128,
+        height: 128,
+        channels: 3,
+      });
+      expect((await backend.storage.thumbnails.head(thumbnailKeyFor(key)))?.contentType).toBe('image/jpeg');
+      expect(worker.logger.entries).toContainEqual(
+        expect.objectContaining({
+          level: 'info',
+          message: 'Thumbnail written',
+          fields: expect.objectContaining({ key, requestId: 'req-1' }),
+        }),
+      );
+    });
+
+    it.each(REFUSED_FIXTURES)(
+      'records %s as failed with a readable reason, without throwing',
+      async (name) => {
+        const { key, event } = await upload(
+          backend,
+          await readFile(fixturePath(name)),
+          name,
+          'application/octet-stream',
+        );
+        const worker = thumbnailerFor(backend);
+
+        const outcome = await worker.handle(event);
+        expect(outcome.status).toBe('failed');
+        expect(outcome.reason).toMatch(REFUSAL_REASONS[name]);
+        const row = await backend.repository.getByOriginalKey(key);
+        expect(row?.thumbnailStatus).toBe('failed');
+        expect(row?.thumbnailError).toBe(outcome.reason);
+        expect(row?.thumbnailKey).toBeNull();
+        expect(await backend.storage.thumbnails.head(thumbnailKeyFor(key))).toBeNull();
+      },
+    );
+  });
+}

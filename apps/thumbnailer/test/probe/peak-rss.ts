@@ -1,0 +1,47 @@
+/**
+ * Run as a child process: decodes one JPEG in the given mode and prints how much the process's
+ * peak RSS grew while doing it, in kB. A fresh process per measurement, so nothing earlier in a
+ * test run has already raised the peak.
+ *
+ *   node peak-rss.ts <file.jpg> thumbnail|full-decode
+ */
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { makeThumbnail } from '../../src/thumbnail.ts';
+
+const [file, mode] = process.argv.slice(2);
+if (!file || (mode !== 'thumbnail' && mode !== 'full-decode'))
+  throw new Error('usage: peak-rss.ts <file> <mode>');
+sharp.concurrency(1);
+sharp.cache(false);
+const bytes = await readFile(file);
+const { width, height } = await sharp(bytes).metadata();
+// Load the JPEG codec and warm libvips up before the baseline, so only the decode is measured.
+await sharp(
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } })
+    .jpeg()
+    .toBuffer(),
+)
+  .resize(8)
+  .jpeg()
+  .toBuffer();
+
+const before = process.resourceUsage().maxRSS;
+if (mode === 'thumbnail') {
+  await makeThumbnail(bytes, {
+    width: 128,
+    height: 128,
+    fit: 'cover',
+    quality: 80,
+    background: '#ffffff',
+    maxInputPixels: 60_000_000,
+  });
+} else {
+  // The control: extract() before resize() makes libvips decode every pixel at full size.
+  await sharp(bytes, { sequentialRead: true })
+    .extract({ left: 0, top: 0, width, height })
+    .resize(128, 128, { kernel: 'lanczos3' })
+    .jpeg()
+    .toBuffer();
+}
+process.stdout.write(JSON.stringify({ mode, grewKb: process.resourceUsage().maxRSS - before }));
