@@ -1,0 +1,80 @@
+import type { AppConfig } from '@annot/config';
+import type { ImageRepository } from '@annot/db';
+import type { Storage } from '@annot/storage';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
+import { setupErrors } from './plugins/errors.ts';
+import { RequestLog } from './plugins/request-log.ts';
+import { imageOrigins, setupSecurity } from './plugins/security.ts';
+import { setupViews } from './plugins/views.ts';
+import { apiImagesRoutes } from './routes/api-images.ts';
+import { filesRoutes } from './routes/files.ts';
+import { healthRoutes } from './routes/health.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { uploadRoutes } from './routes/upload.ts';
+import type { StoredOriginal } from './upload/accept-file.ts';
+import { InFlightUploads } from './upload/in-flight.ts';
+
+export interface AppDeps {
+  readonly config: AppConfig;
+  readonly repository: ImageRepository;
+  readonly storage: Storage;
+  /** A pino logger to use; by default Fastify's own, at config.logLevel. */
+  readonly logger?: FastifyBaseLogger;
+  /** Called after each original is stored completely (the upload has been accepted). */
+  readonly onOriginalStored?: (object: StoredOriginal) => void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The uploads in progress, for a graceful shutdown. */
+    readonly uploads: InFlightUploads;
+  }
+}
+
+/**
+ * Builds the web app from its dependencies (it does not listen, and it does not own or close the
+ * repository and storage it is given). server.ts and dev.ts wire the concrete adapters.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, repository, storage } = deps;
+  const server = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: { level: config.logLevel } }),
+    trustProxy: config.server.trustProxy,
+    logController: new RequestLog(),
+  }) as unknown as FastifyInstance;
+  const uploads = new InFlightUploads();
+  server.decorate('uploads', uploads);
+  // Once shutdown has begun, keep-alive connections are closed after their current response, so
+  // the server is not held open by idle connections (the ALB's, a browser's) until they time out.
+  // (A callback hook, not an async one: it runs on every response, including the gallery's.)
+  server.addHook('onSend', (_request, reply, payload, done) => {
+    if (uploads.closed) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  const assets = loadAssets();
+
+  await setupSecurity(server, { imageOrigins: await imageOrigins(storage) });
+  await setupViews(server, { context: { assets: assetUrls(assets) } });
+  await setupErrors(server);
+  await setupAssets(server, { assets });
+
+  await server.register(healthRoutes, { repository });
+  await server.register(pageRoutes, {
+    repository,
+    storage,
+    pageSize: config.galleryPageSize,
+    ...config.limits,
+  });
+  await server.register(uploadRoutes, {
+    repository,
+    storage,
+    limits: config.limits,
+    inFlight: uploads,
+    onOriginalStored: deps.onOriginalStored,
+  });
+  await server.register(apiImagesRoutes, { repository, storage, pageSize: config.galleryPageSize });
+  if (config.storage.kind === 'directory') await server.register(filesRoutes, { storage });
+
+  return server;
+}

@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createAnnotationWorker, createAnnotator } from '@annot/annotator';
+import type { AppConfig } from '@annot/config';
+import type { ImageRepository } from '@annot/db';
+import { LocalEventBus, objectCreatedPattern } from '@annot/events';
+import type { Storage } from '@annot/storage';
+import { createThumbnailer } from '@annot/thumbnailer';
+import type { FastifyBaseLogger } from 'fastify';
+import { workerLogger } from './worker-logger.ts';
+
+export interface LocalWorkersOptions {
+  readonly config: AppConfig;
+  readonly storage: Storage;
+  readonly repository: ImageRepository;
+  readonly log: FastifyBaseLogger;
+  /** Waits this long before each delivery (tests use it to make the pending state observable). */
+  readonly delayMs?: number;
+}
+
+/**
+ * The in-process stand-in for the EventBridge rule and its two Lambda targets: a local bus that
+ * routes "Object Created" events with the same pattern object infra deploys, to the same worker
+ * cores the Lambda handlers call. Failed deliveries are retried, then kept as dead letters.
+ */
+export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
+  const { config, storage, repository, log } = options;
+  const maxInputPixels = config.limits.maxInputPixels;
+  const maxInputBytes = config.limits.maxUploadBytes;
+  const bus = new LocalEventBus({
+    onError: ({ target, attempt, error, final }) =>
+      log[final ? 'error' : 'warn'](
+        { err: error, target, attempt },
+        final ? 'event delivery failed: dead-lettered' : 'event delivery failed: retrying',
+      ),
+  });
+
+  const thumbnailer = createThumbnailer({
+    storage,
+    repository,
+    settings: { ...config.thumbnail, maxInputPixels, maxInputBytes },
+    logger: workerLogger(log.child({ worker: 'thumbnailer' })),
+  });
+  const annotatorSettings = { ...config.annotator, maxInputPixels, maxInputBytes };
+  const annotation = createAnnotationWorker({
+    storage,
+    repository,
+    annotator: createAnnotator(annotatorSettings),
+    settings: annotatorSettings,
+    logger: workerLogger(log.child({ worker: 'annotator' })),
+  });
+
+  const delay = options.delayMs ?? 0;
+  const pattern = objectCreatedPattern(storage.originals.bucket);
+  bus.subscribe('thumbnailer', pattern, async (event) => {
+    if (delay > 0) await sleep(delay);
+    await thumbnailer.handle(event);
+  });
+  bus.subscribe('annotator', pattern, async (event) => {
+    if (delay > 0) await sleep(delay);
+    await annotation.handle(event);
+  });
+  return bus;
+}

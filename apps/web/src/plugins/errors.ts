@@ -1,0 +1,83 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { wantsHtml } from './negotiate.ts';
+
+export interface ErrorBody {
+  readonly error: string;
+  readonly message: string;
+  readonly requestId?: string;
+}
+
+/** Errors from other packages that are the client's fault, by name, with their status and code. */
+const CLIENT_ERRORS: Readonly<Record<string, { status: number; code: string }>> = {
+  InvalidCursorError: { status: 400, code: 'invalid_cursor' },
+};
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  408: 'request_timeout',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'too_many_requests',
+  503: 'unavailable',
+};
+
+/** Sends an error as JSON, or as the HTML error page for a browser. */
+export async function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  body: ErrorBody,
+): Promise<unknown> {
+  reply.code(status);
+  if (wantsHtml(request)) {
+    return reply.viewAsync('error', {
+      title: titleFor(status),
+      status,
+      message: body.message,
+      requestId: body.requestId,
+    });
+  }
+  return reply.send(body);
+}
+
+function titleFor(status: number): string {
+  if (status === 404) return 'Not found';
+  if (status >= 500) return 'Something went wrong';
+  return 'Request refused';
+}
+
+/**
+ * The one error handler: a 4xx says what was wrong; a 5xx says only that it failed (with the
+ * request id to quote) and is logged in full with the request id.
+ */
+export async function setupErrors(app: FastifyInstance): Promise<void> {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const known = CLIENT_ERRORS[error.name];
+    let status = known?.status ?? (error.validation ? 400 : (error.statusCode ?? 500));
+    if (status < 400 || status > 599) status = 500;
+
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      const body: ErrorBody = {
+        error: status === 503 ? 'unavailable' : 'internal_error',
+        message: status === 503 ? 'The service is unavailable; try again shortly.' : 'Internal server error',
+        requestId: request.id,
+      };
+      return sendError(request, reply, status, body);
+    }
+    request.log.info({ status, code: error.code, message: error.message }, 'request refused');
+    const code = known?.code ?? (error.validation ? 'invalid_request' : (REASONS[status] ?? 'bad_request'));
+    return sendError(request, reply, status, { error: code, message: error.message });
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    return sendError(request, reply, 404, {
+      error: 'not_found',
+      message: `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
+    });
+  });
+}

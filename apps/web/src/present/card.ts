@@ -1,0 +1,81 @@
+import type { ImageRecord } from '@annot/db';
+import type { Storage } from '@annot/storage';
+import type { FastifyBaseLogger } from 'fastify';
+import { imageUrls } from './urls.ts';
+
+/** What the gallery template shows for one image; every string is escaped by the template. */
+export interface Card {
+  readonly id: number;
+  readonly filename: string;
+  readonly thumbnailUrl: string | null;
+  readonly originalUrl: string | null;
+  readonly thumbnailStatus: string;
+  readonly annotationStatus: string;
+  readonly thumbnailError: string | null;
+  readonly annotationError: string | null;
+  readonly annotation: string | null;
+  /** "Gemini (gemini-3.5-flash)" or "Local analysis (local-v1)". */
+  readonly annotatedBy: string | null;
+  readonly uploadedIso: string;
+  readonly uploadedText: string;
+  /** "600 × 450 · JPEG · 136 KB" */
+  readonly details: string;
+  readonly pending: boolean;
+}
+
+const FORMATS: Readonly<Record<string, string>> = {
+  'image/jpeg': 'JPEG',
+  'image/png': 'PNG',
+  'image/webp': 'WebP',
+  'image/gif': 'GIF',
+  'image/avif': 'AVIF',
+};
+
+export async function toCard(record: ImageRecord, storage: Storage, log: FastifyBaseLogger): Promise<Card> {
+  const urls = await imageUrls(storage, record, log);
+  return {
+    id: record.id,
+    filename: record.filename,
+    ...urls,
+    thumbnailStatus: record.thumbnailStatus,
+    annotationStatus: record.annotationStatus,
+    thumbnailError: record.thumbnailError,
+    annotationError: record.annotationError,
+    annotation: record.annotation,
+    annotatedBy: annotatedBy(record),
+    uploadedIso: record.uploadedAt.toISOString(),
+    uploadedText: formatTime(record.uploadedAt),
+    details: details(record),
+    pending: record.thumbnailStatus === 'pending' || record.annotationStatus === 'pending',
+  };
+}
+
+function annotatedBy(record: ImageRecord): string | null {
+  if (!record.annotator) return null;
+  const who =
+    record.annotator === 'gemini'
+      ? 'Gemini'
+      : record.annotator === 'local'
+        ? 'Local analysis'
+        : record.annotator;
+  return record.annotationModel ? `${who} (${record.annotationModel})` : who;
+}
+
+/** "2026-11-28 07:53 UTC": fixed and cheap on the server; the page's script shows local time. */
+export function formatTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function details(record: ImageRecord): string {
+  const parts: string[] = [];
+  if (record.width && record.height) parts.push(`${record.width} × ${record.height}`);
+  if (record.contentType) parts.push(FORMATS[record.contentType] ?? record.contentType);
+  if (record.byteSize !== null) parts.push(formatSize(record.byteSize));
+  return parts.join(' · ');
+}

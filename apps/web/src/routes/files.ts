@@ -1,0 +1,53 @@
+import type { ObjectStore, Storage } from '@annot/storage';
+import type { FastifyInstance } from 'fastify';
+
+/** Keys are unique per upload and never rewritten, so a served object never changes. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** Errors that mean "there is no such object here" rather than a failure. */
+const NOT_FOUND_ERRORS = new Set(['ObjectNotFoundError', 'InvalidObjectKeyError']);
+
+/**
+ * GET /files/:bucket/<key>: serves objects of the directory adapter (S3 objects are fetched
+ * from presigned URLs instead). The key goes through the store's own path validation, which
+ * refuses anything that could escape the bucket's directory ("..", absolute paths, backslashes,
+ * control characters), so a hostile key is a 404 and never a file outside it.
+ */
+export async function filesRoutes(app: FastifyInstance, options: { storage: Storage }): Promise<void> {
+  const stores = new Map<string, ObjectStore>([
+    [options.storage.originals.bucket, options.storage.originals],
+    [options.storage.thumbnails.bucket, options.storage.thumbnails],
+  ]);
+
+  app.get<{ Params: { bucket: string; '*': string } }>(
+    '/files/:bucket/*',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: { bucket: { type: 'string', maxLength: 63 }, '*': { type: 'string', maxLength: 1024 } },
+          required: ['bucket', '*'],
+        },
+      },
+    },
+    async (request, reply) => {
+      const store = stores.get(request.params.bucket);
+      if (!store) return reply.callNotFound();
+      // Fastify destroys the body stream if the client goes away mid-response.
+      let object: Awaited<ReturnType<ObjectStore['get']>>;
+      try {
+        object = await store.get(request.params['*']);
+      } catch (error) {
+        if (error instanceof Error && NOT_FOUND_ERRORS.has(error.name)) return reply.callNotFound();
+        throw error;
+      }
+      return reply
+        .header('content-type', object.info.contentType ?? 'application/octet-stream')
+        .header('content-length', object.info.size)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', IMMUTABLE)
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .send(object.body);
+    },
+  );
+}

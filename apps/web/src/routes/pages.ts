@@ -1,0 +1,51 @@
+import type { ImageRepository } from '@annot/db';
+import type { Storage } from '@annot/storage';
+import type { FastifyInstance } from 'fastify';
+import { toCard } from '../present/card.ts';
+import { FILE_FIELD } from '../upload/receive.ts';
+import { cursorSchema } from './schemas.ts';
+
+export interface PagesOptions {
+  readonly repository: ImageRepository;
+  readonly storage: Storage;
+  readonly pageSize: number;
+  readonly maxUploadBytes: number;
+  readonly maxFilesPerUpload: number;
+  readonly maxInputPixels: number;
+}
+
+/** The two HTML pages: the upload form and the gallery. */
+export async function pageRoutes(app: FastifyInstance, options: PagesOptions): Promise<void> {
+  const limits = {
+    field: FILE_FIELD,
+    maxUploadMiB: Math.floor(options.maxUploadBytes / (1024 * 1024)),
+    maxUploadBytes: options.maxUploadBytes,
+    maxFiles: options.maxFilesPerUpload,
+    maxMegapixels: Math.floor(options.maxInputPixels / 1_000_000),
+  };
+
+  app.get('/', async (_request, reply) => reply.viewAsync('upload', { page: 'upload', limits }));
+
+  app.get<{ Querystring: { cursor?: string } }>(
+    '/gallery',
+    {
+      schema: {
+        querystring: { type: 'object', properties: { cursor: cursorSchema } },
+      },
+    },
+    async (request, reply) => {
+      const cursor = request.query.cursor ?? null;
+      // One indexed keyset query; the image URLs come from the adapter's cache.
+      const page = await options.repository.listPage({ limit: options.pageSize, cursor });
+      const cards = await Promise.all(
+        page.images.map((record) => toCard(record, options.storage, request.log)),
+      );
+      return reply.viewAsync('gallery', {
+        page: 'gallery',
+        cards,
+        nextCursor: page.nextCursor,
+        isFirstPage: cursor === null,
+      });
+    },
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * JSON schemas of the API. Fastify validates requests with them (a bad parameter is a 400 that
+ * names it, never a 500) and serialises responses with them (fast-json-stringify).
+ */
+
+const nullableString = { type: ['string', 'null'] } as const;
+const nullableInteger = { type: ['integer', 'null'] } as const;
+const status = { type: 'string', enum: ['pending', 'completed', 'failed'] } as const;
+
+/** Database ids are positive 32-bit integers (MySQL INT AUTO_INCREMENT). */
+export const MAX_ID = 2_147_483_647;
+/** Most ids one status poll may ask for; the gallery polls at most one page. */
+export const MAX_STATUS_IDS = 100;
+/** Largest page the API serves. */
+export const MAX_API_LIMIT = 100;
+
+export const errorSchema = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    requestId: { type: 'string' },
+  },
+  required: ['error', 'message'],
+} as const;
+
+export const imageSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    filename: { type: 'string' },
+    annotation: nullableString,
+    annotationStatus: status,
+    thumbnailStatus: status,
+    annotationError: nullableString,
+    thumbnailError: nullableString,
+    uploadedAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    thumbnailUrl: nullableString,
+    originalUrl: nullableString,
+    annotator: nullableString,
+    model: nullableString,
+    contentType: nullableString,
+    byteSize: nullableInteger,
+    width: nullableInteger,
+    height: nullableInteger,
+  },
+  required: ['id', 'filename', 'annotationStatus', 'thumbnailStatus', 'uploadedAt', 'updatedAt'],
+} as const;
+
+export const statusSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    annotationStatus: status,
+    thumbnailStatus: status,
+    annotationError: nullableString,
+    thumbnailError: nullableString,
+    thumbnailUrl: nullableString,
+    annotation: nullableString,
+    updatedAt: { type: 'string' },
+  },
+  required: ['id', 'annotationStatus', 'thumbnailStatus'],
+} as const;
+
+/** Cursors are opaque to clients; the repository decodes and checks them. */
+export const cursorSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+export const uploadedSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    filename: { type: 'string' },
+    annotationStatus: status,
+    thumbnailStatus: status,
+  },
+  required: ['id', 'filename', 'annotationStatus', 'thumbnailStatus'],
+} as const;
+
+export const refusedSchema = {
+  type: 'object',
+  properties: {
+    filename: { type: 'string' },
+    status: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+  },
+  required: ['filename', 'status', 'error', 'message'],
+} as const;

@@ -1,0 +1,142 @@
+import type { AppConfig } from '@annot/config';
+import type { ImageRepository } from '@annot/db';
+import type { Storage } from '@annot/storage';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { wantsHtml } from '../plugins/negotiate.ts';
+import type { StoredOriginal } from '../upload/accept-file.ts';
+import type { InFlightUploads } from '../upload/in-flight.ts';
+import { FILE_FIELD, type FileOutcome, receiveFiles } from '../upload/receive.ts';
+import { errorSchema, refusedSchema, uploadedSchema } from './schemas.ts';
+
+export interface UploadRouteOptions {
+  readonly repository: ImageRepository;
+  readonly storage: Storage;
+  readonly limits: AppConfig['limits'];
+  readonly inFlight: InFlightUploads;
+  readonly onOriginalStored?: ((object: StoredOriginal) => void) | undefined;
+}
+
+type Accepted = Extract<FileOutcome, { accepted: true }>;
+type Refused = Extract<FileOutcome, { accepted: false }>;
+
+/**
+ * POST /upload, multipart field "image", one or more files, each judged on its own.
+ *
+ * JSON (Accept: application/json): 201 {images, refused} when at least one file was stored, the
+ * refused ones listed with their reasons; when none was, the first refusal's status with
+ * {error, message, refused}. A browser form: 303 to /gallery when every file was stored, else a
+ * page listing what was stored and why the others were refused, with the same status as JSON.
+ */
+export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOptions): Promise<void> {
+  const { limits } = options;
+  await app.register(multipart, {
+    // Size is judged per file by the pipeline (413 for that file) rather than thrown for the request.
+    throwFileSizeLimit: false,
+    // The raw name as sent: our own key derivation (safeFileName) strips paths, and the
+    // display name shows exactly what was sent, escaped.
+    preservePath: true,
+    limits: {
+      fileSize: limits.maxUploadBytes,
+      files: limits.maxFilesPerUpload,
+      fields: 20,
+      fieldSize: 1024,
+      parts: limits.maxFilesPerUpload + 20,
+      headerPairs: 100,
+    },
+  });
+
+  app.post(
+    '/upload',
+    {
+      schema: {
+        response: {
+          201: {
+            type: 'object',
+            properties: {
+              images: { type: 'array', items: uploadedSchema },
+              refused: { type: 'array', items: refusedSchema },
+            },
+            required: ['images', 'refused'],
+          },
+          '4xx': {
+            ...errorSchema,
+            properties: { ...errorSchema.properties, refused: { type: 'array', items: refusedSchema } },
+          },
+          '5xx': {
+            ...errorSchema,
+            properties: { ...errorSchema.properties, refused: { type: 'array', items: refusedSchema } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        return reply.code(415).send({
+          error: 'unsupported_media_type',
+          message: `POST /upload expects multipart/form-data with the files in the field "${FILE_FIELD}"`,
+        });
+      }
+      if (options.inFlight.closed) {
+        return reply
+          .code(503)
+          .send({ error: 'unavailable', message: 'The server is shutting down; upload again shortly' });
+      }
+      const { signal, done } = options.inFlight.start();
+      try {
+        const outcomes = await receiveFiles(request.parts(), {
+          deps: {
+            repository: options.repository,
+            storage: options.storage,
+            limits,
+            log: request.log,
+            onOriginalStored: options.onOriginalStored,
+          },
+          signal,
+          maxFiles: limits.maxFilesPerUpload,
+          requestId: request.id,
+        });
+        return respond(request, reply, outcomes);
+      } finally {
+        done();
+      }
+    },
+  );
+}
+
+async function respond(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  outcomes: FileOutcome[],
+): Promise<unknown> {
+  const accepted = outcomes.filter((o): o is Accepted => o.accepted);
+  const refused = outcomes.filter((o): o is Refused => !o.accepted);
+  const html = wantsHtml(request);
+  if (accepted.length === 0 && refused.length === 0) {
+    const message = `No file was sent: choose one or more images (form field "${FILE_FIELD}")`;
+    reply.code(400);
+    return html
+      ? reply.viewAsync('upload-result', { accepted, refused, message })
+      : reply.send({ error: 'no_file', message });
+  }
+  const status = accepted.length > 0 ? 201 : refused[0]!.status;
+  for (const r of refused)
+    request.log.info({ filename: r.filename, error: r.error, status: r.status }, 'file refused');
+  if (html) {
+    if (refused.length === 0) return reply.redirect('/gallery', 303);
+    return reply.code(status).viewAsync('upload-result', { accepted, refused, message: null });
+  }
+  if (accepted.length > 0) {
+    return reply.code(201).send({
+      images: accepted.map(({ record }) => ({
+        id: record.id,
+        filename: record.filename,
+        annotationStatus: record.annotationStatus,
+        thumbnailStatus: record.thumbnailStatus,
+      })),
+      refused,
+    });
+  }
+  const message = refused.length === 1 ? refused[0]!.message : refused.map((r) => r.message).join('; ');
+  return reply.code(status).send({ error: refused[0]!.error, message, refused });
+}

@@ -1,0 +1,137 @@
+import { Readable } from 'node:stream';
+import type { ImageRecord, ImageRepository } from '@annot/db';
+import { displayFilename, uploadKey } from '@annot/object-keys';
+import type { Storage } from '@annot/storage';
+import type { FastifyBaseLogger } from 'fastify';
+import { HeadReader } from './head-reader.ts';
+import { type InspectedImage, inspectUpload } from './inspect.ts';
+import { formatBytes, UploadRefusedError } from './refusal.ts';
+
+/** A multipart file part, as much of it as the pipeline uses. */
+export interface IncomingFile {
+  readonly filename: string;
+  readonly file: AsyncIterable<Buffer> & { readonly truncated: boolean; destroy(error?: Error): void };
+}
+
+/** An original that was stored completely. */
+export interface StoredOriginal {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string | undefined;
+}
+
+export interface AcceptDeps {
+  readonly repository: ImageRepository;
+  readonly storage: Storage;
+  readonly limits: { readonly maxUploadBytes: number; readonly maxInputPixels: number };
+  readonly log: FastifyBaseLogger;
+  readonly onOriginalStored?: ((object: StoredOriginal) => void) | undefined;
+}
+
+/**
+ * One file of an upload, start to finish: inspect its first bytes, write the pending row, stream
+ * the whole file to the originals bucket. Refusals throw UploadRefusedError. On any failure the
+ * row is deleted and the object is absent (the store's put is atomic, and is deleted again in
+ * case an adapter committed it before the failure), and the rest of the part is read off so the
+ * next file of the request can be parsed.
+ */
+export async function acceptFile(
+  part: IncomingFile,
+  deps: AcceptDeps,
+  signal: AbortSignal,
+): Promise<ImageRecord> {
+  const filename = displayFilename(part.filename);
+  const reader = new HeadReader(part.file);
+  const truncated = () => part.file.truncated;
+  let key: string | undefined;
+  let refusal: UploadRefusedError | undefined;
+  // An abort must not wait for a stalled client's next bytes: failing the source unwinds the put.
+  const abortSource = () =>
+    part.file.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  signal.addEventListener('abort', abortSource, { once: true });
+  try {
+    const image = await inspectUpload(reader, { ...deps.limits, truncated });
+    signal.throwIfAborted();
+    key = uploadKey(part.filename, { extension: image.extension });
+    const pending = await deps.repository.createPending(newImage(filename, key, image, null));
+
+    const tooLarge = () => {
+      refusal = new UploadRefusedError(
+        'too_large',
+        `is too large: the limit is ${formatBytes(deps.limits.maxUploadBytes)}`,
+      );
+      return refusal;
+    };
+    const body = Readable.from(limitBytes(reader.replay(), deps.limits.maxUploadBytes, truncated, tooLarge), {
+      objectMode: false,
+    });
+    const stored = await deps.storage.originals.put(key, body, { contentType: image.contentType, signal });
+    if (refusal) throw refusal; // an adapter must fail the put when its body fails; guard anyway
+
+    deps.onOriginalStored?.({ key, size: stored.size, etag: stored.etag });
+    await recordSize(deps, newImage(filename, key, image, stored.size));
+    // The row as it was accepted (both stages pending), whatever the workers have done since.
+    return { ...pending, byteSize: stored.size };
+  } catch (error) {
+    const failure = refusal ?? error;
+    if (key !== undefined) await removeUpload(deps, key);
+    // When shutting down, the rest of the request is not worth waiting for (the client may be stalled).
+    if (!signal.aborted) await reader.drain().catch(() => {});
+    throw failure;
+  } finally {
+    signal.removeEventListener('abort', abortSource);
+  }
+}
+
+function newImage(filename: string, key: string, image: InspectedImage, byteSize: number | null) {
+  return {
+    filename,
+    originalKey: key,
+    contentType: image.contentType,
+    byteSize,
+    width: image.width,
+    height: image.height,
+  };
+}
+
+/**
+ * The size is known only once the body has been streamed; createPending fills it in on the same
+ * row (it only fills columns, never resets a worker's status). The upload has already succeeded
+ * at this point, so a failure here is only logged: the thumbnailer records the size too.
+ */
+async function recordSize(deps: AcceptDeps, image: ReturnType<typeof newImage>): Promise<void> {
+  try {
+    await deps.repository.createPending(image);
+  } catch (error) {
+    deps.log.warn({ err: error, key: image.originalKey }, 'stored original, but could not record its size');
+  }
+}
+
+/** Passes chunks through and fails the stream as soon as the file is over the limit. */
+async function* limitBytes(
+  source: AsyncIterable<Buffer>,
+  maxBytes: number,
+  truncated: () => boolean,
+  tooLarge: () => Error,
+): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.length;
+    // The multipart parser delivers exactly maxBytes of an over-size file and flags it truncated.
+    if (total > maxBytes || truncated()) throw tooLarge();
+    yield chunk;
+  }
+  if (truncated()) throw tooLarge();
+}
+
+async function removeUpload(deps: AcceptDeps, key: string): Promise<void> {
+  const results = await Promise.allSettled([
+    deps.storage.originals.delete(key),
+    deps.repository.deleteByOriginalKey(key),
+  ]);
+  for (const result of results) {
+    if (result.status === 'rejected') {
+      deps.log.error({ err: result.reason, key }, 'could not clean up a failed upload');
+    }
+  }
+}

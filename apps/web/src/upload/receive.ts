@@ -1,0 +1,155 @@
+import type { ImageRecord } from '@annot/db';
+import { displayFilename } from '@annot/object-keys';
+import type { Multipart } from '@fastify/multipart';
+import { type AcceptDeps, acceptFile } from './accept-file.ts';
+import { UploadRefusedError } from './refusal.ts';
+
+/** The form field files are read from; files in any other field are read off and ignored. */
+export const FILE_FIELD = 'image';
+
+export type FileOutcome =
+  | { readonly accepted: true; readonly record: ImageRecord }
+  | {
+      readonly accepted: false;
+      readonly filename: string;
+      readonly status: number;
+      readonly error: string;
+      readonly message: string;
+    };
+
+export interface ReceiveOptions {
+  readonly deps: AcceptDeps;
+  readonly signal: AbortSignal;
+  readonly maxFiles: number;
+  readonly requestId: string;
+}
+
+/**
+ * Reads the multipart body one part at a time and judges each file on its own. Parts arrive in
+ * order on one stream, so each file is finished (stored, or refused and read off) before the next
+ * one is parsed; nothing is buffered beyond one file's header.
+ */
+export async function receiveFiles(
+  parts: AsyncIterable<Multipart>,
+  options: ReceiveOptions,
+): Promise<FileOutcome[]> {
+  const outcomes: FileOutcome[] = [];
+  try {
+    for await (const part of parts) {
+      if (part.type !== 'file') continue;
+      if (part.fieldname !== FILE_FIELD) {
+        await consume(part.file);
+        continue;
+      }
+      const outcome = await receiveOne(part, options);
+      // A file input left empty posts a part with no name and no bytes: that is no file at all.
+      if (!(part.filename === '' && !outcome.accepted && outcome.error === 'empty_file')) {
+        outcomes.push(outcome);
+      }
+      // Shutting down: answer now with what was decided, without reading the rest of the body.
+      if (options.signal.aborted) break;
+    }
+  } catch (error) {
+    // A body cut off inside a file has already been reported for that file.
+    const last = outcomes.at(-1);
+    const reported = isCutOff(error) && last?.accepted === false && last.error === 'incomplete_upload';
+    if (!reported) outcomes.push(parserRefusal(error, options.maxFiles));
+  }
+  return outcomes;
+}
+
+async function receiveOne(part: Multipart & { type: 'file' }, options: ReceiveOptions): Promise<FileOutcome> {
+  const filename = displayFilename(part.filename);
+  if (options.signal.aborted) {
+    return refused(
+      filename,
+      503,
+      'unavailable',
+      `${quote(filename)} was not stored: the server is shutting down`,
+    );
+  }
+  try {
+    const record = await acceptFile(part, options.deps, options.signal);
+    return { accepted: true, record };
+  } catch (error) {
+    if (error instanceof UploadRefusedError) {
+      return refused(filename, error.statusCode, error.code, `${quote(filename)} ${error.message}`);
+    }
+    if (options.signal.aborted) {
+      return refused(
+        filename,
+        503,
+        'unavailable',
+        `${quote(filename)} was not stored: the server is shutting down`,
+      );
+    }
+    if (isCutOff(error)) {
+      options.deps.log.info({ filename }, 'upload cut off by the client');
+      return refused(
+        filename,
+        400,
+        'incomplete_upload',
+        `${quote(filename)} was cut off before it was complete`,
+      );
+    }
+    options.deps.log.error({ err: error, filename }, 'upload failed');
+    return refused(
+      filename,
+      500,
+      'internal_error',
+      `${quote(filename)} could not be stored (request ${options.requestId})`,
+    );
+  }
+}
+
+/** The client went away or sent a truncated body: its fault, not a server failure. */
+function isCutOff(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === 'FST_MP_PREMATURE_CLOSE' ||
+    code === 'ECONNRESET' ||
+    (typeof message === 'string' && /terminated early|Unexpected end of (form|multipart)/i.test(message))
+  );
+}
+
+/** Filenames are shown in quotes; JSON.stringify also makes any odd character visible. */
+function quote(filename: string): string {
+  return JSON.stringify(filename);
+}
+
+function refused(filename: string, status: number, error: string, message: string): FileOutcome {
+  return { accepted: false, filename, status, error, message };
+}
+
+const REST = '(rest of the upload)';
+
+/** Errors the multipart parser raises for the request as a whole. */
+function parserRefusal(error: unknown, maxFiles: number): FileOutcome {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'FST_FILES_LIMIT') {
+    return refused(
+      REST,
+      413,
+      'too_many_files',
+      `At most ${maxFiles} files can be sent at once: the rest were not read`,
+    );
+  }
+  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+    return refused(REST, 413, 'too_many_parts', 'The form has too many fields: the rest was not read');
+  }
+  if (isCutOff(error))
+    return refused(REST, 400, 'incomplete_upload', 'The upload was cut off before it was complete');
+  const message = error instanceof Error ? error.message : String(error);
+  return refused(
+    REST,
+    400,
+    'invalid_multipart',
+    `The upload could not be read as multipart/form-data: ${message}`,
+  );
+}
+
+async function consume(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of stream) {
+    // discard
+  }
+}

@@ -1,0 +1,104 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type AppConfig, loadConfig } from '@annot/config';
+import { type ImageRepository, openRepository } from '@annot/db';
+import { type CreateStorageOptions, createStorage, type Storage } from '@annot/storage';
+import type { FastifyInstance } from 'fastify';
+import { type AppDeps, buildApp } from '../src/app.ts';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly config: AppConfig;
+  readonly repository: ImageRepository;
+  readonly storage: Storage;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app on the backend the environment selects: by default a fresh embedded one (SQLite
+ * and directory storage in a temp DATA_DIR); DATABASE_URL and the bucket variables select MySQL and S3.
+ */
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  storageOptions: CreateStorageOptions = {},
+  hooks: Pick<AppDeps, 'onOriginalStored'> = {},
+): Promise<TestApp> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'web-test-'));
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  const repository = await openRepository({ database: config.database, migrate: true });
+  const storage = createStorage(config.storage, config.presign, storageOptions);
+  const app = await buildApp({ config, repository, storage, ...hooks });
+  return {
+    app,
+    config,
+    repository,
+    storage,
+    dataDir,
+    async close() {
+      await app.close();
+      await repository.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Upload {
+  readonly filename: string;
+  readonly content: Buffer | string;
+  readonly contentType?: string;
+  readonly field?: string;
+}
+
+/** A multipart/form-data body as a browser sends it (filenames as raw UTF-8). */
+export function multipart(files: readonly Upload[]): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----test${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const file of files) {
+    const name = file.filename.replaceAll('"', '%22');
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'image'}"; filename="${name}"\r\n` +
+          `Content-Type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
+      Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content),
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    payload: Buffer.concat(parts),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
+}
+
+/** Posts files to /upload as the page's XHR does (JSON) or as a plain form (HTML). */
+export function postUpload(app: FastifyInstance, files: readonly Upload[], accept = 'application/json') {
+  const { payload, headers } = multipart(files);
+  return app.inject({ method: 'POST', url: '/upload', payload, headers: { ...headers, accept } });
+}
+
+/**
+ * Every file under a bucket's directory, temp files included, as paths relative to it (the
+ * directory adapter's layout is <root>/<bucket>/<key>). For a refusal this must be empty.
+ */
+export async function storedFiles(t: TestApp, bucket: 'originals' | 'thumbnails'): Promise<string[]> {
+  if (t.config.storage.kind !== 'directory') throw new Error('storedFiles needs the directory adapter');
+  const dir = path.join(t.config.storage.root, bucket);
+  try {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** All rows, newest first. */
+export async function allRows(t: TestApp) {
+  return (await t.repository.listPage({ limit: 1000 })).images;
+}
