@@ -1,0 +1,25 @@
+import type { Policies } from '@pulumi/policy';
+import { bucketsBlockPublicAccess, bucketsEncrypted, bucketsTlsOnly } from './buckets.ts';
+import { imdsV2Required, rdsEncryptedAndPrivate } from './compute.ts';
+import { lambdaLogGroupsManaged, logRetentionSet } from './logs.ts';
+import { noOpenIngress } from './network.ts';
+import { lambdaNoPlaintextSecrets } from './secrets.ts';
+
+export * from './buckets.ts';
+export * from './compute.ts';
+export * from './logs.ts';
+export * from './network.ts';
+export * from './secrets.ts';
+
+/** Every rule of the pack, in the order `pulumi preview` reports them. */
+export const POLICIES: Policies = [
+  bucketsBlockPublicAccess,
+  bucketsEncrypted,
+  bucketsTlsOnly,
+  rdsEncryptedAndPrivate,
+  noOpenIngress,
+  imdsV2Required,
+  lambdaNoPlaintextSecrets,
+  logRetentionSet,
+  lambdaLogGroupsManaged,
+];

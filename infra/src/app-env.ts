@@ -1,0 +1,108 @@
+/**
+ * The environment the web container and the Lambdas start with. Names are the platform's setting
+ * names (packages/config/src/settings.ts); the type import makes a misspelt name a compile error.
+ * Only references to secrets (ARNs) go here, never secret values: the apps fetch them at start.
+ */
+import type { SettingName } from '@annot/config';
+
+export type AppEnv = Partial<Record<SettingName, string>>;
+
+/** Settings a stack may set through `appEnv`. The rest are owned by this program or are secrets. */
+export const OVERRIDABLE_SETTINGS = [
+  'LOG_LEVEL',
+  'SHUTDOWN_TIMEOUT_MS',
+  'WEB_WORKERS',
+  'GALLERY_PAGE_SIZE',
+  'PRESIGN_EXPIRES_SECONDS',
+  'PRESIGN_CACHE_SECONDS',
+  'MAX_UPLOAD_BYTES',
+  'MAX_FILES_PER_UPLOAD',
+  'MAX_INPUT_PIXELS',
+  'THUMBNAIL_WIDTH',
+  'THUMBNAIL_HEIGHT',
+  'THUMBNAIL_FIT',
+  'THUMBNAIL_QUALITY',
+  'THUMBNAIL_BACKGROUND',
+  'GEMINI_MODEL',
+  'GEMINI_TIMEOUT_MS',
+  'GEMINI_MAX_ATTEMPTS',
+  'GEMINI_RETRY_BASE_MS',
+  'ANNOTATION_MAX_EDGE',
+] as const satisfies readonly SettingName[];
+
+const SECRET_SETTINGS: Readonly<Record<string, string>> = {
+  GEMINI_API_KEY: 'use `pulumi config set --secret geminiApiKey` instead',
+  DATABASE_URL: 'the database password is managed by RDS in Secrets Manager',
+};
+
+/** Returns why `name` cannot be set through appEnv, or undefined when it can. */
+export function checkAppEnvName(name: string): string | undefined {
+  if (name in SECRET_SETTINGS) return `${name} is a secret: ${SECRET_SETTINGS[name]}`;
+  if (!(OVERRIDABLE_SETTINGS as readonly string[]).includes(name)) {
+    return `${name} cannot be set here; settable names: ${OVERRIDABLE_SETTINGS.join(', ')}`;
+  }
+  return undefined;
+}
+
+/** Resolved values both tiers need. */
+export interface SharedEnvInputs {
+  readonly originalsBucket: string;
+  readonly thumbnailsBucket: string;
+  readonly databaseSecretArn: string;
+  readonly databaseHost: string;
+  readonly databasePort: number;
+  readonly databaseName: string;
+  readonly appEnv: Readonly<Record<string, string>>;
+}
+
+function sharedEnv(inputs: SharedEnvInputs): AppEnv {
+  return {
+    ...inputs.appEnv,
+    ORIGINALS_BUCKET: inputs.originalsBucket,
+    THUMBNAILS_BUCKET: inputs.thumbnailsBucket,
+    DATABASE_SECRET_ARN: inputs.databaseSecretArn,
+    DB_HOST: inputs.databaseHost,
+    DB_PORT: String(inputs.databasePort),
+    DB_NAME: inputs.databaseName,
+  };
+}
+
+/** The web container: listens on 5000 behind the ALB and runs the migrations. */
+export function webEnv(inputs: SharedEnvInputs & { readonly region: string }): AppEnv {
+  return {
+    ...sharedEnv(inputs),
+    PORT: '5000',
+    HOST: '0.0.0.0',
+    TRUST_PROXY: 'true',
+    AWS_REGION: inputs.region,
+    LOCAL_WORKERS: 'false',
+    DB_MIGRATE: 'true',
+    DB_POOL_SIZE: '10',
+  };
+}
+
+/**
+ * A worker Lambda. AWS_REGION is left out on purpose: Lambda reserves it and sets it itself.
+ * One invocation runs per container at a time, so a small pool suffices.
+ */
+export function workerEnv(inputs: SharedEnvInputs & { readonly geminiApiKeySecretArn?: string }): AppEnv {
+  return {
+    ...sharedEnv(inputs),
+    DB_MIGRATE: 'false',
+    DB_POOL_SIZE: '2',
+    ...(inputs.geminiApiKeySecretArn ? { GEMINI_API_KEY_SECRET_ARN: inputs.geminiApiKeySecretArn } : {}),
+  };
+}
+
+/** Lambda rejects functions whose environment sets these. */
+export const LAMBDA_RESERVED_ENV = [
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_EXECUTION_ENV',
+  '_HANDLER',
+  'LAMBDA_TASK_ROOT',
+];

@@ -1,0 +1,170 @@
+/**
+ * Every stack config key the program reads, with its default and meaning. The README's config
+ * table lists the same keys (a test keeps the two in step), and the parser refuses to read a key
+ * that is not listed here.
+ */
+export interface ConfigKey {
+  readonly key: string;
+  /** The default as it would be typed in Pulumi.<stack>.yaml; undefined: required or off. */
+  readonly default: string | undefined;
+  readonly description: string;
+  readonly secret?: boolean;
+}
+
+export const CONFIG_KEYS = [
+  {
+    key: 'owner',
+    default: undefined,
+    description: 'Required. Team or person tagged as `owner` on every resource.',
+  },
+  {
+    key: 'production',
+    default: 'false',
+    description:
+      'Marks a production stack: RDS deletion protection and a final snapshot; buckets and ECR repositories are never emptied by a destroy; the Gemini secret keeps a 7-day recovery window.',
+  },
+  {
+    key: 'geminiApiKey',
+    default: undefined,
+    secret: true,
+    description:
+      'Required secret (`pulumi config set --secret geminiApiKey`). Stored in Secrets Manager; the annotator fetches it at start.',
+  },
+  // network
+  { key: 'vpcCidr', default: '10.0.0.0/16', description: 'VPC CIDR block.' },
+  {
+    key: 'availabilityZoneCount',
+    default: '2',
+    description: 'Availability zones to spread subnets over (2-6).',
+  },
+  {
+    key: 'publicSubnetCidrs',
+    default: '["10.0.1.0/24","10.0.2.0/24"]',
+    description: 'One public subnet per AZ (ALB, NAT gateway).',
+  },
+  {
+    key: 'privateSubnetCidrs',
+    default: '["10.0.101.0/24","10.0.102.0/24"]',
+    description: 'One private subnet per AZ (web instances, Lambdas, RDS).',
+  },
+  // web tier
+  { key: 'webInstanceType', default: 't3.micro', description: 'EC2 instance type of the web tier (x86_64).' },
+  {
+    key: 'webAmiParameter',
+    default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+    description: 'SSM public parameter the launch template resolves the AMI from at launch.',
+  },
+  { key: 'webRootVolumeGb', default: '16', description: 'Encrypted gp3 root volume size of web instances.' },
+  { key: 'asgMinSize', default: '1', description: 'Auto Scaling group minimum.' },
+  { key: 'asgMaxSize', default: '2', description: 'Auto Scaling group maximum.' },
+  {
+    key: 'asgDesiredCapacity',
+    default: '1',
+    description: 'Auto Scaling group desired capacity at creation (scaling owns it afterwards).',
+  },
+  {
+    key: 'asgHealthCheckGraceSeconds',
+    default: '300',
+    description: 'Grace period before ELB health checks count.',
+  },
+  { key: 'asgCpuTargetPercent', default: '20', description: 'Target-tracking policy: average CPU to hold.' },
+  // database
+  { key: 'dbInstanceClass', default: 'db.t3.micro', description: 'RDS instance class.' },
+  { key: 'dbAllocatedStorageGb', default: '20', description: 'gp3 storage (20-16384 GiB).' },
+  { key: 'dbEngineVersion', default: '8.0', description: 'MySQL engine version (8.0.x).' },
+  { key: 'dbName', default: 'images', description: 'Database created in the instance.' },
+  {
+    key: 'dbUsername',
+    default: 'annot',
+    description: 'Master user; RDS generates and rotates its password in Secrets Manager.',
+  },
+  { key: 'dbBackupRetentionDays', default: '7', description: 'Automated backup retention (1-35 days).' },
+  { key: 'dbMultiAz', default: 'false', description: 'Run RDS Multi-AZ.' },
+  {
+    key: 'noncurrentVersionDays',
+    default: '30',
+    description: 'Days S3 keeps replaced or deleted object versions (1-3650).',
+  },
+  // workers
+  { key: 'annotatorMemoryMb', default: '512', description: 'Annotator Lambda memory.' },
+  { key: 'annotatorTimeoutSeconds', default: '60', description: 'Annotator Lambda timeout.' },
+  {
+    key: 'annotatorReservedConcurrency',
+    default: '2',
+    description: 'Annotator reserved concurrency: caps Gemini calls and DB connections.',
+  },
+  { key: 'thumbnailerMemoryMb', default: '256', description: 'Thumbnailer Lambda memory.' },
+  { key: 'thumbnailerTimeoutSeconds', default: '30', description: 'Thumbnailer Lambda timeout.' },
+  {
+    key: 'thumbnailerReservedConcurrency',
+    default: '5',
+    description: 'Thumbnailer reserved concurrency: caps DB connections.',
+  },
+  {
+    key: 'eventRetryAttempts',
+    default: '10',
+    description: 'EventBridge retries per target before the event goes to the target DLQ (0-185).',
+  },
+  {
+    key: 'eventMaxAgeSeconds',
+    default: '3600',
+    description: 'EventBridge gives up delivering an event after this age (60-86400).',
+  },
+  {
+    key: 'lambdaRetryAttempts',
+    default: '2',
+    description: 'Lambda async retries of a failed invocation before the on-failure destination (0-2).',
+  },
+  {
+    key: 'lambdaMaxEventAgeSeconds',
+    default: '3600',
+    description: 'Lambda drops queued async events older than this (60-21600).',
+  },
+  {
+    key: 'dlqRetentionDays',
+    default: '14',
+    description: 'How long dead-letter and failure queues keep messages (1-14).',
+  },
+  {
+    key: 'appEnv',
+    default: '{}',
+    description:
+      'Extra app settings for web and workers, e.g. `{"GEMINI_MODEL":"gemini-3.5-flash","THUMBNAIL_WIDTH":"256"}` (names from packages/config).',
+  },
+  // operations
+  {
+    key: 'logRetentionDays',
+    default: '30',
+    description: 'Retention of every log group (a CloudWatch-allowed value).',
+  },
+  {
+    key: 'alarmEmail',
+    default: undefined,
+    description: 'Optional. Creates an SNS topic with this email subscribed; every alarm notifies it.',
+  },
+  // optional edge
+  {
+    key: 'certificateArn',
+    default: undefined,
+    description:
+      'Optional. ACM certificate (same region) for an HTTPS listener; HTTP then redirects to HTTPS.',
+  },
+  {
+    key: 'enableWaf',
+    default: 'false',
+    description: 'Attach a WAF web ACL (AWS managed rule groups + a per-IP rate limit) to the ALB.',
+  },
+  {
+    key: 'wafRateLimit',
+    default: '1000',
+    description: 'Requests per 5 minutes per IP before WAF blocks (with enableWaf).',
+  },
+  {
+    key: 'enableCloudFront',
+    default: 'false',
+    description:
+      'Put a CloudFront distribution with origin access control in front of the thumbnails bucket.',
+  },
+] as const satisfies readonly ConfigKey[];
+
+export type ConfigKeyName = (typeof CONFIG_KEYS)[number]['key'];

@@ -1,0 +1,150 @@
+/**
+ * The stack's config, parsed and validated in one pure step before any resource exists. A bad
+ * value fails `pulumi preview` with every problem listed and the key named.
+ */
+import { checkAppEnvName } from './app-env.ts';
+import { ConfigReader, type ConfigSource } from './config-reader.ts';
+import { readDatabase, readNetwork, readWeb } from './config-sections.ts';
+import type { NameContext } from './naming.ts';
+
+export { type ConfigSource, StackConfigError } from './config-reader.ts';
+
+export interface WorkerSettings {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly reservedConcurrency: number;
+}
+
+export interface StackConfig extends NameContext {
+  readonly region: string;
+  readonly owner: string;
+  readonly production: boolean;
+  readonly network: {
+    readonly vpcCidr: string;
+    readonly availabilityZoneCount: number;
+    readonly publicSubnetCidrs: readonly string[];
+    readonly privateSubnetCidrs: readonly string[];
+  };
+  readonly web: {
+    readonly instanceType: string;
+    readonly amiParameter: string;
+    readonly rootVolumeGb: number;
+    readonly minSize: number;
+    readonly maxSize: number;
+    readonly desiredCapacity: number;
+    readonly healthCheckGraceSeconds: number;
+    readonly cpuTargetPercent: number;
+  };
+  readonly database: {
+    readonly instanceClass: string;
+    readonly allocatedStorageGb: number;
+    readonly engineVersion: string;
+    readonly name: string;
+    readonly username: string;
+    readonly backupRetentionDays: number;
+    readonly multiAz: boolean;
+  };
+  readonly annotator: WorkerSettings;
+  readonly thumbnailer: WorkerSettings;
+  /** EventBridge target delivery. */
+  readonly eventRetry: { readonly attempts: number; readonly maxAgeSeconds: number };
+  /** Lambda asynchronous invocation. */
+  readonly lambdaRetry: { readonly attempts: number; readonly maxAgeSeconds: number };
+  readonly dlqRetentionDays: number;
+  readonly noncurrentVersionDays: number;
+  readonly appEnv: Readonly<Record<string, string>>;
+  readonly logRetentionDays: number;
+  readonly alarmEmail: string | undefined;
+  readonly certificateArn: string | undefined;
+  readonly waf: { readonly rateLimit: number } | undefined;
+  readonly cloudFront: boolean;
+}
+
+/** Values CloudWatch Logs accepts for retentionInDays. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+export interface ParseContext extends NameContext {
+  /** The `aws:region` config value. */
+  readonly region: string | undefined;
+}
+
+/** Reads and validates the whole stack config; throws StackConfigError naming each bad key. */
+export function parseStackConfig(source: ConfigSource, context: ParseContext): StackConfig {
+  const r = new ConfigReader(source, context.project);
+  const region = context.region ?? '';
+  if (!REGION.test(region)) {
+    r.problems.push({
+      key: 'aws:region',
+      message: `is required and must be a region like us-east-1 (got ${JSON.stringify(context.region)})`,
+    });
+  }
+
+  const network = readNetwork(r);
+  const web = readWeb(r);
+  const database = readDatabase(r);
+  const worker = (prefix: 'annotator' | 'thumbnailer'): WorkerSettings => ({
+    memoryMb: r.int(`${prefix}MemoryMb`, 128, 10240),
+    timeoutSeconds: r.int(`${prefix}TimeoutSeconds`, 1, 900),
+    // 0 would stop the function from ever running.
+    reservedConcurrency: r.int(`${prefix}ReservedConcurrency`, 1, 1000),
+  });
+
+  const logRetentionDays = r.int('logRetentionDays', 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    r.fail('logRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')} (got ${logRetentionDays})`);
+  }
+
+  const certificateArn = r.optionalString(
+    'certificateArn',
+    /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+    'must be an ACM certificate ARN',
+  );
+  const certRegion = certificateArn?.split(':')[3];
+  if (certRegion && REGION.test(region) && certRegion !== region) {
+    r.fail(
+      'certificateArn',
+      `the certificate is in ${certRegion} but the ALB is in ${region}; use a certificate from ${region}`,
+    );
+  }
+
+  const appEnv = r.stringMap('appEnv');
+  for (const [name, value] of Object.entries(appEnv)) {
+    const problem = checkAppEnvName(name) ?? (/[\r\n]/.test(value) ? 'must be a single line' : undefined);
+    if (problem) r.fail(`appEnv.${name}`, problem);
+  }
+
+  const config: StackConfig = {
+    project: context.project,
+    stack: context.stack,
+    region,
+    owner: r.string('owner', /^[\w .@+=:/-]{1,128}$/, 'must be 1-128 characters valid in an AWS tag value'),
+    production: r.bool('production'),
+    network,
+    web,
+    database,
+    annotator: worker('annotator'),
+    thumbnailer: worker('thumbnailer'),
+    eventRetry: {
+      attempts: r.int('eventRetryAttempts', 0, 185),
+      maxAgeSeconds: r.int('eventMaxAgeSeconds', 60, 86400),
+    },
+    lambdaRetry: {
+      attempts: r.int('lambdaRetryAttempts', 0, 2),
+      maxAgeSeconds: r.int('lambdaMaxEventAgeSeconds', 60, 21600),
+    },
+    dlqRetentionDays: r.int('dlqRetentionDays', 1, 14),
+    noncurrentVersionDays: r.int('noncurrentVersionDays', 1, 3650),
+    appEnv,
+    logRetentionDays,
+    alarmEmail: r.optionalString('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address'),
+    certificateArn,
+    waf: r.bool('enableWaf') ? { rateLimit: r.int('wafRateLimit', 10, 2_000_000_000) } : undefined,
+    cloudFront: r.bool('enableCloudFront'),
+  };
+  r.throwIfProblems();
+  return config;
+}

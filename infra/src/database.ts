@@ -1,0 +1,107 @@
+/**
+ * RDS MySQL 8.0 in the private subnets: encrypted, never public, its master password generated
+ * and kept by RDS in Secrets Manager, automated backups on, and in production protected from
+ * deletion with a final snapshot.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { StackConfig } from './config.ts';
+
+export interface DatabaseArgs {
+  readonly identifier: string;
+  readonly settings: StackConfig['database'];
+  readonly production: boolean;
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly logRetentionDays: number;
+}
+
+/** What the workloads need to reach the database: where it is and which secret opens it. */
+export interface DatabaseRef {
+  readonly address: pulumi.Input<string>;
+  readonly port: pulumi.Input<number>;
+  readonly name: string;
+  readonly secretArn: pulumi.Input<string>;
+}
+
+/**
+ * The reference as one resolved value. Copies the fields explicitly: `pulumi.all` does not look
+ * inside a component resource, so passing the Database itself would leave Outputs unresolved.
+ */
+export function databaseFields(ref: DatabaseRef) {
+  return pulumi.output({ address: ref.address, port: ref.port, name: ref.name, secretArn: ref.secretArn });
+}
+
+/** The MySQL logs exported to CloudWatch, each into a log group created here with a retention. */
+const EXPORTED_LOGS = ['error', 'slowquery'];
+
+export class Database extends pulumi.ComponentResource {
+  readonly identifier: pulumi.Output<string>;
+  readonly address: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly name: string;
+  /** The RDS-managed secret holding {username, password}. */
+  readonly secretArn: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('annot:infra:Database', name, {}, opts);
+    const { settings } = args;
+
+    const subnets = new aws.rds.SubnetGroup(
+      `${name}-subnets`,
+      { subnetIds: args.privateSubnetIds, description: 'Private subnets for RDS' },
+      { parent: this },
+    );
+
+    // RDS would create these on first export without a retention; creating them first sets one.
+    const logGroups = EXPORTED_LOGS.map(
+      (log) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-${log}-logs`,
+          { name: `/aws/rds/instance/${args.identifier}/${log}`, retentionInDays: args.logRetentionDays },
+          { parent: this },
+        ),
+    );
+
+    const instance = new aws.rds.Instance(
+      `${name}-mysql`,
+      {
+        identifier: args.identifier,
+        engine: 'mysql',
+        engineVersion: settings.engineVersion,
+        instanceClass: settings.instanceClass,
+        allocatedStorage: settings.allocatedStorageGb,
+        storageType: 'gp3',
+        storageEncrypted: true,
+        dbName: settings.name,
+        username: settings.username,
+        manageMasterUserPassword: true,
+        dbSubnetGroupName: subnets.name,
+        vpcSecurityGroupIds: [args.securityGroupId],
+        publiclyAccessible: false,
+        multiAz: settings.multiAz,
+        backupRetentionPeriod: settings.backupRetentionDays,
+        copyTagsToSnapshot: true,
+        autoMinorVersionUpgrade: true,
+        enabledCloudwatchLogsExports: EXPORTED_LOGS,
+        deletionProtection: args.production,
+        skipFinalSnapshot: !args.production,
+        finalSnapshotIdentifier: args.production ? `${args.identifier}-final` : undefined,
+        // Outside production, changes apply now rather than in the next maintenance window.
+        applyImmediately: !args.production,
+      },
+      { parent: this, dependsOn: logGroups },
+    );
+
+    this.identifier = instance.identifier;
+    this.address = instance.address;
+    this.port = instance.port;
+    this.name = settings.name;
+    this.secretArn = instance.masterUserSecrets.apply((secrets) => {
+      const arn = secrets[0]?.secretArn;
+      if (!arn) throw new Error('RDS returned no master user secret; is manageMasterUserPassword set?');
+      return arn;
+    });
+    this.registerOutputs({ address: this.address, port: this.port, secretArn: this.secretArn });
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The EventBridge rule that fans each new original out to both workers. Its pattern is the one
+ * object the local bus also matches with (`objectCreatedPattern` from @annot/events). Each target
+ * has a retry policy and its own SQS dead-letter queue, and each Lambda's invoke permission is
+ * scoped to this rule.
+ */
+import { objectCreatedPattern } from '@annot/events';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { eventBridgeDlqPolicy } from './resource-policies.ts';
+
+export interface EventTargetSpec {
+  readonly key: string;
+  readonly function: aws.lambda.Function;
+}
+
+export interface EventsArgs {
+  readonly originalsBucketName: pulumi.Input<string>;
+  readonly targets: readonly EventTargetSpec[];
+  readonly retry: { readonly attempts: number; readonly maxAgeSeconds: number };
+  readonly dlqRetentionDays: number;
+}
+
+export class Events extends pulumi.ComponentResource {
+  readonly ruleArn: pulumi.Output<string>;
+  /** Dead-letter queue per target key. */
+  readonly deadLetterQueues: Readonly<Record<string, aws.sqs.Queue>>;
+
+  constructor(name: string, args: EventsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('annot:infra:Events', name, {}, opts);
+    const parent = { parent: this };
+
+    const rule = new aws.cloudwatch.EventRule(
+      `${name}-object-created`,
+      {
+        description: 'New originals under uploads/ go to the thumbnailer and the annotator',
+        eventPattern: pulumi
+          .output(args.originalsBucketName)
+          .apply((bucket) => JSON.stringify(objectCreatedPattern(bucket))),
+      },
+      parent,
+    );
+
+    const queues: Record<string, aws.sqs.Queue> = {};
+    for (const target of args.targets) {
+      const dlq = new aws.sqs.Queue(
+        `${name}-${target.key}-dlq`,
+        { messageRetentionSeconds: args.dlqRetentionDays * 86400, sqsManagedSseEnabled: true },
+        parent,
+      );
+      const dlqPolicy = new aws.sqs.QueuePolicy(
+        `${name}-${target.key}-dlq`,
+        {
+          queueUrl: dlq.url,
+          policy: pulumi
+            .all([dlq.arn, rule.arn])
+            .apply(([queueArn, ruleArn]) => JSON.stringify(eventBridgeDlqPolicy(queueArn, ruleArn))),
+        },
+        parent,
+      );
+      const permission = new aws.lambda.Permission(
+        `${name}-${target.key}-invoke`,
+        {
+          action: 'lambda:InvokeFunction',
+          function: target.function.name,
+          principal: 'events.amazonaws.com',
+          sourceArn: rule.arn,
+        },
+        parent,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${target.key}`,
+        {
+          rule: rule.name,
+          arn: target.function.arn,
+          retryPolicy: {
+            maximumRetryAttempts: args.retry.attempts,
+            maximumEventAgeInSeconds: args.retry.maxAgeSeconds,
+          },
+          deadLetterConfig: { arn: dlq.arn },
+        },
+        { parent: this, dependsOn: [permission, dlqPolicy] },
+      );
+      queues[target.key] = dlq;
+    }
+
+    this.ruleArn = rule.arn;
+    this.deadLetterQueues = queues;
+    this.registerOutputs({ ruleArn: rule.arn });
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The platform on AWS: reads and validates the stack config, builds the components and exports the
+ * stack outputs. Nothing else happens here.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { Buckets } from './buckets.ts';
+import { parseStackConfig } from './config.ts';
+import { Database } from './database.ts';
+import { Edge } from './edge.ts';
+import { Events } from './events.ts';
+import { Images } from './images.ts';
+import { WorkerFunction } from './lambdas.ts';
+import { LoadBalancer } from './load-balancer.ts';
+import { Monitoring } from './monitoring.ts';
+import { resourceNames, standardTags, WEB_PORT } from './naming.ts';
+import { Network } from './network.ts';
+import { Secrets } from './secrets.ts';
+import { Security } from './security.ts';
+import { WebTier } from './web.ts';
+
+// Config first: a bad stack config fails here, before any resource exists.
+const stackConfig = new pulumi.Config();
+const config = parseStackConfig((key) => stackConfig.get(key), {
+  project: pulumi.getProject(),
+  stack: pulumi.getStack(),
+  region: new pulumi.Config('aws').get('region'),
+});
+const geminiApiKey = stackConfig.requireSecret('geminiApiKey');
+const names = resourceNames(config);
+const tags = standardTags(config, config.owner);
+
+// Every AWS resource goes through this provider, which tags whatever takes tags.
+const provider = new aws.Provider('aws', { region: config.region as aws.Region, defaultTags: { tags } });
+const opts = { providers: { aws: provider } };
+
+const network = new Network('network', { region: config.region, ...config.network, tags }, opts);
+const security = new Security(
+  'security',
+  { vpcId: network.vpcId, webPort: WEB_PORT, https: Boolean(config.certificateArn) },
+  opts,
+);
+const secrets = new Secrets('secrets', { geminiApiKey, production: config.production }, opts);
+
+// The thumbnails bucket policy names the CloudFront distribution, which itself needs the bucket.
+const [distributionArn, setDistributionArn] = pulumi.deferredOutput<string | undefined>();
+const buckets = new Buckets(
+  'storage',
+  {
+    production: config.production,
+    noncurrentVersionDays: config.noncurrentVersionDays,
+    thumbnailsDistributionArn: distributionArn,
+  },
+  opts,
+);
+
+const database = new Database(
+  'database',
+  {
+    identifier: names.database,
+    settings: config.database,
+    production: config.production,
+    privateSubnetIds: network.privateSubnetIds,
+    securityGroupId: security.databaseSecurityGroupId,
+    logRetentionDays: config.logRetentionDays,
+  },
+  opts,
+);
+
+const images = new Images(
+  'images',
+  { repositoryNames: names.repositories, production: config.production },
+  opts,
+);
+
+const workerArgs = {
+  retry: config.lambdaRetry,
+  queueRetentionDays: config.dlqRetentionDays,
+  logRetentionDays: config.logRetentionDays,
+  subnetIds: network.privateSubnetIds,
+  securityGroupId: security.lambdaSecurityGroupId,
+  originals: buckets.originals,
+  thumbnails: buckets.thumbnails,
+  database,
+  appEnv: config.appEnv,
+};
+const annotator = new WorkerFunction(
+  'annotator',
+  {
+    ...workerArgs,
+    kind: 'annotator',
+    functionName: names.annotator,
+    imageUri: images.annotator.imageUri,
+    settings: config.annotator,
+    geminiApiKeySecretArn: secrets.geminiApiKeySecretArn,
+  },
+  opts,
+);
+const thumbnailer = new WorkerFunction(
+  'thumbnailer',
+  {
+    ...workerArgs,
+    kind: 'thumbnailer',
+    functionName: names.thumbnailer,
+    imageUri: images.thumbnailer.imageUri,
+    settings: config.thumbnailer,
+  },
+  opts,
+);
+
+const events = new Events(
+  'events',
+  {
+    originalsBucketName: buckets.originals.bucket,
+    targets: [
+      { key: 'annotator', function: annotator.function },
+      { key: 'thumbnailer', function: thumbnailer.function },
+    ],
+    retry: config.eventRetry,
+    dlqRetentionDays: config.dlqRetentionDays,
+  },
+  opts,
+);
+
+const loadBalancer = new LoadBalancer(
+  'web-lb',
+  {
+    loadBalancerName: names.loadBalancer,
+    targetGroupName: names.targetGroup,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIds,
+    securityGroupId: security.albSecurityGroupId,
+    port: WEB_PORT,
+    certificateArn: config.certificateArn,
+  },
+  opts,
+);
+
+const web = new WebTier(
+  'web',
+  {
+    settings: config.web,
+    region: config.region,
+    port: WEB_PORT,
+    logGroupName: names.webLogGroup,
+    logRetentionDays: config.logRetentionDays,
+    tags,
+    privateSubnetIds: network.privateSubnetIds,
+    securityGroupId: security.webSecurityGroupId,
+    targetGroupArn: loadBalancer.targetGroupArn,
+    image: images.web,
+    originals: buckets.originals,
+    thumbnails: buckets.thumbnails,
+    database,
+    appEnv: config.appEnv,
+  },
+  opts,
+);
+
+const edge = new Edge(
+  'edge',
+  {
+    waf: config.waf ? { name: names.webAcl, rateLimit: config.waf.rateLimit } : undefined,
+    loadBalancerArn: loadBalancer.arn,
+    cloudFront: config.cloudFront,
+    thumbnailsBucket: buckets.thumbnails,
+  },
+  opts,
+);
+setDistributionArn(edge.distributionArn ?? pulumi.output(undefined));
+
+const deadLetterQueues = {
+  annotatorEvents: events.deadLetterQueues.annotator!,
+  thumbnailerEvents: events.deadLetterQueues.thumbnailer!,
+  annotatorFailures: annotator.failureQueue,
+  thumbnailerFailures: thumbnailer.failureQueue,
+};
+new Monitoring(
+  'monitoring',
+  {
+    alarmEmail: config.alarmEmail,
+    queues: deadLetterQueues,
+    functions: { annotator: annotator.function, thumbnailer: thumbnailer.function },
+    loadBalancerArnSuffix: loadBalancer.arnSuffix,
+    targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+    databaseIdentifier: database.identifier,
+    databaseStorageGb: config.database.allocatedStorageGb,
+  },
+  opts,
+);
+
+export const galleryUrl = pulumi.interpolate`${loadBalancer.url}gallery`;
+export const loadBalancerDnsName = loadBalancer.dnsName;
+export const originalsBucketName = buckets.originals.bucket;
+export const thumbnailsBucketName = buckets.thumbnails.bucket;
+export const databaseEndpoint = pulumi.interpolate`${database.address}:${database.port}`;
+export const annotatorFunctionName = annotator.function.name;
+export const thumbnailerFunctionName = thumbnailer.function.name;
+export const deadLetterQueueUrls = pulumi.output(
+  Object.fromEntries(Object.entries(deadLetterQueues).map(([key, queue]) => [key, queue.url])),
+);
+export const webAutoScalingGroupName = web.autoScalingGroupName;
+export const webRepositoryUrl = images.web.repositoryUrl;
+export const thumbnailsCdnUrl = edge.thumbnailsCdnDomain
+  ? pulumi.interpolate`https://${edge.thumbnailsCdnDomain}`
+  : undefined;

@@ -1,0 +1,143 @@
+/**
+ * A worker Lambda from its container image: its own least-privilege role, its log group with a
+ * retention, private subnets with the Lambda security group, reserved concurrency, and an SQS
+ * on-failure destination for invocations that still fail after Lambda's retries.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { workerEnv } from './app-env.ts';
+import type { WorkerSettings } from './config.ts';
+import { type DatabaseRef, databaseFields } from './database.ts';
+import { annotatorPolicy, assumeRolePolicy, thumbnailerPolicy } from './policies.ts';
+
+export type WorkerKind = 'annotator' | 'thumbnailer';
+
+export interface WorkerFunctionArgs {
+  readonly kind: WorkerKind;
+  readonly functionName: string;
+  readonly imageUri: pulumi.Input<string>;
+  readonly settings: WorkerSettings;
+  readonly retry: { readonly attempts: number; readonly maxAgeSeconds: number };
+  readonly queueRetentionDays: number;
+  readonly logRetentionDays: number;
+  readonly subnetIds: pulumi.Input<string[]>;
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly originals: aws.s3.Bucket;
+  readonly thumbnails: aws.s3.Bucket;
+  readonly database: DatabaseRef;
+  /** The annotator's Gemini key secret; the thumbnailer has none. */
+  readonly geminiApiKeySecretArn?: pulumi.Input<string>;
+  readonly appEnv: Readonly<Record<string, string>>;
+}
+
+export class WorkerFunction extends pulumi.ComponentResource {
+  readonly function: aws.lambda.Function;
+  readonly failureQueue: aws.sqs.Queue;
+
+  constructor(name: string, args: WorkerFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('annot:infra:WorkerFunction', name, {}, opts);
+    const parent = { parent: this };
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays },
+      parent,
+    );
+    this.failureQueue = new aws.sqs.Queue(
+      `${name}-failures`,
+      { messageRetentionSeconds: args.queueRetentionDays * 86400, sqsManagedSseEnabled: true },
+      parent,
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      { assumeRolePolicy: JSON.stringify(assumeRolePolicy('lambda.amazonaws.com')) },
+      parent,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([
+            args.originals.arn,
+            args.thumbnails.arn,
+            args.database.secretArn,
+            logGroup.arn,
+            this.failureQueue.arn,
+            args.geminiApiKeySecretArn,
+          ])
+          .apply(
+            ([
+              originalsBucketArn,
+              thumbnailsBucketArn,
+              databaseSecretArn,
+              logGroupArn,
+              failureQueueArn,
+              gemini,
+            ]) => {
+              const base = { originalsBucketArn, databaseSecretArn, logGroupArn, failureQueueArn };
+              if (args.kind === 'thumbnailer')
+                return JSON.stringify(thumbnailerPolicy({ ...base, thumbnailsBucketArn }));
+              if (!gemini) throw new Error('the annotator needs the Gemini API key secret');
+              return JSON.stringify(annotatorPolicy({ ...base, geminiSecretArn: gemini }));
+            },
+          ),
+      },
+      parent,
+    );
+
+    const environment = pulumi
+      .all([
+        args.originals.bucket,
+        args.thumbnails.bucket,
+        databaseFields(args.database),
+        args.geminiApiKeySecretArn,
+      ])
+      .apply(([originalsBucket, thumbnailsBucket, db, gemini]) =>
+        workerEnv({
+          originalsBucket,
+          thumbnailsBucket,
+          databaseSecretArn: db.secretArn,
+          databaseHost: db.address,
+          databasePort: db.port,
+          databaseName: db.name,
+          appEnv: args.appEnv,
+          ...(gemini ? { geminiApiKeySecretArn: gemini } : {}),
+        }),
+      );
+
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        name: args.functionName,
+        packageType: 'Image',
+        imageUri: args.imageUri,
+        architectures: ['x86_64'],
+        role: role.arn,
+        memorySize: args.settings.memoryMb,
+        timeout: args.settings.timeoutSeconds,
+        reservedConcurrentExecutions: args.settings.reservedConcurrency,
+        vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [args.securityGroupId] },
+        environment: { variables: environment as pulumi.Output<Record<string, string>> },
+        loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
+      },
+      // The role's permissions must exist before the first invocation, and the log group before
+      // Lambda would create one without a retention.
+      { parent: this, dependsOn: [rolePolicy, logGroup] },
+    );
+
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-async`,
+      {
+        functionName: this.function.name,
+        maximumRetryAttempts: args.retry.attempts,
+        maximumEventAgeInSeconds: args.retry.maxAgeSeconds,
+        destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+      },
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+
+    this.registerOutputs({ functionName: this.function.name, failureQueueUrl: this.failureQueue.url });
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * IAM policy documents for the three workloads, one least-privilege role each, built from resolved
+ * ARNs by pure functions so that tests can evaluate them without AWS.
+ */
+import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from '@annot/object-keys';
+
+export interface Statement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Principal?: Readonly<Record<string, string | readonly string[]>> | '*';
+  readonly Action: readonly string[];
+  readonly Resource?: readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly Statement[];
+}
+
+export function policy(...statements: Statement[]): PolicyDocument {
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** Trust policy letting one AWS service assume the role. */
+export function assumeRolePolicy(service: 'lambda.amazonaws.com' | 'ec2.amazonaws.com'): PolicyDocument {
+  return policy({ Effect: 'Allow', Principal: { Service: service }, Action: ['sts:AssumeRole'] });
+}
+
+/**
+ * Read access to originals. ListBucket (limited to the prefix) is there so a missing object reads
+ * as 404 NoSuchKey, a permanent failure, rather than 403, which the workers would retry.
+ */
+function readOriginals(originalsBucketArn: string): Statement[] {
+  return [
+    {
+      Sid: 'ReadOriginals',
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: [`${originalsBucketArn}/${UPLOADS_PREFIX}*`],
+    },
+    {
+      Sid: 'ListOriginals',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [originalsBucketArn],
+      Condition: { StringLike: { 's3:prefix': [`${UPLOADS_PREFIX}*`] } },
+    },
+  ];
+}
+
+function readSecrets(secretArns: readonly string[]): Statement {
+  return {
+    Sid: 'ReadSecrets',
+    Effect: 'Allow',
+    Action: ['secretsmanager:GetSecretValue'],
+    Resource: [...secretArns],
+  };
+}
+
+function writeLogs(logGroupArn: string): Statement {
+  return {
+    Sid: 'WriteLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [`${logGroupArn}:*`],
+  };
+}
+
+export interface WorkerPolicyInputs {
+  readonly originalsBucketArn: string;
+  readonly databaseSecretArn: string;
+  readonly logGroupArn: string;
+  /** The SQS queue Lambda sends failed asynchronous invocations to. */
+  readonly failureQueueArn: string;
+}
+
+/** What every worker Lambda in the VPC needs: its logs, its ENIs and its on-failure queue. */
+function workerBase(inputs: WorkerPolicyInputs): Statement[] {
+  return [
+    writeLogs(inputs.logGroupArn),
+    {
+      // Lambda manages the function's ENIs in the private subnets; these actions take no resource ARN.
+      Sid: 'VpcNetworkInterfaces',
+      Effect: 'Allow',
+      Action: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      Resource: ['*'],
+    },
+    {
+      Sid: 'OnFailureDestination',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [inputs.failureQueueArn],
+    },
+  ];
+}
+
+/** The annotator reads originals (never thumbnails), its database secret and the Gemini key. */
+export function annotatorPolicy(
+  inputs: WorkerPolicyInputs & { readonly geminiSecretArn: string },
+): PolicyDocument {
+  return policy(
+    ...workerBase(inputs),
+    ...readOriginals(inputs.originalsBucketArn),
+    readSecrets([inputs.databaseSecretArn, inputs.geminiSecretArn]),
+  );
+}
+
+/** The thumbnailer reads originals and writes thumbnails, nothing else. */
+export function thumbnailerPolicy(
+  inputs: WorkerPolicyInputs & { readonly thumbnailsBucketArn: string },
+): PolicyDocument {
+  return policy(
+    ...workerBase(inputs),
+    ...readOriginals(inputs.originalsBucketArn),
+    {
+      Sid: 'WriteThumbnails',
+      Effect: 'Allow',
+      Action: ['s3:PutObject'],
+      Resource: [`${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`],
+    },
+    readSecrets([inputs.databaseSecretArn]),
+  );
+}
+
+export interface WebPolicyInputs {
+  readonly originalsBucketArn: string;
+  readonly thumbnailsBucketArn: string;
+  readonly databaseSecretArn: string;
+  readonly logGroupArn: string;
+  readonly repositoryArn: string;
+}
+
+/** The web tier uploads under uploads/, reads (and presigns) both buckets, and reads its secret. */
+export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
+  return policy(
+    {
+      Sid: 'PutUploads',
+      Effect: 'Allow',
+      // Large files go up as multipart uploads; aborting one on a refused file needs its own action.
+      Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      Resource: [`${inputs.originalsBucketArn}/${UPLOADS_PREFIX}*`],
+    },
+    {
+      Sid: 'ReadImages',
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: [
+        `${inputs.originalsBucketArn}/${UPLOADS_PREFIX}*`,
+        `${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`,
+      ],
+    },
+    readSecrets([inputs.databaseSecretArn]),
+    writeLogs(inputs.logGroupArn),
+    // GetAuthorizationToken has no resource ARN; the pulls themselves are limited to the web repository.
+    { Sid: 'EcrLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
+    {
+      Sid: 'PullWebImage',
+      Effect: 'Allow',
+      Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+      Resource: [inputs.repositoryArn],
+    },
+  );
+}

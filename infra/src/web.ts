@@ -1,0 +1,181 @@
+/**
+ * The web tier: a launch template (AMI resolved from the SSM public parameter at launch, IMDSv2
+ * only, encrypted root volume, an instance profile with the web role) and an Auto Scaling group in
+ * the private subnets behind the target group, with ELB health checks and CPU target tracking.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { webEnv } from './app-env.ts';
+import type { StackConfig } from './config.ts';
+import { type DatabaseRef, databaseFields } from './database.ts';
+import { assumeRolePolicy, webPolicy } from './policies.ts';
+import { webUserData } from './user-data.ts';
+
+export interface WebTierArgs {
+  readonly settings: StackConfig['web'];
+  readonly region: string;
+  readonly port: number;
+  readonly logGroupName: string;
+  readonly logRetentionDays: number;
+  readonly tags: Record<string, string>;
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly targetGroupArn: pulumi.Input<string>;
+  readonly image: { readonly imageUri: pulumi.Input<string>; readonly repositoryArn: pulumi.Input<string> };
+  readonly originals: aws.s3.Bucket;
+  readonly thumbnails: aws.s3.Bucket;
+  readonly database: DatabaseRef;
+  readonly appEnv: Readonly<Record<string, string>>;
+}
+
+export class WebTier extends pulumi.ComponentResource {
+  readonly autoScalingGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: WebTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('annot:infra:WebTier', name, {}, opts);
+    const parent = { parent: this };
+    const { settings } = args;
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: args.logGroupName, retentionInDays: args.logRetentionDays },
+      parent,
+    );
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      { assumeRolePolicy: JSON.stringify(assumeRolePolicy('ec2.amazonaws.com')) },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([
+            args.originals.arn,
+            args.thumbnails.arn,
+            args.database.secretArn,
+            logGroup.arn,
+            args.image.repositoryArn,
+          ])
+          .apply(([originalsBucketArn, thumbnailsBucketArn, databaseSecretArn, logGroupArn, repositoryArn]) =>
+            JSON.stringify(
+              webPolicy({
+                originalsBucketArn,
+                thumbnailsBucketArn,
+                databaseSecretArn,
+                logGroupArn,
+                repositoryArn,
+              }),
+            ),
+          ),
+      },
+      parent,
+    );
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
+
+    const userData = pulumi
+      .all([
+        args.image.imageUri,
+        args.originals.bucket,
+        args.thumbnails.bucket,
+        databaseFields(args.database),
+      ])
+      .apply(([imageUri, originalsBucket, thumbnailsBucket, db]) => {
+        const env = webEnv({
+          originalsBucket,
+          thumbnailsBucket,
+          databaseSecretArn: db.secretArn,
+          databaseHost: db.address,
+          databasePort: db.port,
+          databaseName: db.name,
+          appEnv: args.appEnv,
+          region: args.region,
+        });
+        const script = webUserData({
+          region: args.region,
+          imageUri,
+          logGroupName: args.logGroupName,
+          env,
+          port: args.port,
+        });
+        return Buffer.from(script).toString('base64');
+      });
+
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-template`,
+      {
+        description: 'Web tier: Docker on Amazon Linux 2023 running the web image',
+        // Resolved by EC2 at each launch, so new instances get the current AL2023 AMI.
+        imageId: `resolve:ssm:${settings.amiParameter}`,
+        instanceType: settings.instanceType,
+        iamInstanceProfile: { arn: profile.arn },
+        vpcSecurityGroupIds: [args.securityGroupId],
+        metadataOptions: {
+          httpEndpoint: 'enabled',
+          httpTokens: 'required',
+          // The app runs in a container, one network hop from the instance: it needs a hop limit of 2
+          // to reach IMDSv2 for the instance role's credentials.
+          httpPutResponseHopLimit: 2,
+        },
+        blockDeviceMappings: [
+          {
+            deviceName: '/dev/xvda',
+            ebs: {
+              volumeSize: settings.rootVolumeGb,
+              volumeType: 'gp3',
+              encrypted: 'true',
+              deleteOnTermination: 'true',
+            },
+          },
+        ],
+        monitoring: { enabled: true },
+        userData,
+        // Provider default tags stop at the launch template; these reach the instances and volumes.
+        tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: args.tags })),
+        updateDefaultVersion: true,
+      },
+      { parent: this, dependsOn: [logGroup] },
+    );
+
+    const group = new aws.autoscaling.Group(
+      `${name}-asg`,
+      {
+        minSize: settings.minSize,
+        maxSize: settings.maxSize,
+        desiredCapacity: settings.desiredCapacity,
+        vpcZoneIdentifiers: args.privateSubnetIds,
+        targetGroupArns: [args.targetGroupArn],
+        healthCheckType: 'ELB',
+        healthCheckGracePeriod: settings.healthCheckGraceSeconds,
+        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+        // A new launch template version (a new image digest, a new setting) rolls the instances,
+        // starting replacements before stopping the old ones.
+        instanceRefresh: {
+          strategy: 'Rolling',
+          preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
+        },
+        // Auto Scaling groups ignore provider default tags.
+        tags: Object.entries(args.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
+      },
+      // Scaling owns the desired capacity once the group exists.
+      { parent: this, ignoreChanges: ['desiredCapacity'] },
+    );
+
+    new aws.autoscaling.Policy(
+      `${name}-cpu`,
+      {
+        autoscalingGroupName: group.name,
+        policyType: 'TargetTrackingScaling',
+        targetTrackingConfiguration: {
+          predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
+          targetValue: settings.cpuTargetPercent,
+        },
+      },
+      parent,
+    );
+
+    this.autoScalingGroupName = group.name;
+    this.registerOutputs({ autoScalingGroupName: group.name });
+  }
+}

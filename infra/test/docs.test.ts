@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseStackConfig } from '../src/config.ts';
+import { CONFIG_KEYS } from '../src/config-keys.ts';
+
+const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
+const PROJECT = 'image-annotation-platform';
+
+describe('infra/README.md', () => {
+  const readme = read('../README.md');
+
+  it.each(CONFIG_KEYS.map((k) => [k.key, k.default] as const))(
+    'documents %s with its default',
+    (key, value) => {
+      const shown = value === undefined ? '(unset)' : `\`${value}\``;
+      // The formatter pads table cells, so the row is matched with any padding.
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${key}\` `));
+      expect(row?.split('|').map((cell) => cell.trim())[2]).toBe(shown);
+    },
+  );
+});
+
+describe('Pulumi.dev.yaml', () => {
+  // A flat `config:` map of `namespace:key: value` lines is all the stack file holds.
+  const entries = Object.fromEntries(
+    read('../../Pulumi.dev.yaml')
+      .split('\n')
+      .map((line) => /^ {2}([\w-]+:\w+): "?([^"]*)"?$/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => [match[1]!, match[2]!]),
+  );
+
+  it('only sets keys the program reads', () => {
+    const known = CONFIG_KEYS.map((k) => `${PROJECT}:${k.key}`);
+    for (const key of Object.keys(entries).filter((k) => !k.startsWith('aws:'))) expect(known).toContain(key);
+  });
+
+  it('is a valid stack config', () => {
+    const config = parseStackConfig((key) => entries[`${PROJECT}:${key}`], {
+      project: PROJECT,
+      stack: 'dev',
+      region: entries['aws:region'],
+    });
+    expect(config).toMatchObject({ region: 'us-east-1', owner: 'platform-team', production: false });
+  });
+});

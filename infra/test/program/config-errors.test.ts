@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { PROJECT, runProgramExpectingError } from '../support/program.ts';
+
+describe('a bad stack config stops the program before any resource is created', () => {
+  it.each([
+    [
+      'asgMaxSize',
+      { asgMinSize: '3', asgMaxSize: '2', asgDesiredCapacity: '3' },
+      /asgMaxSize: must be at least asgMinSize/,
+    ],
+    [
+      'privateSubnetCidrs',
+      { privateSubnetCidrs: '["10.0.101.0/24","192.168.0.0/24"]' },
+      /192\.168\.0\.0\/24 is outside the VPC/,
+    ],
+    ['dbInstanceClass', { dbInstanceClass: 'db.x1.jumbo' }, /dbInstanceClass: unknown instance class/],
+    ['owner', { owner: undefined }, /owner: is required/],
+    ['geminiApiKey', { geminiApiKey: undefined }, /geminiApiKey/],
+  ])('%s', async (key, config, message) => {
+    const { error, resources } = await runProgramExpectingError({ config });
+    expect(error.message).toMatch(message);
+    expect(error.message).toContain(`${PROJECT}:${key}`);
+    expect(resources).toEqual([]);
+  });
+
+  it('aws:region', async () => {
+    const { error, resources } = await runProgramExpectingError({ region: undefined });
+    expect(error.message).toMatch(/aws:region: is required/);
+    expect(resources).toEqual([]);
+  });
+});

@@ -1,0 +1,141 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { plaintextSecretReason } from '../../policy/rules/secrets.ts';
+import { GEMINI_KEY, PROJECT, type ProgramRun, runProgram } from '../support/program.ts';
+import { decodeUserData, ofType, one, strings, T } from '../support/resources.ts';
+
+let run: ProgramRun;
+let withEmail: ProgramRun;
+beforeAll(async () => {
+  run = await runProgram();
+  withEmail = await runProgram({ config: { alarmEmail: 'oncall@example.com' } });
+});
+
+describe('secrets', () => {
+  it('the Gemini key reaches AWS only as a Pulumi secret, in its Secrets Manager secret version', () => {
+    const places = run.resources.flatMap((r) =>
+      strings(r.inputs)
+        .filter((s) => s.value.includes(GEMINI_KEY))
+        .map((s) => ({ type: r.type, path: s.path, secret: s.secret })),
+    );
+    expect(places).toEqual([{ type: T.secretVersion, path: '.secretString', secret: true }]);
+    expect(one(run.resources, T.secretVersion).inputs.secretId).toBe(one(run.resources, T.secret).id);
+  });
+
+  it('no plain-text secret in any Lambda environment: only ARNs of secrets', () => {
+    for (const lambda of ofType(run.resources, T.lambda)) {
+      const variables = lambda.inputs.environment.variables as Record<string, unknown>;
+      expect(strings(variables).filter((s) => s.secret)).toEqual([]);
+      expect(
+        Object.entries(variables).flatMap(([name, value]) => plaintextSecretReason(name, value) ?? []),
+      ).toEqual([]);
+      const secretish = Object.keys(variables).filter((name) => /SECRET|KEY|PASSWORD/.test(name));
+      expect(secretish).toContain('DATABASE_SECRET_ARN');
+      for (const name of secretish) expect(name).toMatch(/_SECRET_ARN$/);
+    }
+  });
+
+  it('no secret in user data: settings and ARNs only', () => {
+    const script = decodeUserData(one(run.resources, T.launchTemplate));
+    expect(script).not.toContain(GEMINI_KEY);
+    expect(script).not.toMatch(/PASSWORD|DATABASE_URL|GEMINI_API_KEY=/);
+    expect(strings(one(run.resources, T.launchTemplate).inputs).filter((s) => s.secret)).toEqual([]);
+  });
+});
+
+describe('stack outputs', () => {
+  it('are the gallery URL, bucket names, database endpoint, Lambda names and DLQ URLs', () => {
+    const value = (key: string) => run.outputs[key]?.value;
+    expect(value('galleryUrl')).toBe(`http://${one(run.resources, T.alb).state.dnsName}/gallery`);
+    expect(value('originalsBucketName')).toBe(one(run.resources, T.bucket, '-originals').state.bucket);
+    expect(value('thumbnailsBucketName')).toBe(one(run.resources, T.bucket, '-thumbnails').state.bucket);
+    expect(value('databaseEndpoint')).toBe(`${one(run.resources, T.rds).state.address}:3306`);
+    expect(value('annotatorFunctionName')).toBe('image-annotation-platform-dev-annotator');
+    expect(value('thumbnailerFunctionName')).toBe('image-annotation-platform-dev-thumbnailer');
+    expect(Object.keys(value('deadLetterQueueUrls') as object).sort()).toEqual([
+      'annotatorEvents',
+      'annotatorFailures',
+      'thumbnailerEvents',
+      'thumbnailerFailures',
+    ]);
+    for (const url of Object.values(value('deadLetterQueueUrls') as object))
+      expect(url).toMatch(/^https:\/\/sqs\./);
+  });
+
+  it('contain no secret', () => {
+    for (const [key, output] of Object.entries(run.outputs)) {
+      expect({ key, secret: output.secret }).toEqual({ key, secret: false });
+      expect(JSON.stringify(output.value ?? null)).not.toMatch(new RegExp(`${GEMINI_KEY}|password`, 'i'));
+    }
+  });
+});
+
+describe('tags', () => {
+  const tags = { project: PROJECT, stack: 'dev', owner: 'platform-team' };
+
+  it('every AWS resource is created through the provider that tags with project, stack and owner', () => {
+    const provider = one(run.resources, T.provider);
+    // Provider inputs reach the engine as JSON text.
+    expect(JSON.parse(provider.inputs.defaultTags)).toEqual({ tags });
+    const urn = `urn:pulumi:dev::${PROJECT}::pulumi:providers:aws::aws`;
+    const untagged = run.resources.filter(
+      (r) => r.custom && r.type.startsWith('aws:') && !r.provider?.startsWith(`${urn}::`),
+    );
+    expect(untagged.map((r) => `${r.type} ${r.name}`)).toEqual([]);
+  });
+
+  it('resources that ignore provider tags get them explicitly: the VPC component, the ASG, launched instances', () => {
+    expect(one(run.resources, T.vpc).inputs.tags).toEqual(tags);
+    expect(one(run.resources, T.asg).inputs.tags).toEqual(
+      Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
+    );
+    expect(one(run.resources, T.launchTemplate).inputs.tagSpecifications).toEqual([
+      { resourceType: 'instance', tags },
+      { resourceType: 'volume', tags },
+    ]);
+  });
+});
+
+describe('logs and alarms', () => {
+  it('every log group has a retention', () => {
+    const groups = ofType(run.resources, T.logGroup);
+    expect(groups.length).toBe(5);
+    for (const group of groups) expect(group.inputs.retentionInDays).toBe(30);
+  });
+
+  it('alarm on each DLQ depth, Lambda errors and throttles, ALB 5xx, unhealthy hosts, RDS CPU and free storage', () => {
+    const metrics = ofType(run.resources, T.alarm).map((a) => `${a.inputs.namespace} ${a.inputs.metricName}`);
+    expect(metrics.filter((m) => m === 'AWS/SQS ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+    expect(metrics.filter((m) => m === 'AWS/Lambda Errors')).toHaveLength(2);
+    expect(metrics.filter((m) => m === 'AWS/Lambda Throttles')).toHaveLength(2);
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        'AWS/ApplicationELB HTTPCode_ELB_5XX_Count',
+        'AWS/ApplicationELB HTTPCode_Target_5XX_Count',
+        'AWS/ApplicationELB UnHealthyHostCount',
+        'AWS/RDS CPUUtilization',
+        'AWS/RDS FreeStorageSpace',
+      ]),
+    );
+    const queueNames = ofType(run.resources, T.queue).map((q) => q.state.name);
+    const watched = ofType(run.resources, T.alarm).flatMap((a) => a.inputs.dimensions.QueueName ?? []);
+    expect(watched.sort()).toEqual(queueNames.sort());
+  });
+
+  it('without alarmEmail there is no topic and alarms notify nobody', () => {
+    expect(ofType(run.resources, T.topic)).toEqual([]);
+    for (const alarm of ofType(run.resources, T.alarm)) expect(alarm.inputs.alarmActions).toEqual([]);
+  });
+
+  it('with alarmEmail, every alarm notifies an SNS topic the address is subscribed to', () => {
+    const topic = one(withEmail.resources, T.topic);
+    expect(one(withEmail.resources, T.subscription).inputs).toMatchObject({
+      topic: topic.state.arn,
+      protocol: 'email',
+      endpoint: 'oncall@example.com',
+    });
+    for (const alarm of ofType(withEmail.resources, T.alarm)) {
+      expect(alarm.inputs.alarmActions).toEqual([topic.state.arn]);
+      expect(alarm.inputs.okActions).toEqual([topic.state.arn]);
+    }
+  });
+});

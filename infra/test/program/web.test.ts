@@ -1,0 +1,163 @@
+import { loadConfig } from '@annot/config';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV_FILE } from '../../src/user-data.ts';
+import { type ProgramRun, runProgram } from '../support/program.ts';
+import { decodeUserData, ofType, one, T } from '../support/resources.ts';
+
+let run: ProgramRun;
+beforeAll(async () => {
+  run = await runProgram();
+});
+
+const launchTemplate = () => one(run.resources, T.launchTemplate);
+
+/** The env file the user data writes, as the container will see it. */
+function containerEnv(userData: string): Record<string, string> {
+  const body = userData.split(`cat > ${ENV_FILE} <<'ENV'\n`)[1]?.split('\nENV\n')[0] ?? '';
+  return Object.fromEntries(
+    body.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+describe('load balancer', () => {
+  it('is an internet-facing ALB in the public subnets behind the ALB security group', () => {
+    const alb = one(run.resources, T.alb);
+    expect(alb.inputs).toMatchObject({
+      loadBalancerType: 'application',
+      internal: false,
+      subnets: ['subnet-public-1', 'subnet-public-2'],
+      securityGroups: [one(run.resources, T.securityGroup, '-alb').id],
+    });
+  });
+
+  it('checks /health on port 5000 with thresholds of 2', () => {
+    const tg = one(run.resources, T.targetGroup);
+    expect(tg.inputs).toMatchObject({
+      port: 5000,
+      protocol: 'HTTP',
+      targetType: 'instance',
+      vpcId: 'vpc-0mock',
+    });
+    expect(tg.inputs.healthCheck).toMatchObject({
+      path: '/health',
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+      matcher: '200',
+    });
+  });
+});
+
+describe('launch template', () => {
+  it('takes the AMI from the Amazon Linux 2023 SSM public parameter, never an AMI id', () => {
+    const { imageId } = launchTemplate().inputs;
+    expect(imageId).toBe('resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');
+    expect(imageId).not.toMatch(/ami-[0-9a-f]{8,}/);
+  });
+
+  it('requires IMDSv2, with a hop limit that lets the container reach it', () => {
+    expect(launchTemplate().inputs.metadataOptions).toEqual({
+      httpEndpoint: 'enabled',
+      httpTokens: 'required',
+      httpPutResponseHopLimit: 2,
+    });
+  });
+
+  it('is a t3.micro with an encrypted root volume and the web instance profile', () => {
+    const inputs = launchTemplate().inputs;
+    expect(inputs.instanceType).toBe('t3.micro');
+    expect(inputs.blockDeviceMappings[0].ebs).toMatchObject({ encrypted: 'true', volumeType: 'gp3' });
+    expect(inputs.iamInstanceProfile.arn).toBe(one(run.resources, T.instanceProfile).state.arn);
+    expect(inputs.vpcSecurityGroupIds).toEqual([one(run.resources, T.securityGroup, '-web').id]);
+  });
+});
+
+describe('user data', () => {
+  it('installs Docker, logs in to ECR, pulls the web image and runs it on 5000 with --restart always', () => {
+    const script = decodeUserData(launchTemplate());
+    const webImage = one(run.resources, T.image, '-web').state.imageUri as string;
+    expect(webImage).toMatch(/dkr\.ecr\.eu-west-1\.amazonaws\.com\/.*-web@sha256:/);
+    expect(script).toContain('dnf install -y docker');
+    expect(script).toContain('systemctl enable --now docker');
+    expect(script).toContain(`--password-stdin "${webImage.split('/')[0]}"`);
+    expect(script).toContain(`docker pull "${webImage}"`);
+    expect(script).toMatch(
+      new RegExp(`docker run -d --name web --restart always -p 5000:5000 --env-file ${ENV_FILE}`),
+    );
+  });
+
+  it('gives the container settings the platform config accepts: MySQL via the RDS secret, S3, port 5000', () => {
+    const env = containerEnv(decodeUserData(launchTemplate()));
+    const config = loadConfig(env);
+    expect(config.server).toMatchObject({ port: 5000, host: '0.0.0.0', trustProxy: true });
+    expect(config.storage).toMatchObject({
+      kind: 's3',
+      originalsBucket: one(run.resources, T.bucket, '-originals').state.bucket,
+      thumbnailsBucket: one(run.resources, T.bucket, '-thumbnails').state.bucket,
+      region: 'eu-west-1',
+    });
+    const rds = one(run.resources, T.rds).state as {
+      address: string;
+      masterUserSecrets: { secretArn: string }[];
+    };
+    expect(config.database).toMatchObject({
+      kind: 'mysql',
+      url: undefined,
+      secretArn: rds.masterUserSecrets[0]!.secretArn,
+      host: rds.address,
+      port: 3306,
+      database: 'images',
+    });
+  });
+});
+
+describe('auto scaling', () => {
+  it('keeps 1 to 2 instances in the private subnets, ELB-checked after a 300 s grace period', () => {
+    const asg = one(run.resources, T.asg);
+    expect(asg.inputs).toMatchObject({
+      minSize: 1,
+      maxSize: 2,
+      desiredCapacity: 1,
+      healthCheckType: 'ELB',
+      healthCheckGracePeriod: 300,
+      vpcZoneIdentifiers: ['subnet-private-1', 'subnet-private-2'],
+      targetGroupArns: [one(run.resources, T.targetGroup).state.arn],
+    });
+    expect(asg.inputs.launchTemplate).toEqual({ id: launchTemplate().id, version: '1' });
+  });
+
+  it('tracks 20% average CPU', () => {
+    expect(one(run.resources, T.scalingPolicy).inputs).toMatchObject({
+      policyType: 'TargetTrackingScaling',
+      targetTrackingConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
+        targetValue: 20,
+      },
+    });
+  });
+
+  it('takes sizes, grace period, CPU target and instance type from config', async () => {
+    const custom = await runProgram({
+      config: {
+        webInstanceType: 't3.small',
+        asgMinSize: '2',
+        asgMaxSize: '4',
+        asgDesiredCapacity: '3',
+        asgHealthCheckGraceSeconds: '120',
+        asgCpuTargetPercent: '55',
+      },
+    });
+    expect(one(custom.resources, T.asg).inputs).toMatchObject({
+      minSize: 2,
+      maxSize: 4,
+      desiredCapacity: 3,
+      healthCheckGracePeriod: 120,
+    });
+    expect(one(custom.resources, T.scalingPolicy).inputs.targetTrackingConfiguration.targetValue).toBe(55);
+    expect(one(custom.resources, T.launchTemplate).inputs.instanceType).toBe('t3.small');
+  });
+
+  it('has exactly one launch template and group', () => {
+    expect(ofType(run.resources, T.launchTemplate)).toHaveLength(1);
+    expect(ofType(run.resources, T.asg)).toHaveLength(1);
+  });
+});
