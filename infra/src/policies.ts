@@ -138,14 +138,16 @@ export interface WebPolicyInputs {
   readonly repositoryArn: string;
 }
 
-/** The web tier uploads under uploads/, reads (and presigns) both buckets, and reads its secret. */
+/** The web tier uploads (and withdraws) under uploads/, reads (and presigns) both buckets, and reads its secret. */
 export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
   return policy(
     {
       Sid: 'PutUploads',
       Effect: 'Allow',
       // Large files go up as multipart uploads; aborting one on a refused file needs its own action.
-      Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      // DeleteObject withdraws an original whose request failed after the object was stored (the
+      // row is deleted too), so a refused or aborted upload never leaves an orphan behind.
+      Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
       Resource: [`${inputs.originalsBucketArn}/${UPLOADS_PREFIX}*`],
     },
     {

@@ -55,7 +55,8 @@ describe.each([
   ['web', web, 's3:PutObject', thumbnail, false],
   ['web', web, 's3:GetObject', upload, true],
   ['web', web, 's3:GetObject', thumbnail, true],
-  ['web', web, 's3:DeleteObject', upload, false],
+  ['web', web, 's3:DeleteObject', upload, true],
+  ['web', web, 's3:DeleteObject', thumbnail, false],
   ['web', web, 'secretsmanager:GetSecretValue', DB_SECRET, true],
   ['web', web, 'secretsmanager:GetSecretValue', GEMINI_SECRET, false],
   ['web', web, 'ecr:BatchGetImage', REPO, true],
@@ -79,7 +80,13 @@ describe('least privilege', () => {
       scopedActions(policy).filter(
         (a) =>
           a.startsWith('s3:') &&
-          !['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:AbortMultipartUpload'].includes(a),
+          ![
+            's3:GetObject',
+            's3:PutObject',
+            's3:ListBucket',
+            's3:AbortMultipartUpload',
+            's3:DeleteObject',
+          ].includes(a),
       ),
     ).toEqual([]);
   });

@@ -56,13 +56,13 @@ async function handle(
   }
   const thumbnailKey = thumbnailKeyFor(key);
 
-  // A redelivered event for a finished image: no second decode, no second write.
+  // A redelivered event for a finished image: no second decode, no second write. The row is the
+  // record: the thumbnail object is written before the row says completed. (The thumbnailer's IAM
+  // role may write thumbnails but not read them, so it does not HEAD the object.)
   const existing = await repository.getByOriginalKey(key);
   if (existing?.thumbnailStatus === 'completed' && existing.thumbnailKey === thumbnailKey) {
-    if (await storage.thumbnails.head(thumbnailKey)) {
-      logger.info('Thumbnail already recorded; duplicate event skipped', { ...log, thumbnailKey });
-      return { status: 'skipped', key, reason: 'already thumbnailed' };
-    }
+    logger.info('Thumbnail already recorded; duplicate event skipped', { ...log, thumbnailKey });
+    return { status: 'skipped', key, reason: 'already thumbnailed' };
   }
 
   const started = performance.now();

@@ -104,15 +104,5 @@ for (const setup of SETUPS) {
         height: 450,
       });
     });
-
-    it('redoes a thumbnail whose row is completed but whose object has gone', async () => {
-      const { key, event } = await upload(backend, photo, 'lost.jpg', 'image/jpeg');
-      const worker = thumbnailerFor(backend);
-      await worker.handle(event);
-      await backend.storage.thumbnails.delete(thumbnailKeyFor(key));
-
-      expect((await worker.handle(event)).status).toBe('completed');
-      expect(await backend.storage.thumbnails.head(thumbnailKeyFor(key))).not.toBeNull();
-    });
   });
 }
