@@ -6,8 +6,8 @@ import { CONFIG_KEYS } from '../src/config-keys.ts';
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const PROJECT = 'image-annotation-platform';
 
-describe('infra/README.md', () => {
-  const readme = read('../README.md');
+describe('README.md (deployment section)', () => {
+  const readme = read('../../README.md');
 
   it.each(CONFIG_KEYS.map((k) => [k.key, k.default] as const))(
     'documents %s with its default',
