@@ -1,0 +1,148 @@
+// The web app as a child process, started the way it is deployed (`node apps/web/src/server.ts`)
+// or run locally (`node apps/web/src/dev.ts`), so a bench measures the real entry point.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SETTINGS } from '@annot/config';
+import { repoRoot } from '@annot/testing';
+import { descendants } from './proc.ts';
+
+export class ServerStartError extends Error {
+  override readonly name = 'ServerStartError';
+}
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** The processes serving requests: the cluster's workers, or the process itself without a cluster. */
+  servingPids(): number[];
+  /** The last lines the server printed (for error messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Path from the repository root, e.g. "apps/web/src/server.ts". */
+  readonly entry: string;
+  /** Platform settings; every other platform setting in this process's environment is removed. */
+  readonly env: Record<string, string>;
+  /** Wait for this many cluster workers before returning (0: no cluster). */
+  readonly workers?: number;
+  readonly timeoutMs?: number;
+  /** Extra node flags (before the entry), e.g. for a diagnostic run. */
+  readonly nodeArgs?: readonly string[];
+}
+
+/** A port free right now on loopback (the server binds it a moment later). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no port from listen(0)');
+  return address.port;
+}
+
+/** The parent's environment without any platform setting, so only what a bench sets applies. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  const platform = new Set<string>(SETTINGS.map((s) => s.name));
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !platform.has(name) && !name.startsWith('AWS_') && name !== 'NODE_OPTIONS') {
+      env[name] = value;
+    }
+  }
+  return env;
+}
+
+export async function startServer(options: StartOptions): Promise<ServerProcess> {
+  const port = options.env.PORT ?? String(await freePort());
+  const env = { ...cleanEnv(), ...options.env, PORT: port, HOST: '127.0.0.1' };
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), path.resolve(repoRoot, options.entry)],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const server: ServerProcess = {
+    url,
+    pid: child.pid!,
+    servingPids: () => {
+      const children = descendants(child.pid!);
+      return children.length > 0 ? children : [child.pid!];
+    },
+    output: () => output,
+    stop: () => stopChild(child),
+  };
+  try {
+    await waitUntilReady(server, child, options.workers ?? 0, options.timeoutMs ?? 60_000);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return server;
+}
+
+async function waitUntilReady(
+  server: ServerProcess,
+  child: ChildProcess,
+  workers: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new ServerStartError(
+        `${server.url}: the server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${server.output()}`,
+      );
+    }
+    const enoughWorkers = workers === 0 || descendants(server.pid).length >= workers;
+    if (enoughWorkers && (await healthy(server.url))) return;
+    await sleep(100);
+  }
+  throw new ServerStartError(
+    `${server.url}/health did not answer 200 within ${timeoutMs} ms:\n${server.output()}`,
+  );
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM (a graceful shutdown), then SIGKILL to the child and its workers after 15 s. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const workers = descendants(child.pid!);
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const pid of [child.pid!, ...workers]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }, 15_000);
+  await exited;
+  clearTimeout(timer);
+}
