@@ -4,7 +4,7 @@
  * client) is built once per container, at import, and reused by every invocation.
  */
 
-import { type LogLevel, loadConfig, resolveSecrets } from '@annot/config';
+import { createDatabaseUrlRefresher, type LogLevel, loadConfig, resolveSecrets } from '@annot/config';
 import { openRepository } from '@annot/db';
 import { createStorage } from '@annot/storage';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -49,8 +49,13 @@ const settings: AnnotatorSettings = {
   maxInputBytes: config.limits.maxUploadBytes,
 };
 const storage = createStorage(config.storage, config.presign);
-// The web tier owns migrations; a worker never changes the schema.
-const repository = await openRepository({ database: config.database, migrate: false });
+// The web tier owns migrations; a worker never changes the schema. RDS rotates the database
+// secret: a warm container re-reads it when a new login is refused.
+const repository = await openRepository({
+  database: config.database,
+  migrate: false,
+  refreshCredentials: createDatabaseUrlRefresher(config),
+});
 const annotator = createAnnotator(settings, {
   onRetry: (retry) => logger.warn('Gemini call failed; retrying after a backoff', { ...retry }),
 });

@@ -10,7 +10,7 @@
  * need DDL rights.
  */
 
-import { type AppConfig, loadConfig, resolveSecrets } from '@annot/config';
+import { type AppConfig, createDatabaseUrlRefresher, loadConfig, resolveSecrets } from '@annot/config';
 import { openRepository } from '@annot/db';
 import { createStorage } from '@annot/storage';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -48,7 +48,12 @@ sharp.cache(false);
 
 const thumbnailer = createThumbnailer({
   storage: createStorage(config.storage, config.presign),
-  repository: await openRepository({ database: config.database, migrate: false }),
+  // RDS rotates the database secret: a warm container re-reads it when a new login is refused.
+  repository: await openRepository({
+    database: config.database,
+    migrate: false,
+    refreshCredentials: createDatabaseUrlRefresher(config),
+  }),
   settings: {
     ...config.thumbnail,
     maxInputPixels: config.limits.maxInputPixels,

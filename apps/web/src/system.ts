@@ -1,4 +1,4 @@
-import type { AppConfig } from '@annot/config';
+import { type AppConfig, createDatabaseUrlRefresher } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
 import type { LocalEventBus } from '@annot/events';
 import { createStorage, type Storage } from '@annot/storage';
@@ -39,6 +39,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     database: config.database,
     migrate: options.migrate ?? config.migrate,
     logger: logger.child({ component: 'db' }),
+    // RDS rotates the secret's password: re-read it when the database refuses a new login.
+    refreshCredentials: createDatabaseUrlRefresher(config),
   });
   try {
     const base = createStorage(config.storage, config.presign);

@@ -1,12 +1,17 @@
-import type { AppConfig } from './load.ts';
+import type { AppConfig, DatabaseConfig } from './load.ts';
+
+export interface FetchOptions {
+  /** Bypass any cache and read the current value (after a rotation). */
+  readonly forceFetch?: boolean;
+}
 
 /** Reads a secret's string value by ARN or name. */
-export type SecretFetcher = (secretId: string) => Promise<string>;
+export type SecretFetcher = (secretId: string, options?: FetchOptions) => Promise<string>;
 
-/** The default fetcher: AWS Secrets Manager through Powertools, which caches values. */
-export async function secretsManagerFetcher(secretId: string): Promise<string> {
+/** The default fetcher: AWS Secrets Manager through Powertools, which caches values for 5 minutes. */
+export async function secretsManagerFetcher(secretId: string, options: FetchOptions = {}): Promise<string> {
   const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-  const value = await getSecret(secretId, { maxAge: 300 });
+  const value = await getSecret(secretId, { maxAge: 300, forceFetch: options.forceFetch ?? false });
   if (typeof value !== 'string' || value === '') throw new Error(`Secret ${secretId} has no string value`);
   return value;
 }
@@ -21,20 +26,8 @@ export async function resolveSecrets(
 ): Promise<AppConfig> {
   let { database, annotator } = config;
   if (database.kind === 'mysql' && database.url === undefined && database.secretArn) {
-    const raw = await fetchSecret(database.secretArn);
-    let parsed: { username?: unknown; password?: unknown };
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new Error(`DATABASE_SECRET_ARN: secret is not JSON with username and password`);
-    }
-    if (typeof parsed.username !== 'string' || typeof parsed.password !== 'string') {
-      throw new Error(`DATABASE_SECRET_ARN: secret has no string username and password`);
-    }
-    const url = new URL(`mysql://${database.host}:${database.port}/${database.database}`);
-    url.username = parsed.username;
-    url.password = parsed.password;
-    database = { ...database, url: url.toString() };
+    const url = databaseUrlFromSecret(database, await fetchSecret(database.secretArn));
+    database = { ...database, url };
   }
   if (
     annotator.kind === 'gemini' &&
@@ -45,4 +38,42 @@ export async function resolveSecrets(
     annotator = { ...annotator, geminiApiKey: key };
   }
   return { ...config, database, annotator };
+}
+
+/**
+ * For a database whose credentials come from DATABASE_SECRET_ARN (the RDS-managed master secret,
+ * which RDS rotates): a function that re-reads the secret, bypassing the cache, and returns the
+ * new mysql:// URL. Pass it to `openRepository({ refreshCredentials })` so a long-running process
+ * or a warm Lambda picks up a rotated password. Undefined when there is nothing to refresh
+ * (DATABASE_URL given directly, or SQLite).
+ */
+export function createDatabaseUrlRefresher(
+  config: AppConfig,
+  fetchSecret: SecretFetcher = secretsManagerFetcher,
+): (() => Promise<string>) | undefined {
+  const { database } = config;
+  if (database.kind !== 'mysql' || !database.secretArn) return undefined;
+  const secretArn = database.secretArn;
+  return async function refreshDatabaseUrl() {
+    return databaseUrlFromSecret(database, await fetchSecret(secretArn, { forceFetch: true }));
+  };
+}
+
+type MySqlDatabase = Extract<DatabaseConfig, { kind: 'mysql' }>;
+
+/** mysql://user:password@DB_HOST:DB_PORT/DB_NAME from the secret's JSON (RDS's format). */
+function databaseUrlFromSecret(database: MySqlDatabase, raw: string): string {
+  let parsed: { username?: unknown; password?: unknown };
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`DATABASE_SECRET_ARN: secret is not JSON with username and password`);
+  }
+  if (typeof parsed.username !== 'string' || typeof parsed.password !== 'string') {
+    throw new Error(`DATABASE_SECRET_ARN: secret has no string username and password`);
+  }
+  const url = new URL(`mysql://${database.host}:${database.port}/${database.database}`);
+  url.username = parsed.username;
+  url.password = parsed.password;
+  return url.toString();
 }

@@ -3,7 +3,7 @@ import type { Driver } from './driver.ts';
 import { MigrationError } from './errors.ts';
 import { type DbLogger, silentLogger } from './logger.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
-import { openDriver } from './open-driver.ts';
+import { type DriverOptions, openDriver } from './open-driver.ts';
 
 export interface MigrationResult {
   /** Versions this call applied; empty when another process had already applied them. */
@@ -82,12 +82,14 @@ export async function migrateDriver(
 }
 
 /** Opens the configured database, applies pending migrations, and closes it again. */
-export async function migrate(options: {
-  database: DatabaseConfig;
-  migrations?: readonly Migration[];
-  logger?: DbLogger;
-}): Promise<MigrationResult> {
-  const driver = openDriver(options.database, options.logger ?? silentLogger);
+export async function migrate(
+  options: DriverOptions & {
+    database: DatabaseConfig;
+    migrations?: readonly Migration[];
+    logger?: DbLogger;
+  },
+): Promise<MigrationResult> {
+  const driver = openDriver(options.database, options.logger ?? silentLogger, options);
   try {
     return await migrateDriver(driver, options);
   } finally {

@@ -5,6 +5,7 @@ import type { Driver, MigrationSession, SqlValue } from './driver.ts';
 import { MigrationError } from './errors.ts';
 import type { DbLogger } from './logger.ts';
 import { withLockRetry } from './retry.ts';
+import { type CredentialsRefresher, RotatingPool } from './rotating-pool.ts';
 
 export interface MySqlDriverOptions {
   readonly url: string;
@@ -12,22 +13,36 @@ export interface MySqlDriverOptions {
   readonly logger: DbLogger;
   /** How long a process waits for another one's migrations, in seconds. */
   readonly migrationLockTimeoutSeconds?: number;
+  /** Called when the server refuses the login (1045), e.g. after RDS rotated the password. */
+  readonly refreshCredentials?: CredentialsRefresher | undefined;
+  /** The least time between two credential refreshes (default 10 s). */
+  readonly minRefreshIntervalMs?: number | undefined;
 }
 
 /** MySQL 8.0 / MariaDB 10.11 through a mysql2 pool; every statement is prepared (`execute`). */
 export function openMySqlDriver(options: MySqlDriverOptions): Driver {
-  const pool = mysql.createPool({
-    uri: options.url,
-    connectionLimit: options.poolSize,
-    maxIdle: options.poolSize,
-    waitForConnections: true,
-    charset: 'UTF8MB4_UNICODE_CI',
-    // DATETIME(3) values come back as text and are read as UTC (see dialect.ts), whatever the
-    // server's or the process's time zone.
-    dateStrings: true,
-    supportBigNumbers: true,
-    enableKeepAlive: true,
-    connectTimeout: 10_000,
+  const createPool = (url: string) =>
+    mysql.createPool({
+      uri: url,
+      connectionLimit: options.poolSize,
+      maxIdle: options.poolSize,
+      waitForConnections: true,
+      charset: 'UTF8MB4_UNICODE_CI',
+      // DATETIME(3) values come back as text and are read as UTC (see dialect.ts), whatever the
+      // server's or the process's time zone.
+      dateStrings: true,
+      supportBigNumbers: true,
+      enableKeepAlive: true,
+      connectTimeout: 10_000,
+    });
+  // Every use of the pool goes through `pools.use`, so a rotated password is picked up (see
+  // rotating-pool.ts) wherever the first refused login happens.
+  const pools = new RotatingPool({
+    url: options.url,
+    createPool,
+    refresh: options.refreshCredentials,
+    minRefreshIntervalMs: options.minRefreshIntervalMs,
+    logger: options.logger,
   });
   const retry = {
     onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown }) =>
@@ -36,64 +51,71 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
         'database lock conflict, retrying',
       ),
   };
-  let closed: Promise<void> | undefined;
 
   return {
     dialect: mysqlDialect,
     async run(sql, params) {
-      await withLockRetry(() => pool.execute(sql, params as SqlValue[]), retry);
+      await pools.use((pool) => withLockRetry(() => pool.execute(sql, params as SqlValue[]), retry));
     },
     async all<T>(sql: string, params: readonly SqlValue[]) {
-      const [rows] = await withLockRetry(() => pool.execute(sql, params as SqlValue[]), retry);
+      const [rows] = await pools.use((pool) =>
+        withLockRetry(() => pool.execute(sql, params as SqlValue[]), retry),
+      );
       return rows as T[];
     },
-    async withMigrationLock(fn) {
-      const connection = await pool.getConnection();
-      try {
-        const [[current]] = (await connection.query('SELECT DATABASE() AS db')) as unknown as [
-          [{ db: unknown }],
-        ];
-        if (typeof current.db !== 'string') {
-          throw new MigrationError('The MySQL URL names no database; add one, as in mysql://host:3306/annot');
-        }
-        // GET_LOCK names are server-wide and at most 64 characters: scope the lock to this
-        // database by its hash, so migrations of different databases never wait on each other.
-        const name = `annot_migrate_${createHash('sha1').update(current.db).digest('hex')}`;
-        const timeout = options.migrationLockTimeoutSeconds ?? 60;
-        const [[lock]] = (await connection.query('SELECT GET_LOCK(?, ?) AS acquired', [
-          name,
-          timeout,
-        ])) as unknown as [[{ acquired: unknown }]];
-        if (Number(lock.acquired) !== 1) {
-          throw new MigrationError(
-            `Could not take the migration lock ${name} within ${timeout}s; another process may be stuck migrating`,
-          );
-        }
-        try {
-          const session: MigrationSession = {
-            exec: async (sql) => {
-              await connection.query(sql);
-            },
-            run: async (sql, params) => {
-              await connection.execute(sql, params as SqlValue[]);
-            },
-            all: async <T>(sql: string, params: readonly SqlValue[]) => {
-              const [rows] = await connection.execute(sql, params as SqlValue[]);
-              return rows as T[];
-            },
-          };
-          return await fn(session);
-        } finally {
-          // Also released by the server if this connection dies.
-          await connection.query('SELECT RELEASE_LOCK(?)', [name]);
-        }
-      } finally {
-        connection.release();
-      }
+    withMigrationLock(fn) {
+      // Inside `use`, so a credential refresh cannot end this pool while the migrations hold it.
+      return pools.use((pool) => migrateLocked(pool, fn, options.migrationLockTimeoutSeconds ?? 60));
     },
     close() {
-      closed ??= pool.end();
-      return closed;
+      return pools.close();
     },
   };
+}
+
+/** Runs `fn` on one pooled connection holding this database's migration lock. */
+async function migrateLocked<R>(
+  pool: mysql.Pool,
+  fn: (session: MigrationSession) => Promise<R>,
+  timeout: number,
+): Promise<R> {
+  const connection = await pool.getConnection();
+  try {
+    const [[current]] = (await connection.query('SELECT DATABASE() AS db')) as unknown as [[{ db: unknown }]];
+    if (typeof current.db !== 'string') {
+      throw new MigrationError('The MySQL URL names no database; add one, as in mysql://host:3306/annot');
+    }
+    // GET_LOCK names are server-wide and at most 64 characters: scope the lock to this
+    // database by its hash, so migrations of different databases never wait on each other.
+    const name = `annot_migrate_${createHash('sha1').update(current.db).digest('hex')}`;
+    const [[lock]] = (await connection.query('SELECT GET_LOCK(?, ?) AS acquired', [
+      name,
+      timeout,
+    ])) as unknown as [[{ acquired: unknown }]];
+    if (Number(lock.acquired) !== 1) {
+      throw new MigrationError(
+        `Could not take the migration lock ${name} within ${timeout}s; another process may be stuck migrating`,
+      );
+    }
+    try {
+      const session: MigrationSession = {
+        exec: async (sql) => {
+          await connection.query(sql);
+        },
+        run: async (sql, params) => {
+          await connection.execute(sql, params as SqlValue[]);
+        },
+        all: async <T>(sql: string, params: readonly SqlValue[]) => {
+          const [rows] = await connection.execute(sql, params as SqlValue[]);
+          return rows as T[];
+        },
+      };
+      return await fn(session);
+    } finally {
+      // Also released by the server if this connection dies.
+      await connection.query('SELECT RELEASE_LOCK(?)', [name]);
+    }
+  } finally {
+    connection.release();
+  }
 }

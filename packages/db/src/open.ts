@@ -2,11 +2,11 @@ import type { DatabaseConfig } from '@annot/config';
 import { type DbLogger, silentLogger } from './logger.ts';
 import { migrateDriver } from './migrate.ts';
 import type { Migration } from './migrations.ts';
-import { openDriver } from './open-driver.ts';
+import { type DriverOptions, openDriver } from './open-driver.ts';
 import { SqlImageRepository } from './repository.ts';
 import type { ImageRepository } from './types.ts';
 
-export interface OpenRepositoryOptions {
+export interface OpenRepositoryOptions extends DriverOptions {
   readonly database: DatabaseConfig;
   /** Apply pending migrations first (default true; safe with several processes at once). */
   readonly migrate?: boolean;
@@ -19,7 +19,7 @@ export interface OpenRepositoryOptions {
 /** Opens the configured database (MySQL pool or SQLite file), migrates it, returns the repository. */
 export async function openRepository(options: OpenRepositoryOptions): Promise<ImageRepository> {
   const logger = options.logger ?? silentLogger;
-  const driver = openDriver(options.database, logger);
+  const driver = openDriver(options.database, logger, options);
   try {
     if (options.migrate ?? true) {
       const result = await migrateDriver(driver, {
