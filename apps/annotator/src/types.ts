@@ -1,6 +1,10 @@
 import type { AppConfig } from '@annot/config';
 import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
+import type { WorkerLogger } from '@annot/worker-runtime';
+
+// Defined once for both workers; re-exported so the public API (WORKERS-API.md) is unchanged.
+export type { WorkerLogger, WorkerOutcome } from '@annot/worker-runtime';
 
 /** Describes one image in words. */
 export interface Annotator {
@@ -17,16 +21,6 @@ export interface Annotator {
     options?: { signal?: AbortSignal },
   ): Promise<string>;
 }
-
-/** Powertools Logger satisfies this structurally. */
-export interface WorkerLogger {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
-}
-
-export type WorkerOutcome = { status: 'completed' | 'failed' | 'skipped'; key: string; reason?: string };
 
 export type AnnotatorSettings = AppConfig['annotator'] & {
   readonly maxInputPixels: number;

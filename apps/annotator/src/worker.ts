@@ -1,14 +1,10 @@
 import type { ImageRecord } from '@annot/db';
-import { InvalidEventError, type ObjectCreated, parseObjectCreatedEvent } from '@annot/events';
-import { UPLOADS_PREFIX } from '@annot/object-keys';
+import { originalGone, readOriginal, receiveEvent } from '@annot/worker-runtime';
 import { AnnotatorConfigurationError, PermanentAnnotationError } from './errors.ts';
-import { summariseEvent } from './event-summary.ts';
 import type { AnnotationWorkerDeps, WorkerOutcome } from './types.ts';
 
 /** The default cap on an original read into memory: MAX_UPLOAD_BYTES' default. */
 export const DEFAULT_MAX_INPUT_BYTES = 50 * 1024 * 1024;
-
-type LogContext = { key: string; requestId: string | undefined; eventId: string };
 
 /**
  * The transport-independent annotation worker: the Lambda handler and the local event bus both call
@@ -29,31 +25,11 @@ async function handle(
   requestId: string | undefined,
 ): Promise<WorkerOutcome> {
   const { annotator, logger, repository } = deps;
-  let created: ObjectCreated;
-  try {
-    created = parseObjectCreatedEvent(event);
-  } catch (error) {
-    if (error instanceof InvalidEventError) {
-      logger.error('Rejected a malformed event', {
-        requestId,
-        error: error.message,
-        event: summariseEvent(event),
-      });
-    }
-    throw error;
-  }
-  const { key } = created;
-  const log: LogContext = { key, requestId, eventId: created.eventId };
-
-  const notOurs = whyNotOurs(created, deps.storage.originals.bucket);
-  if (notOurs) {
-    logger.warn('Skipped an event for an object that is not an upload', {
-      ...log,
-      bucket: created.bucket,
-      reason: notOurs,
-    });
-    return { status: 'skipped', key, reason: notOurs };
-  }
+  const originalsBucket = deps.storage.originals.bucket;
+  const intake = receiveEvent(event, { logger, originalsBucket, requestId });
+  if (!intake.accepted) return intake.outcome;
+  const { key } = intake.event;
+  const { log } = intake;
 
   // A redelivered event for an image this annotator and model already described: no second call.
   // A row described by another annotator or model (say, local before a Gemini key was set) is redone.
@@ -68,16 +44,9 @@ async function handle(
 
   const started = performance.now();
   try {
-    const original = await readOriginal(deps, key);
+    const original = await readOriginalOf(deps, key);
     if (original === null) {
-      // S3 is strongly consistent: a missing object was deleted after the event was sent. With no
-      // row, the web tier withdrew a refused upload and there is nothing to show; with a row, the
-      // person should see why no annotation will ever appear.
-      if (!existing) {
-        logger.warn('Original is gone and has no row; upload was withdrawn, skipped', log);
-        return { status: 'skipped', key, reason: 'original not found' };
-      }
-      throw new PermanentAnnotationError('The original file no longer exists');
+      return originalGone(existing, { logger, log }, (reason) => new PermanentAnnotationError(reason));
     }
     const contentType = original.contentType ?? existing?.contentType ?? 'application/octet-stream';
     const annotation = await annotator.describe({ bytes: original.bytes, contentType });
@@ -123,41 +92,15 @@ function alreadyDescribed(row: ImageRecord | null, annotator: AnnotationWorkerDe
   );
 }
 
-function whyNotOurs(created: ObjectCreated, originalsBucket: string): string | undefined {
-  if (created.bucket !== originalsBucket) return `bucket ${created.bucket} is not the originals bucket`;
-  if (!created.key.startsWith(UPLOADS_PREFIX) || created.key.endsWith('/')) {
-    return `key is not an object under ${UPLOADS_PREFIX}`;
-  }
-  return undefined;
-}
-
 /** Reads the original, refusing an oversized one from its size before any byte is read. */
-async function readOriginal(
-  deps: AnnotationWorkerDeps,
-  key: string,
-): Promise<{ bytes: Uint8Array; contentType: string | undefined } | null> {
+function readOriginalOf(deps: AnnotationWorkerDeps, key: string) {
   const maxBytes = deps.settings.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const info = await deps.storage.originals.head(key);
-  if (info === null) return null;
-  if (info.size > maxBytes) throw tooLarge(info.size, maxBytes);
-  try {
-    return { bytes: await deps.storage.originals.getBytes(key, { maxBytes }), contentType: info.contentType };
-  } catch (error) {
-    // Deleted or replaced between head and get: the same outcomes as above. Matched by name, so a
-    // second bundled copy of the storage package still matches.
-    if (isNamed(error, 'ObjectNotFoundError')) return null;
-    if (isNamed(error, 'ObjectTooLargeError')) throw tooLarge(undefined, maxBytes, error);
-    throw error;
-  }
+  return readOriginal(deps.storage.originals, key, { maxBytes, tooLarge });
 }
 
 function tooLarge(size: number | undefined, maxBytes: number, cause?: unknown): PermanentAnnotationError {
   const what = size === undefined ? 'The original is' : `The original is ${size} bytes,`;
   return new PermanentAnnotationError(`${what} over the limit of ${maxBytes} bytes`, { cause });
-}
-
-function isNamed(error: unknown, name: string): boolean {
-  return error instanceof Error && error.name === name;
 }
 
 function firstLine(cause: unknown): string | undefined {

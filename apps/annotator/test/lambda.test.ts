@@ -7,7 +7,7 @@ import { buildObjectCreatedEvent, InvalidEventError } from '@annot/events';
 import { uploadKey } from '@annot/object-keys';
 import { createStorage } from '@annot/storage';
 import { type FakeGemini, startFakeGemini } from '@annot/testing';
-import type { Context } from 'aws-lambda';
+import { captureLogLines, lambdaContext } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixtureBytes } from './support.ts';
 
@@ -16,25 +16,7 @@ import { fixtureBytes } from './support.ts';
 let dir: string;
 let gemini: FakeGemini;
 let lambda: typeof import('../src/lambda.ts');
-const output: string[] = [];
-
-const context = (awsRequestId: string) =>
-  ({
-    awsRequestId,
-    functionName: 'annotator',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:annotator',
-    memoryLimitInMB: '1024',
-    getRemainingTimeInMillis: () => 60_000,
-  }) as Context;
-
-function logLines(): Record<string, unknown>[] {
-  return output
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+let logLines: () => Record<string, unknown>[];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'annotator-lambda-'));
@@ -49,13 +31,7 @@ beforeAll(async () => {
   const migrated = await openRepository({ database: loadConfig(env, dir).database });
   await migrated.close();
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  // Powertools writes INFO and WARN to stdout, ERROR to stderr.
-  for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-      output.push(String(chunk));
-      return true;
-    });
-  }
+  logLines = captureLogLines().lines;
   lambda = await import('../src/lambda.ts');
 });
 
@@ -77,7 +53,7 @@ describe('the Lambda entry point', () => {
 
     const outcome = await lambda.handler(
       buildObjectCreatedEvent({ bucket: storage.originals.bucket, key }),
-      context('req-λ-1'),
+      lambdaContext('req-λ-1', 'annotator'),
     );
 
     expect(outcome).toEqual({ status: 'completed', key });
@@ -95,9 +71,9 @@ describe('the Lambda entry point', () => {
   });
 
   it('logs and rethrows a malformed event', async () => {
-    await expect(lambda.handler({ hello: 'world' }, context('req-λ-2'))).rejects.toBeInstanceOf(
-      InvalidEventError,
-    );
+    await expect(
+      lambda.handler({ hello: 'world' }, lambdaContext('req-λ-2', 'annotator')),
+    ).rejects.toBeInstanceOf(InvalidEventError);
 
     expect(logLines().find((line) => line.message === 'Rejected a malformed event')).toMatchObject({
       level: 'ERROR',

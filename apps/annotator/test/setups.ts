@@ -1,33 +1,17 @@
 /**
- * The two real back ends the handler tests run against: the embedded default (SQLite + a
- * directory) and the AWS shape (MariaDB + an S3-compatible server on loopback), each with a
- * loopback server speaking Gemini's REST protocol.
+ * The two real back ends the handler tests run against (from @annot/worker-runtime/testing): the
+ * embedded default (SQLite + a directory) and the AWS shape (MariaDB + s3rver on loopback), each
+ * with a loopback server speaking Gemini's REST protocol.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { type AppConfig, loadConfig } from '@annot/config';
-import { type ImageRepository, openRepository } from '@annot/db';
-import { buildObjectCreatedEvent } from '@annot/events';
-import { uploadKey } from '@annot/object-keys';
-import { createStorage, type Storage } from '@annot/storage';
-import {
-  createTestDatabase,
-  type FakeGemini,
-  mariaDbAvailable,
-  startFakeGemini,
-  startS3Server,
-} from '@annot/testing';
+import { type FakeGemini, startFakeGemini } from '@annot/testing';
+import { recordingLogger, type TestBackend, testBackends } from '@annot/worker-runtime/testing';
 import { type AnnotatorSettings, createAnnotationWorker, createAnnotator } from '../src/index.ts';
-import { recordingLogger } from './support.ts';
 
-export interface Backend {
-  readonly storage: Storage;
-  readonly repository: ImageRepository;
+export { uploadOriginal as upload } from '@annot/worker-runtime/testing';
+
+export interface Backend extends TestBackend {
   readonly gemini: FakeGemini;
-  /** The environment that selects this back end; add GEMINI_* to it for the Gemini annotator. */
-  readonly env: Record<string, string>;
-  close(): Promise<void>;
 }
 
 export interface Setup {
@@ -36,55 +20,21 @@ export interface Setup {
   open(): Promise<Backend>;
 }
 
-async function openSqliteDirectory(): Promise<Backend> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'annotator-local-'));
-  const env = { DATA_DIR: dir };
-  const config = loadConfig(env, dir);
-  if (config.storage.kind !== 'directory' || config.database.kind !== 'sqlite')
-    throw new Error('expected embedded');
-  const repository = await openRepository({ database: config.database });
-  const gemini = await startFakeGemini();
-  return {
-    env,
-    gemini,
-    repository,
-    storage: createStorage(config.storage, config.presign),
-    async close() {
-      await gemini.stop();
-      await repository.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function openMariaDbS3(): Promise<Backend> {
-  const buckets = { originals: 'annotator-originals', thumbnails: 'annotator-thumbnails' };
-  const s3 = await startS3Server([buckets.originals, buckets.thumbnails]);
-  const db = await createTestDatabase('annotator');
-  const env = { DATABASE_URL: db.url, ...s3.env(buckets) };
-  const config = loadConfig(env);
-  const repository = await openRepository({ database: config.database });
-  const gemini = await startFakeGemini();
-  return {
-    env,
-    gemini,
-    repository,
-    storage: createStorage(config.storage, config.presign, {
-      s3ClientConfig: { credentials: s3.credentials },
-    }),
-    async close() {
-      await gemini.stop();
-      await repository.close();
-      await db.drop();
-      await s3.stop();
-    },
-  };
-}
-
-export const SETUPS: Setup[] = [
-  { name: 'SQLite + directory', available: true, open: openSqliteDirectory },
-  { name: 'MariaDB + S3 (s3rver)', available: await mariaDbAvailable(), open: openMariaDbS3 },
-];
+export const SETUPS: Setup[] = (await testBackends('annotator')).map((setup) => ({
+  ...setup,
+  async open() {
+    const backend = await setup.open();
+    const gemini = await startFakeGemini();
+    return {
+      ...backend,
+      gemini,
+      async close() {
+        await gemini.stop();
+        await backend.close();
+      },
+    };
+  },
+}));
 
 export function settingsOf(config: AppConfig): AnnotatorSettings {
   return {
@@ -120,19 +70,6 @@ export function workerFor(backend: Backend, kind: 'local' | 'gemini', env: Recor
     logger,
   });
   return { ...worker, annotator, logger };
-}
-
-/** Stores an original the way the web tier does and returns its key and the event S3 would send. */
-export async function upload(backend: Backend, bytes: Uint8Array, filename: string, contentType: string) {
-  const key = uploadKey(filename);
-  const put = await backend.storage.originals.put(key, bytes, { contentType, contentLength: bytes.length });
-  const event = buildObjectCreatedEvent({
-    bucket: backend.storage.originals.bucket,
-    key,
-    size: put.size,
-    etag: put.etag,
-  });
-  return { key, event };
 }
 
 /** The web tier's pending row for an upload. */

@@ -2,23 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { loadConfig } from '@annot/config';
 import { fixturePath } from '@annot/testing';
 import sharp from 'sharp';
-import type { AnnotatorSettings, WorkerLogger } from '../src/index.ts';
-
-export interface LogEntry {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly attributes: Record<string, unknown>;
-}
-
-/** A WorkerLogger that keeps what it is told, so tests can assert on the structured logs. */
-export function recordingLogger(): WorkerLogger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at =
-    (level: LogEntry['level']) =>
-    (message: string, ...extra: object[]) =>
-      void entries.push({ level, message, attributes: Object.assign({}, ...extra) });
-  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+import type { AnnotatorSettings } from '../src/index.ts';
 
 export async function fixtureBytes(name: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(fixturePath(name)));

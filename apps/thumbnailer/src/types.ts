@@ -1,16 +1,10 @@
 import type { AppConfig } from '@annot/config';
 import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
+import type { WorkerLogger } from '@annot/worker-runtime';
 
-/** The logging the workers need; Powertools' Logger satisfies it structurally. */
-export interface WorkerLogger {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
-}
-
-export type WorkerOutcome = { status: 'completed' | 'failed' | 'skipped'; key: string; reason?: string };
+// Defined once for both workers; re-exported so the public API (WORKERS-API.md) is unchanged.
+export type { WorkerLogger, WorkerOutcome } from '@annot/worker-runtime';
 
 export type ThumbnailerSettings = AppConfig['thumbnail'] & {
   maxInputPixels: number;

@@ -1,15 +1,12 @@
-import { InvalidEventError, type ObjectCreated, parseObjectCreatedEvent } from '@annot/events';
-import { thumbnailKeyFor, UPLOADS_PREFIX } from '@annot/object-keys';
+import { thumbnailKeyFor } from '@annot/object-keys';
+import { originalGone, readOriginal, receiveEvent } from '@annot/worker-runtime';
 import { PermanentThumbnailError, tooLargeError } from './errors.ts';
-import { summariseEvent } from './event-summary.ts';
 import { DEFAULT_MAX_INPUT_BYTES, makeThumbnail, type Thumbnail } from './thumbnail.ts';
 import type { ThumbnailerDeps, WorkerOutcome } from './types.ts';
 
 export const THUMBNAIL_CONTENT_TYPE = 'image/jpeg';
 /** Thumbnail keys are unique per upload and never rewritten with different content. */
 const THUMBNAIL_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-
-type LogContext = { key: string; requestId: string | undefined; eventId: string };
 
 /**
  * The transport-independent thumbnailer: the Lambda handler and the local event bus both call
@@ -29,31 +26,10 @@ async function handle(
   requestId: string | undefined,
 ): Promise<WorkerOutcome> {
   const { logger, repository, storage } = deps;
-  let created: ObjectCreated;
-  try {
-    created = parseObjectCreatedEvent(event);
-  } catch (error) {
-    if (error instanceof InvalidEventError) {
-      logger.error('Rejected a malformed event', {
-        requestId,
-        error: error.message,
-        event: summariseEvent(event),
-      });
-    }
-    throw error;
-  }
-  const { key } = created;
-  const log: LogContext = { key, requestId, eventId: created.eventId };
-
-  const notOurs = whyNotOurs(created, storage.originals.bucket);
-  if (notOurs) {
-    logger.warn('Skipped an event for an object that is not an upload', {
-      ...log,
-      bucket: created.bucket,
-      reason: notOurs,
-    });
-    return { status: 'skipped', key, reason: notOurs };
-  }
+  const intake = receiveEvent(event, { logger, originalsBucket: storage.originals.bucket, requestId });
+  if (!intake.accepted) return intake.outcome;
+  const { key } = intake.event;
+  const { log } = intake;
   const thumbnailKey = thumbnailKeyFor(key);
 
   // A redelivered event for a finished image: no second decode, no second write. The row is the
@@ -67,16 +43,9 @@ async function handle(
 
   const started = performance.now();
   try {
-    const original = await readOriginal(deps, key);
+    const original = await readOriginalOf(deps, key);
     if (original === null) {
-      // S3 is strongly consistent: a missing object was deleted after the event was sent. With no
-      // row, the web tier withdrew a refused or aborted upload and there is nothing to show; with a
-      // row, the person should see why no thumbnail will ever appear.
-      if (!existing) {
-        logger.warn('Original is gone and has no row; upload was withdrawn, skipped', log);
-        return { status: 'skipped', key, reason: 'original not found' };
-      }
-      throw new PermanentThumbnailError('The original file no longer exists');
+      return originalGone(existing, { logger, log }, (reason) => new PermanentThumbnailError(reason));
     }
     const thumbnail = await makeThumbnail(original.bytes, deps.settings);
     await storage.thumbnails.put(thumbnailKey, thumbnail.data, {
@@ -111,32 +80,10 @@ async function handle(
   }
 }
 
-function whyNotOurs(created: ObjectCreated, originalsBucket: string): string | undefined {
-  if (created.bucket !== originalsBucket) return `bucket ${created.bucket} is not the originals bucket`;
-  if (!created.key.startsWith(UPLOADS_PREFIX) || created.key.endsWith('/')) {
-    return `key is not an object under ${UPLOADS_PREFIX}`;
-  }
-  return undefined;
-}
-
 /** Reads the original, refusing an oversized one from its size before any byte is read. */
-async function readOriginal(
-  deps: ThumbnailerDeps,
-  key: string,
-): Promise<{ bytes: Uint8Array; size: number } | null> {
+function readOriginalOf(deps: ThumbnailerDeps, key: string) {
   const maxBytes = deps.settings.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const info = await deps.storage.originals.head(key);
-  if (info === null) return null;
-  if (info.size > maxBytes) throw tooLargeError(info.size, maxBytes);
-  try {
-    const bytes = await deps.storage.originals.getBytes(key, { maxBytes });
-    return { bytes, size: bytes.length };
-  } catch (error) {
-    // Deleted or replaced between head and get: the same outcomes as above.
-    if (isNamed(error, 'ObjectNotFoundError')) return null;
-    if (isNamed(error, 'ObjectTooLargeError')) throw tooLargeError(undefined, maxBytes, error);
-    throw error;
-  }
+  return readOriginal(deps.storage.originals, key, { maxBytes, tooLarge: tooLargeError });
 }
 
 function thumbnailRecord(originalKey: string, thumbnailKey: string, byteSize: number, thumbnail: Thumbnail) {
@@ -148,11 +95,6 @@ function thumbnailRecord(originalKey: string, thumbnailKey: string, byteSize: nu
     width: thumbnail.original.orientedWidth,
     height: thumbnail.original.orientedHeight,
   };
-}
-
-/** By name rather than instanceof, so a second bundled copy of the storage package still matches. */
-function isNamed(error: unknown, name: string): boolean {
-  return error instanceof Error && error.name === name;
 }
 
 function describe(cause: unknown): string | undefined {

@@ -48,7 +48,7 @@ for (const setup of SETUPS) {
         expect.objectContaining({
           level: 'error',
           message: 'Rejected a malformed event',
-          fields: expect.objectContaining({
+          attributes: expect.objectContaining({
             requestId: 'req-bad',
             error: expect.stringContaining('detail.object'),
             event: expect.objectContaining({ source: 'aws.s3', bucket: 'x' }),
@@ -68,7 +68,7 @@ for (const setup of SETUPS) {
 
       await expect(worker.handle(event)).rejects.toThrow('socket hang up');
       expect((await backend.repository.getByOriginalKey(key))?.thumbnailStatus ?? 'pending').toBe('pending');
-      expect(worker.logger.entries.some((e) => e.level === 'error' && e.fields.key === key)).toBe(true);
+      expect(worker.logger.entries.some((e) => e.level === 'error' && e.attributes.key === key)).toBe(true);
 
       expect((await worker.handle(event)).status).toBe('completed');
       expect((await backend.repository.getByOriginalKey(key))?.thumbnailStatus).toBe('completed');

@@ -61,7 +61,7 @@ for (const setup of SETUPS) {
         expect.objectContaining({
           level: 'info',
           message: 'Thumbnail written',
-          fields: expect.objectContaining({ key, requestId: 'req-1' }),
+          attributes: expect.objectContaining({ key, requestId: 'req-1' }),
         }),
       );
     });

@@ -1,0 +1,4 @@
+export { summariseEvent } from './event-summary.ts';
+export { type Intake, type IntakeOptions, receiveEvent } from './intake.ts';
+export { type Original, originalGone, type ReadOriginalOptions, readOriginal } from './read-original.ts';
+export type { EventWorker, LogContext, WorkerLogger, WorkerOutcome } from './types.ts';

@@ -1,0 +1,60 @@
+import { InvalidEventError, type ObjectCreated, parseObjectCreatedEvent } from '@annot/events';
+import { UPLOADS_PREFIX } from '@annot/object-keys';
+import { summariseEvent } from './event-summary.ts';
+import type { LogContext, WorkerLogger, WorkerOutcome } from './types.ts';
+
+export interface IntakeOptions {
+  readonly logger: WorkerLogger;
+  /** The bucket uploads land in; an event for any other bucket is not this platform's. */
+  readonly originalsBucket: string;
+  readonly requestId: string | undefined;
+}
+
+/** An event to work on (with its log context), or the outcome to return without working. */
+export type Intake =
+  | { readonly accepted: true; readonly event: ObjectCreated; readonly log: LogContext }
+  | { readonly accepted: false; readonly outcome: WorkerOutcome };
+
+/**
+ * The first step of every worker. A malformed event is logged (with a short summary, never the
+ * payload) and rethrown as InvalidEventError, so the platform keeps it in the dead-letter queue.
+ * An event for another bucket, or for a key that is not an upload, is logged and skipped: the rule
+ * may be shared, and such an event is never an error of the image.
+ */
+export function receiveEvent(event: unknown, options: IntakeOptions): Intake {
+  const { logger, requestId } = options;
+  let created: ObjectCreated;
+  try {
+    created = parseObjectCreatedEvent(event);
+  } catch (error) {
+    if (error instanceof InvalidEventError) {
+      logger.error('Rejected a malformed event', {
+        requestId,
+        error: error.message,
+        event: summariseEvent(event),
+      });
+    }
+    throw error;
+  }
+  const { key } = created;
+  const log: LogContext = { key, requestId, eventId: created.eventId };
+
+  const notOurs = whyNotOurs(created, options.originalsBucket);
+  if (notOurs) {
+    logger.warn('Skipped an event for an object that is not an upload', {
+      ...log,
+      bucket: created.bucket,
+      reason: notOurs,
+    });
+    return { accepted: false, outcome: { status: 'skipped', key, reason: notOurs } };
+  }
+  return { accepted: true, event: created, log };
+}
+
+function whyNotOurs(created: ObjectCreated, originalsBucket: string): string | undefined {
+  if (created.bucket !== originalsBucket) return `bucket ${created.bucket} is not the originals bucket`;
+  if (!created.key.startsWith(UPLOADS_PREFIX) || created.key.endsWith('/')) {
+    return `key is not an object under ${UPLOADS_PREFIX}`;
+  }
+  return undefined;
+}

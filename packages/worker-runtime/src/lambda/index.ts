@@ -1,0 +1,2 @@
+export { createPowertoolsLogger, POWERTOOLS_LEVELS, workerLoggerFor } from './logger.ts';
+export { createLambdaRuntime, type LambdaRuntime, type LambdaRuntimeOptions } from './runtime.ts';

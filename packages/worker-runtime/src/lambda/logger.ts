@@ -1,0 +1,34 @@
+import type { LogLevel } from '@annot/config';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, LogLevel as PowertoolsLevel } from '@aws-lambda-powertools/logger/types';
+import type { WorkerLogger } from '../types.ts';
+
+/** The platform's LOG_LEVEL names, in Powertools' spelling. */
+export const POWERTOOLS_LEVELS: Record<LogLevel, PowertoolsLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+  silent: 'SILENT',
+};
+
+/** A Powertools Logger writing JSON lines tagged with the service name, at the platform's level. */
+export function createPowertoolsLogger(serviceName: string, level: LogLevel): Logger {
+  return new Logger({ serviceName, logLevel: POWERTOOLS_LEVELS[level] });
+}
+
+// Powertools types its extra arguments as LogAttributes (or a lone Error/string); the workers only
+// ever pass attribute objects, so this adapter is a pure type bridge.
+const attributes = (extra: object[]) => extra as LogAttributes[];
+
+/** The workers' logger over a Powertools Logger: each extra object becomes top-level JSON keys. */
+export function workerLoggerFor(logger: Logger): WorkerLogger {
+  return {
+    debug: (message, ...extra) => logger.debug(message, ...attributes(extra)),
+    info: (message, ...extra) => logger.info(message, ...attributes(extra)),
+    warn: (message, ...extra) => logger.warn(message, ...attributes(extra)),
+    error: (message, ...extra) => logger.error(message, ...attributes(extra)),
+  };
+}

@@ -1,0 +1,92 @@
+import { buildObjectCreatedEvent, InvalidEventError } from '@annot/events';
+import { describe, expect, it } from 'vitest';
+import { receiveEvent } from '../src/index.ts';
+import { recordingLogger } from '../src/testing/recording-logger.ts';
+
+const ORIGINALS = 'annot-originals';
+const KEY = 'uploads/0123456789abcdef0123456789abcdef/photo.jpg';
+
+function intake(event: unknown, requestId: string | undefined = 'req-1') {
+  const logger = recordingLogger();
+  const attempt = () => receiveEvent(event, { logger, originalsBucket: ORIGINALS, requestId });
+  return { logger, attempt };
+}
+
+describe('receiveEvent', () => {
+  it('accepts an upload in the originals bucket, with the log context, and logs nothing', () => {
+    const event = buildObjectCreatedEvent({ id: 'ev-7', bucket: ORIGINALS, key: KEY, size: 12 });
+    const { logger, attempt } = intake(event);
+    const result = attempt();
+    expect(result).toMatchObject({
+      accepted: true,
+      event: { bucket: ORIGINALS, key: KEY, size: 12, eventId: 'ev-7' },
+      log: { key: KEY, requestId: 'req-1', eventId: 'ev-7' },
+    });
+    expect(logger.entries).toEqual([]);
+  });
+
+  it('accepts the event as a JSON string, as a local redrive may send it', () => {
+    const event = JSON.stringify(buildObjectCreatedEvent({ bucket: ORIGINALS, key: KEY }));
+    expect(intake(event).attempt()).toMatchObject({ accepted: true, event: { key: KEY } });
+  });
+
+  it.each([
+    ['no object', { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'x' } } }],
+    ['not JSON', 'definitely not an event'],
+    ['null', null],
+  ])(
+    'throws InvalidEventError for a malformed event (%s) after one error line with a summary',
+    (_, event) => {
+      const { logger, attempt } = intake(event, 'req-bad');
+      expect(attempt).toThrow(InvalidEventError);
+      expect(logger.entries).toHaveLength(1);
+      const [entry] = logger.entries;
+      expect(entry).toMatchObject({ level: 'error', message: 'Rejected a malformed event' });
+      expect(entry?.attributes.requestId).toBe('req-bad');
+      expect(entry?.attributes.error).toEqual(expect.any(String));
+      expect(entry?.attributes.event).toEqual(expect.objectContaining({ type: expect.any(String) }));
+    },
+  );
+
+  it('puts the bucket of a malformed event in the summary, so it can be found', () => {
+    const malformed = {
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: 'x' } },
+    };
+    const { logger, attempt } = intake(malformed);
+    expect(attempt).toThrow(/detail\.object/);
+    expect(logger.entries[0]?.attributes.event).toMatchObject({
+      source: 'aws.s3',
+      bucket: 'x',
+      key: undefined,
+    });
+  });
+
+  it('skips an event for another bucket, with a warning', () => {
+    const event = buildObjectCreatedEvent({ id: 'ev-8', bucket: 'someone-elses', key: KEY });
+    const { logger, attempt } = intake(event);
+    const reason = 'bucket someone-elses is not the originals bucket';
+    expect(attempt()).toEqual({ accepted: false, outcome: { status: 'skipped', key: KEY, reason } });
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'Skipped an event for an object that is not an upload',
+        attributes: { key: KEY, requestId: 'req-1', eventId: 'ev-8', bucket: 'someone-elses', reason },
+      },
+    ]);
+  });
+
+  it.each([
+    ['a key outside uploads/', 'exports/a.jpg'],
+    ['a folder marker under uploads/', 'uploads/0123/'],
+    ['a key that only starts like uploads', 'uploads-old/a.jpg'],
+  ])('skips %s', (_, key) => {
+    const { logger, attempt } = intake(buildObjectCreatedEvent({ bucket: ORIGINALS, key }));
+    expect(attempt()).toEqual({
+      accepted: false,
+      outcome: { status: 'skipped', key, reason: 'key is not an object under uploads/' },
+    });
+    expect(logger.entries.map((e) => e.level)).toEqual(['warn']);
+  });
+});
