@@ -43,8 +43,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   const verdicts = await bigUploads(server, probe);
   for (const [label, ok, detail] of verdicts) verdict(label, ok, detail);
   console.log(
-    '  (Buffers = process.memoryUsage().arrayBuffers. Every socket read is a new 64 KiB Buffer; dead ones\n' +
-      "   are freed at V8's next GC, which external memory alone triggers only every ~64 MiB.)",
+    '  (Buffers = process.memoryUsage().arrayBuffers. Every socket read is a new 64 KiB Buffer; the web app\n' +
+      '   runs a young-generation GC every 4 MiB of upload body (apps/web/src/upload/reclaim.ts) to free them.)',
   );
   await concurrentUploads(server, flowers, CONCURRENT);
   await server.stop();

@@ -49,7 +49,6 @@
   function updateThumbnail(card, status) {
     const thumb = card.querySelector('.thumb');
     if (!thumb) return;
-    thumb.dataset.thumbStatus = status.thumbnailStatus;
     const current = thumb.querySelector('img');
     if (status.thumbnailUrl && !current) {
       const img = element('img');

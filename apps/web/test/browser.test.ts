@@ -95,6 +95,23 @@ describe('the pages in headless Chromium', () => {
     ).not.toBe('');
     await page.screenshot({ path: path.join(ARTIFACTS, 'gallery.png'), fullPage: true });
 
+    // A click on a thumbnail lands on its card's one link to the original, stretched over it.
+    const hits = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.card')].map((card) => {
+        const box = card.querySelector('.thumb')!.getBoundingClientRect();
+        const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+        const link = card.querySelector<HTMLAnchorElement>('a.original-link');
+        return {
+          linked: Boolean(link) && hit?.closest('a') === link,
+          links: card.querySelectorAll('a').length,
+        };
+      }),
+    );
+    expect(hits).toEqual([
+      { linked: true, links: 1 },
+      { linked: true, links: 1 },
+    ]);
+
     // Phone width: one column, nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -23,13 +23,22 @@ export interface TestApp {
 export async function buildTestApp(
   env: Record<string, string> = {},
   storageOptions: CreateStorageOptions = {},
-  hooks: Pick<AppDeps, 'onOriginalStored'> = {},
+  hooks: Pick<AppDeps, 'onOriginalStored' | 'reclaimer'> & {
+    /** What the app is given in place of the repository (e.g. one that counts calls). */
+    readonly wrapRepository?: (repository: ImageRepository) => ImageRepository;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'web-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const repository = await openRepository({ database: config.database, migrate: true });
   const storage = createStorage(config.storage, config.presign, storageOptions);
-  const app = await buildApp({ config, repository, storage, ...hooks });
+  const { wrapRepository, ...deps } = hooks;
+  const app = await buildApp({
+    config,
+    repository: wrapRepository ? wrapRepository(repository) : repository,
+    storage,
+    ...deps,
+  });
   return {
     app,
     config,

@@ -45,7 +45,9 @@ describe('the gallery page', () => {
   let t: TestApp;
   const keys: string[] = [];
   beforeAll(async () => {
-    t = await buildTestApp({ GALLERY_PAGE_SIZE: '2' });
+    // These tests change rows behind the app's back and look at the page at once: no page cache
+    // (gallery-cache.test.ts covers it).
+    t = await buildTestApp({ GALLERY_PAGE_SIZE: '2', GALLERY_CACHE_MS: '0' });
     for (const name of ['one.jpg', 'two.jpg', 'three.jpg']) {
       const id = (await postUpload(t.app, [{ filename: name, content: jpeg }])).json().images[0].id;
       keys.push((await t.repository.getById(id))!.originalKey);
@@ -119,7 +121,12 @@ describe('the gallery page', () => {
     expect(body).toContain('Annotation failed: blocked by &lt;safety&gt; filter');
     expect(body).toContain('Thumbnail failed: not decodable');
     expect(body).toContain('<span class="placeholder" data-state="failed">No thumbnail</span>');
-    expect(body).toContain(`<a class="original-link" href="/files/originals/${three}">View original</a>`);
+    expect(body).toContain(
+      `<a class="original-link" href="/files/originals/${three}">View original<span class="visually-hidden"> of three.jpg</span></a>`,
+    );
+    // Each URL once a card: the thumbnail opens the original through that same link.
+    expect(body.split(`/files/originals/${three}`)).toHaveLength(2);
+    expect(body.split(`/files/thumbnails/${thumbnailKeyFor(three)}`)).toHaveLength(2);
   });
 
   it('refuses a malformed cursor with a 400 page', async () => {

@@ -42,6 +42,8 @@ export interface AppConfig {
   readonly dataDir: string;
   readonly localWorkers: boolean;
   readonly galleryPageSize: number;
+  /** How long a rendered gallery page is reused, per process and cursor (0: not at all). */
+  readonly galleryCacheMs: number;
   readonly database: DatabaseConfig;
   readonly migrate: boolean;
   readonly storage: StorageConfig;
@@ -219,6 +221,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     localWorkers: read('LOCAL_WORKERS', bool),
     galleryPageSize: read('GALLERY_PAGE_SIZE', int(1, 200)),
+    galleryCacheMs: read('GALLERY_CACHE_MS', int(0, 600000)),
     database,
     migrate: read('DB_MIGRATE', bool),
     storage,

@@ -39,6 +39,12 @@ export const SETTINGS = [
     description: 'Web processes to run (node:cluster). 0 means one per CPU core.',
   },
   { name: 'GALLERY_PAGE_SIZE', default: '24', description: 'Images per gallery page.' },
+  {
+    name: 'GALLERY_CACHE_MS',
+    default: '1000',
+    description:
+      'How long each web process reuses a rendered gallery page (per cursor), in ms; 0 disables. A new upload shows at once on the process that took it, on the others within this time.',
+  },
   // embedded defaults
   {
     name: 'DATA_DIR',

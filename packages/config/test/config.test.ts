@@ -50,6 +50,12 @@ describe('loadConfig defaults (the embedded default)', () => {
     });
   });
 
+  it('reuses a rendered gallery page for a second, and 0 turns that off', () => {
+    expect(config.galleryCacheMs).toBe(1000);
+    expect(loadConfig({ GALLERY_CACHE_MS: '0' }, cwd).galleryCacheMs).toBe(0);
+    expect(errorOf(() => loadConfig({ GALLERY_CACHE_MS: '-1' }, cwd)).message).toContain('GALLERY_CACHE_MS');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }, cwd).server.port).toBe(3000);
   });

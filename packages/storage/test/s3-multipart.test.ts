@@ -70,6 +70,47 @@ describe('S3 adapter: multipart uploads', () => {
     expect(cleanupErrors.includes(uploadId!)).toBe(!abort!.ok);
   });
 
+  it('aborts the multipart upload when a part fails, and reports the part error', {
+    timeout: 20_000,
+  }, async () => {
+    const key = 'uploads/part-fails.bin';
+    const failing = new S3Client({
+      region: server.region,
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      credentials: server.credentials,
+    });
+    const failingRecorder = recordCommands(failing);
+    // Part 2 is refused as S3 would refuse it (after the recorder, so it is recorded as failed).
+    failing.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { PartNumber?: number };
+        if (context.commandName === 'UploadPartCommand' && input.PartNumber === 2) {
+          throw Object.assign(new Error('part 2 refused'), { name: 'InternalError' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'failPartTwo', priority: 'low' },
+    );
+    const failingStore = new S3ObjectStore({
+      client: failing,
+      bucket: BUCKET,
+      presign: { expiresSeconds: 900, cacheSeconds: 300 },
+      onCleanupError: () => {},
+    });
+    try {
+      const body = generatedStream(16 * MiB).stream;
+      await expect(failingStore.put(key, body)).rejects.toThrow('part 2 refused');
+      const names = failingRecorder.forKey(key);
+      expect(names).not.toContain('CompleteMultipartUploadCommand');
+      expect(names.at(-1)).toBe('AbortMultipartUploadCommand');
+      expect(failingRecorder.pendingUploads()).toEqual([]);
+      expect(body.destroyed).toBe(true);
+    } finally {
+      failing.destroy();
+    }
+  });
+
   it('has sent the abort by the time an aborted put settles', { timeout: 20_000 }, async () => {
     const key = 'uploads/aborted.bin';
     const controller = new AbortController();

@@ -3,6 +3,7 @@ import type { Storage } from '@annot/storage';
 import type { FastifyInstance } from 'fastify';
 import { toCard } from '../present/card.ts';
 import { FILE_FIELD } from '../upload/receive.ts';
+import type { GalleryCache } from './gallery-cache.ts';
 import { cursorSchema } from './schemas.ts';
 
 export interface PagesOptions {
@@ -12,6 +13,8 @@ export interface PagesOptions {
   readonly maxUploadBytes: number;
   readonly maxFilesPerUpload: number;
   readonly maxInputPixels: number;
+  /** Rendered gallery pages (GALLERY_CACHE_MS); the upload route invalidates the first page. */
+  readonly galleryCache: GalleryCache;
 }
 
 /** The two HTML pages: the upload form and the gallery. */
@@ -35,17 +38,21 @@ export async function pageRoutes(app: FastifyInstance, options: PagesOptions): P
     },
     async (request, reply) => {
       const cursor = request.query.cursor ?? null;
-      // One indexed keyset query; the image URLs come from the adapter's cache.
-      const page = await options.repository.listPage({ limit: options.pageSize, cursor });
-      const cards = await Promise.all(
-        page.images.map((record) => toCard(record, options.storage, request.log)),
-      );
-      return reply.viewAsync('gallery', {
-        page: 'gallery',
-        cards,
-        nextCursor: page.nextCursor,
-        isFirstPage: cursor === null,
+      // Rendered at most once per GALLERY_CACHE_MS and cursor in this process (gallery-cache.ts).
+      const html = await options.galleryCache.page(cursor, async () => {
+        // One indexed keyset query; the image URLs come from the adapter's cache.
+        const page = await options.repository.listPage({ limit: options.pageSize, cursor });
+        const cards = await Promise.all(
+          page.images.map((record) => toCard(record, options.storage, request.log)),
+        );
+        return app.view('gallery', {
+          page: 'gallery',
+          cards,
+          nextCursor: page.nextCursor,
+          isFirstPage: cursor === null,
+        });
       });
+      return reply.type('text/html; charset=utf-8').send(html);
     },
   );
 }

@@ -7,6 +7,7 @@ import { wantsHtml } from '../plugins/negotiate.ts';
 import type { StoredOriginal } from '../upload/accept-file.ts';
 import type { InFlightUploads } from '../upload/in-flight.ts';
 import { FILE_FIELD, type FileOutcome, receiveFiles } from '../upload/receive.ts';
+import type { UploadReclaimer } from '../upload/reclaim.ts';
 import { errorSchema, refusedSchema, uploadedSchema } from './schemas.ts';
 
 export interface UploadRouteOptions {
@@ -15,6 +16,9 @@ export interface UploadRouteOptions {
   readonly limits: AppConfig['limits'];
   readonly inFlight: InFlightUploads;
   readonly onOriginalStored?: ((object: StoredOriginal) => void) | undefined;
+  /** Called once a request has stored at least one file, before it is answered. */
+  readonly onAccepted?: (() => void) | undefined;
+  readonly reclaimer?: UploadReclaimer | undefined;
 }
 
 type Accepted = Extract<FileOutcome, { accepted: true }>;
@@ -91,11 +95,13 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
             limits,
             log: request.log,
             onOriginalStored: options.onOriginalStored,
+            reclaimer: options.reclaimer,
           },
           signal,
           maxFiles: limits.maxFilesPerUpload,
           requestId: request.id,
         });
+        if (outcomes.some((outcome) => outcome.accepted)) options.onAccepted?.();
         return respond(request, reply, outcomes);
       } finally {
         done();

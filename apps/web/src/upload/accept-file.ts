@@ -5,6 +5,7 @@ import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { HeadReader } from './head-reader.ts';
 import { type InspectedImage, inspectUpload } from './inspect.ts';
+import type { UploadReclaimer } from './reclaim.ts';
 import { formatBytes, UploadRefusedError } from './refusal.ts';
 
 /** A multipart file part, as much of it as the pipeline uses. */
@@ -26,6 +27,8 @@ export interface AcceptDeps {
   readonly limits: { readonly maxUploadBytes: number; readonly maxInputPixels: number };
   readonly log: FastifyBaseLogger;
   readonly onOriginalStored?: ((object: StoredOriginal) => void) | undefined;
+  /** Told of every body chunk passed on to storage (frees the dead Buffers of large uploads). */
+  readonly reclaimer?: UploadReclaimer | undefined;
 }
 
 /**
@@ -62,9 +65,14 @@ export async function acceptFile(
       );
       return refusal;
     };
-    const body = Readable.from(limitBytes(reader.replay(), deps.limits.maxUploadBytes, truncated, tooLarge), {
-      objectMode: false,
-    });
+    const counted = limitBytes(
+      reader.replay(),
+      deps.limits.maxUploadBytes,
+      truncated,
+      tooLarge,
+      deps.reclaimer,
+    );
+    const body = Readable.from(counted, { objectMode: false });
     const stored = await deps.storage.originals.put(key, body, { contentType: image.contentType, signal });
     if (refusal) throw refusal; // an adapter must fail the put when its body fails; guard anyway
 
@@ -113,12 +121,14 @@ async function* limitBytes(
   maxBytes: number,
   truncated: () => boolean,
   tooLarge: () => Error,
+  reclaimer: UploadReclaimer | undefined,
 ): AsyncGenerator<Buffer> {
   let total = 0;
   for await (const chunk of source) {
     total += chunk.length;
     // The multipart parser delivers exactly maxBytes of an over-size file and flags it truncated.
     if (total > maxBytes || truncated()) throw tooLarge();
+    reclaimer?.received(chunk.length);
     yield chunk;
   }
   if (truncated()) throw tooLarge();

@@ -30,7 +30,11 @@ export interface S3ObjectStoreOptions {
   readonly presign: PresignerOptions;
   /** Multipart part size in bytes (default and minimum 5 MiB). */
   readonly partSize?: number;
-  /** Parts uploaded in parallel per put (default 2); each holds one part in memory. */
+  /**
+   * Parts uploaded in parallel per put (default 1), while the next part is read; a put holds one
+   * part more than this in memory. One is enough for the web's uploads: a client sends a part more
+   * slowly than S3 takes it, and each part in flight would be 5 MiB more per upload.
+   */
   readonly queueSize?: number;
   /** Told when cleaning up a failed multipart upload fails too (default: console.warn). */
   readonly onCleanupError?: (
@@ -80,7 +84,7 @@ export class S3ObjectStore implements ObjectStore {
       contentLength: options.contentLength,
       signal: options.signal,
       partSize: this.#options.partSize,
-      queueSize: this.#options.queueSize ?? 2,
+      queueSize: this.#options.queueSize ?? 1,
       onCleanupError: (error, uploadId) => {
         const report =
           this.#options.onCleanupError ??

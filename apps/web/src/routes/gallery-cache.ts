@@ -1,0 +1,69 @@
+import { LRUCache } from 'lru-cache';
+
+/** The first page has no cursor; no cursor the schema accepts is empty, so '' names it. */
+const FIRST_PAGE = '';
+
+/** Most pages kept per process: a page is ~40-60 KB, so at most a few MB. */
+const MAX_PAGES = 100;
+
+export interface GalleryCacheOptions {
+  /** How long a rendered page is reused (GALLERY_CACHE_MS); 0 renders every request. */
+  readonly ttlMs: number;
+  readonly maxPages?: number;
+}
+
+/**
+ * Rendered gallery pages, each reused for ttlMs, per cursor. Under load this turns the database
+ * query, the cards and the template into one render per second and page instead of one per
+ * request. The price is that a page can be up to ttlMs old: the page's own polling of
+ * /api/images/status (never cached) keeps pending cards live, and `invalidateFirstPage` makes a
+ * new upload show at once on the process that accepted it.
+ *
+ * Single flight: concurrent requests for a page not in the cache wait for one render. The render
+ * is cached from its start (as a promise), so ttlMs counts from the database read; a render that
+ * fails is dropped, so the next request tries again and nobody is served a cached error.
+ *
+ * The page is kept as UTF-8 bytes: every response then writes the same buffer, instead of
+ * encoding a 50 KB string again for each one.
+ */
+export class GalleryCache {
+  readonly #pages: LRUCache<string, Promise<Buffer>> | null;
+
+  constructor(options: GalleryCacheOptions) {
+    this.#pages =
+      options.ttlMs > 0
+        ? new LRUCache<string, Promise<Buffer>>({ max: options.maxPages ?? MAX_PAGES, ttl: options.ttlMs })
+        : null;
+  }
+
+  /** The page at `cursor` (null: the first page), rendered by `render` unless a fresh one is cached. */
+  page(cursor: string | null, render: () => Promise<string>): Promise<Buffer> {
+    const rendering = async () => Buffer.from(await render(), 'utf8');
+    const pages = this.#pages;
+    if (!pages) return rendering();
+    const key = cursor ?? FIRST_PAGE;
+    const cached = pages.get(key);
+    if (cached) return cached;
+    const fresh = rendering();
+    pages.set(key, fresh);
+    fresh.catch(() => {
+      // Only this render's entry: an invalidation may already have replaced it with a newer one.
+      if (pages.peek(key) === fresh) pages.delete(key);
+    });
+    return fresh;
+  }
+
+  /**
+   * Forgets the first page, so the next request renders it again: called once an upload has been
+   * accepted, so the uploader sees the new image on the page they are sent to. A render already
+   * under way may predate the upload; its waiters get it, but it is no longer cached.
+   */
+  invalidateFirstPage(): void {
+    this.#pages?.delete(FIRST_PAGE);
+  }
+
+  /** Pages cached now (for tests). */
+  get size(): number {
+    return this.#pages?.size ?? 0;
+  }
+}
