@@ -68,8 +68,13 @@ function sharedEnv(inputs: SharedEnvInputs): AppEnv {
   };
 }
 
-/** The web container: listens on 5000 behind the ALB and runs the migrations. */
-export function webEnv(inputs: SharedEnvInputs & { readonly region: string }): AppEnv {
+/**
+ * The web container: listens on 5000 behind the ALB and runs the migrations. With a CloudFront
+ * distribution in front of the thumbnails bucket, it links thumbnails through it, unsigned.
+ */
+export function webEnv(
+  inputs: SharedEnvInputs & { readonly region: string; readonly thumbnailsCdnDomain?: string | undefined },
+): AppEnv {
   return {
     ...sharedEnv(inputs),
     PORT: '5000',
@@ -79,6 +84,7 @@ export function webEnv(inputs: SharedEnvInputs & { readonly region: string }): A
     LOCAL_WORKERS: 'false',
     DB_MIGRATE: 'true',
     DB_POOL_SIZE: '10',
+    ...(inputs.thumbnailsCdnDomain ? { THUMBNAILS_BASE_URL: `https://${inputs.thumbnailsCdnDomain}` } : {}),
   };
 }
 

@@ -136,6 +136,19 @@ const loadBalancer = new LoadBalancer(
   opts,
 );
 
+// Before the web tier, which links thumbnails through the distribution when there is one.
+const edge = new Edge(
+  'edge',
+  {
+    waf: config.waf ? { name: names.webAcl, rateLimit: config.waf.rateLimit } : undefined,
+    loadBalancerArn: loadBalancer.arn,
+    cloudFront: config.cloudFront,
+    thumbnailsBucket: buckets.thumbnails,
+  },
+  opts,
+);
+setDistributionArn(edge.distributionArn ?? pulumi.output(undefined));
+
 const web = new WebTier(
   'web',
   {
@@ -153,21 +166,10 @@ const web = new WebTier(
     thumbnails: buckets.thumbnails,
     database,
     appEnv: config.appEnv,
+    thumbnailsCdnDomain: edge.thumbnailsCdnDomain,
   },
   opts,
 );
-
-const edge = new Edge(
-  'edge',
-  {
-    waf: config.waf ? { name: names.webAcl, rateLimit: config.waf.rateLimit } : undefined,
-    loadBalancerArn: loadBalancer.arn,
-    cloudFront: config.cloudFront,
-    thumbnailsBucket: buckets.thumbnails,
-  },
-  opts,
-);
-setDistributionArn(edge.distributionArn ?? pulumi.output(undefined));
 
 const deadLetterQueues = {
   annotatorEvents: events.deadLetterQueues.annotator!,

@@ -26,6 +26,8 @@ export interface WebTierArgs {
   readonly thumbnails: aws.s3.Bucket;
   readonly database: DatabaseRef;
   readonly appEnv: Readonly<Record<string, string>>;
+  /** The CloudFront distribution in front of the thumbnails bucket, when there is one. */
+  readonly thumbnailsCdnDomain?: pulumi.Input<string> | undefined;
 }
 
 export class WebTier extends pulumi.ComponentResource {
@@ -80,8 +82,9 @@ export class WebTier extends pulumi.ComponentResource {
         args.originals.bucket,
         args.thumbnails.bucket,
         databaseFields(args.database),
+        args.thumbnailsCdnDomain,
       ])
-      .apply(([imageUri, originalsBucket, thumbnailsBucket, db]) => {
+      .apply(([imageUri, originalsBucket, thumbnailsBucket, db, thumbnailsCdnDomain]) => {
         const env = webEnv({
           originalsBucket,
           thumbnailsBucket,
@@ -91,6 +94,7 @@ export class WebTier extends pulumi.ComponentResource {
           databaseName: db.name,
           appEnv: args.appEnv,
           region: args.region,
+          thumbnailsCdnDomain,
         });
         const script = webUserData({
           region: args.region,

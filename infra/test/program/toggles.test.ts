@@ -1,8 +1,9 @@
+import { loadConfig } from '@annot/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TLS_POLICY } from '../../src/load-balancer.ts';
 import { packViolations } from '../support/policy.ts';
 import { ALL_ON, type ProgramRun, runProgram } from '../support/program.ts';
-import { ofType, one, T } from '../support/resources.ts';
+import { containerEnv, ofType, one, T } from '../support/resources.ts';
 
 let off: ProgramRun;
 let on: ProgramRun;
@@ -102,6 +103,25 @@ describe('CloudFront', () => {
       'DenyInsecureTransport',
     ]);
     expect(off.outputs.thumbnailsCdnUrl?.value).toBeUndefined();
+  });
+
+  it('off: the web tier presigns thumbnails (no THUMBNAILS_BASE_URL)', () => {
+    const env = containerEnv(one(off.resources, T.launchTemplate));
+    expect(env).toHaveProperty('THUMBNAILS_BUCKET');
+    expect(env).not.toHaveProperty('THUMBNAILS_BASE_URL');
+    expect(loadConfig(env).storage.thumbnailsBaseUrl).toBeUndefined();
+  });
+
+  it('on: the web tier links thumbnails through the distribution; the workers are not told', () => {
+    const domain = one(on.resources, T.distribution).state.domainName;
+    expect(domain).toMatch(/\.cloudfront\.net$/);
+    const env = containerEnv(one(on.resources, T.launchTemplate));
+    expect(env.THUMBNAILS_BASE_URL).toBe(`https://${domain}`);
+    expect(env.THUMBNAILS_BASE_URL).toBe(on.outputs.thumbnailsCdnUrl?.value);
+    expect(loadConfig(env).storage.thumbnailsBaseUrl).toBe(`https://${domain}`);
+    for (const fn of ofType(on.resources, T.lambda)) {
+      expect(fn.inputs.environment.variables).not.toHaveProperty('THUMBNAILS_BASE_URL');
+    }
   });
 
   it('on: a distribution reads thumbnails through origin access control, granted to it alone', () => {

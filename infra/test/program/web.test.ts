@@ -2,7 +2,7 @@ import { loadConfig } from '@annot/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV_FILE } from '../../src/user-data.ts';
 import { type ProgramRun, runProgram } from '../support/program.ts';
-import { decodeUserData, ofType, one, T } from '../support/resources.ts';
+import { containerEnv, decodeUserData, ofType, one, T } from '../support/resources.ts';
 
 let run: ProgramRun;
 beforeAll(async () => {
@@ -10,14 +10,6 @@ beforeAll(async () => {
 });
 
 const launchTemplate = () => one(run.resources, T.launchTemplate);
-
-/** The env file the user data writes, as the container will see it. */
-function containerEnv(userData: string): Record<string, string> {
-  const body = userData.split(`cat > ${ENV_FILE} <<'ENV'\n`)[1]?.split('\nENV\n')[0] ?? '';
-  return Object.fromEntries(
-    body.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
 
 describe('load balancer', () => {
   it('is an internet-facing ALB in the public subnets behind the ALB security group', () => {
@@ -86,7 +78,7 @@ describe('user data', () => {
   });
 
   it('gives the container settings the platform config accepts: MySQL via the RDS secret, S3, port 5000', () => {
-    const env = containerEnv(decodeUserData(launchTemplate()));
+    const env = containerEnv(launchTemplate());
     const config = loadConfig(env);
     expect(config.server).toMatchObject({ port: 5000, host: '0.0.0.0', trustProxy: true });
     expect(config.storage).toMatchObject({

@@ -1,4 +1,5 @@
 /** Queries over the resources a program run registered. */
+import { ENV_FILE } from '../../src/user-data.ts';
 import type { RecordedResource } from './mocks.ts';
 
 export const T = {
@@ -96,4 +97,13 @@ export function strings(
 
 export function decodeUserData(launchTemplate: RecordedResource): string {
   return Buffer.from(String(launchTemplate.inputs.userData), 'base64').toString('utf8');
+}
+
+/** The env file the web launch template's user data writes, as the container will see it. */
+export function containerEnv(launchTemplate: RecordedResource): Record<string, string> {
+  const userData = decodeUserData(launchTemplate);
+  const body = userData.split(`cat > ${ENV_FILE} <<'ENV'\n`)[1]?.split('\nENV\n')[0] ?? '';
+  return Object.fromEntries(
+    body.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
 }

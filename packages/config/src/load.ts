@@ -19,8 +19,12 @@ export type DatabaseConfig =
       readonly poolSize: number;
     };
 
+/**
+ * Where blobs live. `thumbnailsBaseUrl` (THUMBNAILS_BASE_URL, no trailing slash) applies to both
+ * kinds: set, thumbnail URLs are `<base>/<key>`, unsigned, e.g. through a CDN.
+ */
 export type StorageConfig =
-  | { readonly kind: 'directory'; readonly root: string }
+  | { readonly kind: 'directory'; readonly root: string; readonly thumbnailsBaseUrl: string | undefined }
   | {
       readonly kind: 's3';
       readonly originalsBucket: string;
@@ -28,6 +32,7 @@ export type StorageConfig =
       readonly region: string;
       readonly endpoint: string | undefined;
       readonly forcePathStyle: boolean;
+      readonly thumbnailsBaseUrl: string | undefined;
     };
 
 export interface AppConfig {
@@ -112,6 +117,24 @@ const httpUrl = nonEmpty.refine((value) => {
   }
 }, 'expected an http:// or https:// URL');
 
+/**
+ * A base URL that keys are appended to: http(s) with "//", no credentials, query or fragment.
+ * Stored as origin + path without trailing slashes, so `<base>/<key>` never has a double slash.
+ */
+const baseUrl = nonEmpty
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return /^https?:\/\//i.test(value) && !/[?#]/.test(value) && !url.username && !url.password;
+    } catch {
+      return false;
+    }
+  }, 'expected an http:// or https:// URL with no query, fragment or credentials')
+  .transform((value) => {
+    const url = new URL(value);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  });
+
 const bucketName = z
   .string()
   .trim()
@@ -183,6 +206,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     });
   }
   const region = read('AWS_REGION', nonEmpty);
+  const thumbnailsBaseUrl = read('THUMBNAILS_BASE_URL', baseUrl, true);
   const storage: StorageConfig =
     originalsBucket && thumbnailsBucket
       ? {
@@ -192,8 +216,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
           region,
           endpoint: read('S3_ENDPOINT', httpUrl, true),
           forcePathStyle: read('S3_FORCE_PATH_STYLE', bool),
+          thumbnailsBaseUrl,
         }
-      : { kind: 'directory', root: path.join(dataDir, 'blobs') };
+      : { kind: 'directory', root: path.join(dataDir, 'blobs'), thumbnailsBaseUrl };
 
   const presign = {
     expiresSeconds: read('PRESIGN_EXPIRES_SECONDS', int(60, 604800)),

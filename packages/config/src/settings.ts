@@ -87,6 +87,12 @@ export const SETTINGS = [
       'S3 bucket for originals. Set together with THUMBNAILS_BUCKET to use S3; unset, blobs go under DATA_DIR.',
   },
   { name: 'THUMBNAILS_BUCKET', default: undefined, description: 'S3 bucket for thumbnails.' },
+  {
+    name: 'THUMBNAILS_BASE_URL',
+    default: undefined,
+    description:
+      'Public base URL of the thumbnails (e.g. the CloudFront distribution); set, thumbnail URLs are `<base>/<key>` instead of presigned S3 URLs.',
+  },
   { name: 'AWS_REGION', default: 'us-east-1', description: 'AWS region for S3, Secrets Manager and SSM.' },
   {
     name: 'S3_ENDPOINT',
@@ -179,11 +185,22 @@ export const SETTINGS = [
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
 
-/** Renders the README's configuration table. */
+/**
+ * Renders the README's configuration table, padded as Biome formats Markdown tables (each column
+ * as wide as its widest cell, at least 3), so `run readme` and `biome check --write` agree.
+ */
 export function settingsMarkdownTable(): string {
-  const rows = SETTINGS.map(
-    (s) =>
-      `| \`${s.name}\` | ${s.default === undefined ? '(unset)' : `\`${s.default}\``} | ${s.description} |`,
-  );
-  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+  const rows = [
+    ['variable', 'default', 'meaning'],
+    ...SETTINGS.map((s) => [
+      `\`${s.name}\``,
+      s.default === undefined ? '(unset)' : `\`${s.default}\``,
+      s.description,
+    ]),
+  ];
+  const widths = [0, 1, 2].map((i) => Math.max(3, ...rows.map((row) => [...row[i]!].length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => cell + ' '.repeat(widths[i]! - [...cell].length)).join(' | ')} |`;
+  const [header, ...body] = rows;
+  return [line(header!), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }

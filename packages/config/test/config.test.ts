@@ -20,7 +20,11 @@ describe('loadConfig defaults (the embedded default)', () => {
 
   it('uses SQLite and a blob directory under DATA_DIR', () => {
     expect(config.database).toEqual({ kind: 'sqlite', path: '/srv/app/.data/annotations.sqlite' });
-    expect(config.storage).toEqual({ kind: 'directory', root: '/srv/app/.data/blobs' });
+    expect(config.storage).toEqual({
+      kind: 'directory',
+      root: '/srv/app/.data/blobs',
+      thumbnailsBaseUrl: undefined,
+    });
   });
 
   it('uses the local annotator without a Gemini key', () => {

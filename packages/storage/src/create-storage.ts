@@ -31,7 +31,12 @@ export function createS3Client(
   });
 }
 
-/** Both buckets from the platform's config: two directories under one root, or two S3 buckets sharing one client. */
+/**
+ * Both buckets from the platform's config: two directories under one root, or two S3 buckets
+ * sharing one client. With `thumbnailsBaseUrl` (THUMBNAILS_BASE_URL) the thumbnails store gives
+ * unsigned `<base>/<key>` URLs, for either adapter, so the setting means the same everywhere;
+ * originals stay presigned (or on the web route), since nothing public may read them.
+ */
 export function createStorage(
   config: StorageConfig,
   presign: PresignSettings,
@@ -42,13 +47,22 @@ export function createStorage(
     const urlPrefix = options.urlPrefix ?? '/files';
     return {
       originals: new DirectoryObjectStore({ root, bucket: DIRECTORY_BUCKETS.originals, urlPrefix }),
-      thumbnails: new DirectoryObjectStore({ root, bucket: DIRECTORY_BUCKETS.thumbnails, urlPrefix }),
+      thumbnails: new DirectoryObjectStore({
+        root,
+        bucket: DIRECTORY_BUCKETS.thumbnails,
+        urlPrefix,
+        publicBaseUrl: config.thumbnailsBaseUrl,
+      }),
     };
   }
   const client = createS3Client(config, options.s3ClientConfig);
   const shared = { client, presign, ...options.s3 };
   return {
     originals: new S3ObjectStore({ ...shared, bucket: config.originalsBucket }),
-    thumbnails: new S3ObjectStore({ ...shared, bucket: config.thumbnailsBucket }),
+    thumbnails: new S3ObjectStore({
+      ...shared,
+      bucket: config.thumbnailsBucket,
+      publicBaseUrl: config.thumbnailsBaseUrl,
+    }),
   };
 }

@@ -4,6 +4,7 @@ export {
   encodeKeyForUrl,
   InvalidObjectKeyError,
   MAX_KEY_BYTES,
+  publicObjectUrl,
   resolveObjectPath,
   validateBucketName,
   validateObjectKey,

@@ -73,3 +73,11 @@ export function encodeKeySegment(segment: string): string {
 export function encodeKeyForUrl(key: string): string {
   return key.split('/').map(encodeKeySegment).join('/');
 }
+
+/**
+ * The unsigned URL of `key` under a public base URL (a CDN in front of the bucket):
+ * `<base>/<key>`, each key segment encoded as S3 expects, so the CDN asks its origin for the same key.
+ */
+export function publicObjectUrl(baseUrl: string, key: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${encodeKeyForUrl(key)}`;
+}

@@ -46,7 +46,8 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /**
    * A URL a browser can GET the object from: a presigned URL for S3 (cached well inside its expiry),
-   * a local route for the directory adapter.
+   * a local route for the directory adapter, or `<base>/<key>` unsigned for a store given a public
+   * base URL (the thumbnails with THUMBNAILS_BASE_URL).
    */
   urlFor(key: string): Promise<string>;
 }

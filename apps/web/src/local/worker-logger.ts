@@ -1,14 +1,7 @@
+import type { WorkerLogger } from '@annot/worker-runtime';
 import type { FastifyBaseLogger } from 'fastify';
 
-/** The workers' logger shape (message first, then objects), shared by both worker packages. */
-export interface WorkerLogger {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
-}
-
-/** Adapts pino (object first, then message) to the workers' logger. */
+/** Adapts pino (object first, then message) to the workers' logger (message first, then objects). */
 export function workerLogger(log: FastifyBaseLogger): WorkerLogger {
   const merge = (extra: object[]) => Object.assign({}, ...extra) as Record<string, unknown>;
   return {

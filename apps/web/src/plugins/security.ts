@@ -5,7 +5,8 @@ import helmet, { type HelmetOptions } from 'helmet';
 /**
  * The origins images are served from. Asking the storage adapter for one URL per bucket at start
  * gives the S3 origins exactly as the presigner builds them (virtual-hosted or path style, custom
- * endpoint), and nothing for the directory adapter, whose URLs are same-origin routes.
+ * endpoint), the thumbnails' CDN origin when THUMBNAILS_BASE_URL is set, and nothing for the
+ * directory adapter's own URLs, which are same-origin routes.
  */
 export async function imageOrigins(storage: Storage): Promise<string[]> {
   const origins = new Set<string>();

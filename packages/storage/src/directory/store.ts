@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { type FileHandle, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { encodeKeyForUrl, resolveObjectPath, validateBucketName } from '../keys.ts';
+import { encodeKeyForUrl, publicObjectUrl, resolveObjectPath, validateBucketName } from '../keys.ts';
 import {
   type GetResult,
   type ObjectInfo,
@@ -30,6 +30,11 @@ export interface DirectoryObjectStoreOptions {
   readonly bucket: string;
   /** The path of the web route that serves files: urlFor gives `<urlPrefix>/<bucket>/<key>`. */
   readonly urlPrefix?: string;
+  /**
+   * Set, urlFor gives `<publicBaseUrl>/<key>` instead of the web route: the bucket directory is
+   * served by something else (a static file server or CDN rooted at `<root>/<bucket>`).
+   */
+  readonly publicBaseUrl?: string | undefined;
 }
 
 /**
@@ -41,12 +46,14 @@ export class DirectoryObjectStore implements ObjectStore {
   readonly bucket: string;
   readonly root: string;
   readonly urlPrefix: string;
+  readonly publicBaseUrl: string | undefined;
 
   constructor(options: DirectoryObjectStoreOptions) {
     validateBucketName(options.bucket);
     this.bucket = options.bucket;
     this.root = path.resolve(options.root);
     this.urlPrefix = (options.urlPrefix ?? '/files').replace(/\/+$/, '');
+    this.publicBaseUrl = options.publicBaseUrl;
   }
 
   /** The file an object is stored in (throws InvalidObjectKeyError for a hostile key). */
@@ -119,6 +126,7 @@ export class DirectoryObjectStore implements ObjectStore {
 
   async urlFor(key: string): Promise<string> {
     this.pathFor(key); // validates
+    if (this.publicBaseUrl) return publicObjectUrl(this.publicBaseUrl, key);
     return `${this.urlPrefix}/${this.bucket}/${encodeKeyForUrl(key)}`;
   }
 

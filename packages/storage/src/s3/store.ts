@@ -8,7 +8,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { InvalidObjectKeyError, MAX_KEY_BYTES } from '../keys.ts';
+import { InvalidObjectKeyError, MAX_KEY_BYTES, publicObjectUrl } from '../keys.ts';
 import {
   type GetResult,
   type ObjectInfo,
@@ -28,6 +28,11 @@ export interface S3ObjectStoreOptions {
   readonly client: S3Client;
   readonly bucket: string;
   readonly presign: PresignerOptions;
+  /**
+   * Set, urlFor gives `<publicBaseUrl>/<key>` and signs nothing: the bucket is read through
+   * something public in front of it (CloudFront with origin access control), not by the browser.
+   */
+  readonly publicBaseUrl?: string | undefined;
   /** Multipart part size in bytes (default and minimum 5 MiB). */
   readonly partSize?: number;
   /**
@@ -137,7 +142,8 @@ export class S3ObjectStore implements ObjectStore {
 
   urlFor(key: string): Promise<string> {
     checkKey(key);
-    return this.#presigner.urlFor(key);
+    const base = this.#options.publicBaseUrl;
+    return base ? Promise.resolve(publicObjectUrl(base, key)) : this.#presigner.urlFor(key);
   }
 
   /** How many URLs were signed and how many came from the cache (for benchmarks). */
