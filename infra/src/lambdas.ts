@@ -7,8 +7,9 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { workerEnv } from './app-env.ts';
 import type { WorkerSettings } from './config.ts';
-import { type DatabaseRef, databaseFields } from './database.ts';
+import type { DatabaseRef } from './database.ts';
 import { annotatorPolicy, assumeRolePolicy, thumbnailerPolicy } from './policies.ts';
+import { sharedEnvInputs, sharedPolicyArns } from './workload.ts';
 
 export type WorkerKind = 'annotator' | 'thumbnailer';
 
@@ -59,52 +60,22 @@ export class WorkerFunction extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([
-            args.originals.arn,
-            args.thumbnails.arn,
-            args.database.secretArn,
-            logGroup.arn,
-            this.failureQueue.arn,
-            args.geminiApiKeySecretArn,
-          ])
-          .apply(
-            ([
-              originalsBucketArn,
-              thumbnailsBucketArn,
-              databaseSecretArn,
-              logGroupArn,
-              failureQueueArn,
-              gemini,
-            ]) => {
-              const base = { originalsBucketArn, databaseSecretArn, logGroupArn, failureQueueArn };
-              if (args.kind === 'thumbnailer')
-                return JSON.stringify(thumbnailerPolicy({ ...base, thumbnailsBucketArn }));
-              if (!gemini) throw new Error('the annotator needs the Gemini API key secret');
-              return JSON.stringify(annotatorPolicy({ ...base, geminiSecretArn: gemini }));
-            },
-          ),
+          .all([sharedPolicyArns(args, logGroup), this.failureQueue.arn, args.geminiApiKeySecretArn])
+          .apply(([{ thumbnailsBucketArn, ...shared }, failureQueueArn, gemini]) => {
+            const base = { ...shared, failureQueueArn };
+            if (args.kind === 'thumbnailer')
+              return JSON.stringify(thumbnailerPolicy({ ...base, thumbnailsBucketArn }));
+            if (!gemini) throw new Error('the annotator needs the Gemini API key secret');
+            return JSON.stringify(annotatorPolicy({ ...base, geminiSecretArn: gemini }));
+          }),
       },
       parent,
     );
 
     const environment = pulumi
-      .all([
-        args.originals.bucket,
-        args.thumbnails.bucket,
-        databaseFields(args.database),
-        args.geminiApiKeySecretArn,
-      ])
-      .apply(([originalsBucket, thumbnailsBucket, db, gemini]) =>
-        workerEnv({
-          originalsBucket,
-          thumbnailsBucket,
-          databaseSecretArn: db.secretArn,
-          databaseHost: db.address,
-          databasePort: db.port,
-          databaseName: db.name,
-          appEnv: args.appEnv,
-          ...(gemini ? { geminiApiKeySecretArn: gemini } : {}),
-        }),
+      .all([sharedEnvInputs(args), args.geminiApiKeySecretArn])
+      .apply(([shared, gemini]) =>
+        workerEnv({ ...shared, ...(gemini ? { geminiApiKeySecretArn: gemini } : {}) }),
       );
 
     this.function = new aws.lambda.Function(

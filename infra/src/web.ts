@@ -7,9 +7,10 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { webEnv } from './app-env.ts';
 import type { StackConfig } from './config.ts';
-import { type DatabaseRef, databaseFields } from './database.ts';
+import type { DatabaseRef } from './database.ts';
 import { assumeRolePolicy, webPolicy } from './policies.ts';
 import { webUserData } from './user-data.ts';
+import { sharedEnvInputs, sharedPolicyArns } from './workload.ts';
 
 export interface WebTierArgs {
   readonly settings: StackConfig['web'];
@@ -53,49 +54,17 @@ export class WebTier extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([
-            args.originals.arn,
-            args.thumbnails.arn,
-            args.database.secretArn,
-            logGroup.arn,
-            args.image.repositoryArn,
-          ])
-          .apply(([originalsBucketArn, thumbnailsBucketArn, databaseSecretArn, logGroupArn, repositoryArn]) =>
-            JSON.stringify(
-              webPolicy({
-                originalsBucketArn,
-                thumbnailsBucketArn,
-                databaseSecretArn,
-                logGroupArn,
-                repositoryArn,
-              }),
-            ),
-          ),
+          .all([sharedPolicyArns(args, logGroup), args.image.repositoryArn])
+          .apply(([shared, repositoryArn]) => JSON.stringify(webPolicy({ ...shared, repositoryArn }))),
       },
       parent,
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
 
     const userData = pulumi
-      .all([
-        args.image.imageUri,
-        args.originals.bucket,
-        args.thumbnails.bucket,
-        databaseFields(args.database),
-        args.thumbnailsCdnDomain,
-      ])
-      .apply(([imageUri, originalsBucket, thumbnailsBucket, db, thumbnailsCdnDomain]) => {
-        const env = webEnv({
-          originalsBucket,
-          thumbnailsBucket,
-          databaseSecretArn: db.secretArn,
-          databaseHost: db.address,
-          databasePort: db.port,
-          databaseName: db.name,
-          appEnv: args.appEnv,
-          region: args.region,
-          thumbnailsCdnDomain,
-        });
+      .all([args.image.imageUri, sharedEnvInputs(args), args.thumbnailsCdnDomain])
+      .apply(([imageUri, shared, thumbnailsCdnDomain]) => {
+        const env = webEnv({ ...shared, region: args.region, thumbnailsCdnDomain });
         const script = webUserData({
           region: args.region,
           imageUri,

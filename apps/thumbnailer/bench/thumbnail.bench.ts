@@ -10,7 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fixturePath } from '@annot/testing';
 import sharp from 'sharp';
-import { makeThumbnail, type ThumbnailSettings } from '../src/thumbnail.ts';
+import { makeThumbnail } from '../src/thumbnail.ts';
+import { DEFAULTS } from '../test/default-settings.ts';
 
 const { values } = parseArgs({
   options: { iterations: { type: 'string', default: '50' }, warmup: { type: 'string', default: '10' } },
@@ -20,15 +21,6 @@ const warmup = Number(values.warmup);
 
 sharp.concurrency(1);
 sharp.cache(false);
-
-const SETTINGS: ThumbnailSettings = {
-  width: 128,
-  height: 128,
-  fit: 'cover',
-  quality: 80,
-  background: '#ffffff',
-  maxInputPixels: 60_000_000,
-};
 
 /**
  * A camera-like 12 MP JPEG: a real photo scaled to 4000x3000 with sensor-like noise blended in,
@@ -81,14 +73,14 @@ console.log(
 report(
   '2569067123_aca715a2ee_o.jpg (2725x2225)',
   benchmark,
-  await measure(() => makeThumbnail(benchmark, SETTINGS), iterations),
+  await measure(() => makeThumbnail(benchmark, DEFAULTS), iterations),
 );
 const peakAfterBenchmarkImage = process.resourceUsage().maxRSS;
 const generated = await twelveMegapixelJpeg();
 report(
   'generated 12 MP JPEG (4000x3000)',
   generated,
-  await measure(() => makeThumbnail(generated, SETTINGS), iterations),
+  await measure(() => makeThumbnail(generated, DEFAULTS), iterations),
 );
 
 // For scale: the same 12 MP file when shrink-on-load is defeated (extract() before resize()).

@@ -3,16 +3,9 @@ import { fixturePath } from '@annot/testing';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import { makeThumbnail, type ThumbnailSettings } from '../src/thumbnail.ts';
+import { DEFAULTS } from './default-settings.ts';
 
-/** The platform defaults (settings.ts): 128x128 cover, quality 80, white background, 60 MP. */
-export const DEFAULTS: ThumbnailSettings = {
-  width: 128,
-  height: 128,
-  fit: 'cover',
-  quality: 80,
-  background: '#ffffff',
-  maxInputPixels: 60_000_000,
-};
+export { DEFAULTS };
 
 export function readFixture(name: string): Promise<Buffer> {
   return readFile(fixturePath(name));

@@ -3,9 +3,10 @@
  * DATA_DIR (.data/), the in-process event bus, the thumbnailer and the annotator (local unless
  * GEMINI_API_KEY is set). Any setting can still be overridden from the environment.
  */
-import { type AppConfig, ConfigError, loadConfig, resolveSecrets } from '@annot/config';
+import type { AppConfig } from '@annot/config';
 import pino from 'pino';
 import { exitOnSignals } from './shutdown.ts';
+import { loadConfigOrExit } from './startup-config.ts';
 import { createSystem } from './system.ts';
 
 function describe(config: AppConfig): string[] {
@@ -27,13 +28,7 @@ function describe(config: AppConfig): string[] {
 }
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = await resolveSecrets(loadConfig(process.env));
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  }
+  const config = await loadConfigOrExit();
   // Request logs are noise while developing; LOG_LEVEL=info brings them back.
   const logger = pino({ level: process.env.LOG_LEVEL ? config.logLevel : 'warn' });
   const system = await createSystem({ config, logger, localWorkers: config.localWorkers });

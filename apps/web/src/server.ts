@@ -6,10 +6,11 @@
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { type AppConfig, ConfigError, loadConfig, resolveSecrets } from '@annot/config';
+import type { AppConfig } from '@annot/config';
 import { openRepository } from '@annot/db';
 import pino, { type Logger } from 'pino';
 import { exitOnSignals } from './shutdown.ts';
+import { loadConfigOrExit } from './startup-config.ts';
 import { createSystem } from './system.ts';
 
 async function runServer(config: AppConfig, logger: Logger, migrate: boolean): Promise<void> {
@@ -46,13 +47,7 @@ async function runPrimary(config: AppConfig, processes: number, logger: Logger):
 }
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = await resolveSecrets(loadConfig(process.env));
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  }
+  const config = await loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
   const processes = config.server.workers === 0 ? availableParallelism() : config.server.workers;
   if (processes > 1 && cluster.isPrimary) return runPrimary(config, processes, logger);

@@ -3,6 +3,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../src/index.ts';
+import { clientFor } from './helpers/s3-client.ts';
 import { verifyPresignedUrl } from './helpers/sigv4-verify.ts';
 
 const BUCKET = 'presign-test';
@@ -20,11 +21,7 @@ describe('presigned URLs against s3rver', () => {
 
   beforeAll(async () => {
     server = await startS3Server([BUCKET]);
-    client = new S3Client({
-      region: server.region,
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      credentials: server.credentials,
+    client = clientFor(server, {
       // Off so the SDK's own presigned URLs (compared below) carry no checksum parameters.
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -1,7 +1,8 @@
 import { startS3Server, type TestS3Server } from '@annot/testing';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../src/index.ts';
+import { clientFor } from './helpers/s3-client.ts';
 import { recordCommands } from './helpers/s3-recorder.ts';
 import { endlessStream, failingStream, generatedStream } from './helpers/streams.ts';
 
@@ -19,12 +20,7 @@ describe('S3 adapter: multipart uploads', () => {
 
   beforeAll(async () => {
     server = await startS3Server([BUCKET]);
-    client = new S3Client({
-      region: server.region,
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      credentials: server.credentials,
-    });
+    client = clientFor(server);
     recorder = recordCommands(client);
     store = new S3ObjectStore({
       client,
@@ -74,12 +70,7 @@ describe('S3 adapter: multipart uploads', () => {
     timeout: 20_000,
   }, async () => {
     const key = 'uploads/part-fails.bin';
-    const failing = new S3Client({
-      region: server.region,
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      credentials: server.credentials,
-    });
+    const failing = clientFor(server);
     const failingRecorder = recordCommands(failing);
     // Part 2 is refused as S3 would refuse it (after the recorder, so it is recorded as failed).
     failing.middlewareStack.add(

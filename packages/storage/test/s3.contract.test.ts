@@ -1,17 +1,12 @@
 import { startS3Server } from '@annot/testing';
-import { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../src/index.ts';
 import { objectStoreContract } from './contract/index.ts';
+import { clientFor } from './helpers/s3-client.ts';
 import { recordCommands } from './helpers/s3-recorder.ts';
 
 objectStoreContract('S3 adapter (s3rver)', async () => {
   const server = await startS3Server(['contract-originals']);
-  const client = new S3Client({
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: server.credentials,
-  });
+  const client = clientFor(server);
   const recorder = recordCommands(client);
   const store = new S3ObjectStore({
     client,

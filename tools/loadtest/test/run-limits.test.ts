@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RemoteTargetError } from '../src/guard.ts';
 import { InvalidOptionsError, runLoadTest } from '../src/run.ts';
-import { DEFAULTS, type LoadTestOptions, type ProgressSnapshot } from '../src/types.ts';
+import type { LoadTestOptions, ProgressSnapshot } from '../src/types.ts';
 import { type KnownServer, startKnownServer } from './helpers/known-server.ts';
+import { runOptions } from './helpers/options.ts';
 
 let server: KnownServer;
 beforeEach(async () => {
@@ -13,18 +14,7 @@ afterEach(async () => {
 });
 
 function options(url: string, overrides: Partial<LoadTestOptions>): LoadTestOptions {
-  return {
-    url,
-    requests: undefined,
-    durationSeconds: undefined,
-    concurrency: 5,
-    timeoutSeconds: DEFAULTS.timeoutSeconds,
-    maxErrorRate: DEFAULTS.maxErrorRate,
-    method: 'GET',
-    headers: {},
-    allowRemote: false,
-    ...overrides,
-  };
+  return runOptions(url, { concurrency: 5, ...overrides });
 }
 
 describe('when a run stops', () => {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runLoadTest } from '../src/run.ts';
-import { DEFAULTS, type LoadTestOptions } from '../src/types.ts';
+import type { LoadTestOptions } from '../src/types.ts';
 import { closedPort, DELAY_MS, type KnownServer, OK_BODY, startKnownServer } from './helpers/known-server.ts';
+import { runOptions } from './helpers/options.ts';
 
 let server: KnownServer;
 beforeEach(async () => {
@@ -12,18 +13,7 @@ afterEach(async () => {
 });
 
 function options(url: string, overrides: Partial<LoadTestOptions> = {}): LoadTestOptions {
-  return {
-    url,
-    requests: 100,
-    durationSeconds: undefined,
-    concurrency: 10,
-    timeoutSeconds: DEFAULTS.timeoutSeconds,
-    maxErrorRate: DEFAULTS.maxErrorRate,
-    method: 'GET',
-    headers: {},
-    allowRemote: false,
-    ...overrides,
-  };
+  return runOptions(url, { requests: 100, concurrency: 10, ...overrides });
 }
 
 describe('runLoadTest against a server with known answers', () => {

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { makeThumbnail } from '../../src/thumbnail.ts';
+import { DEFAULTS } from '../default-settings.ts';
 
 const [file, mode] = process.argv.slice(2);
 if (!file || (mode !== 'thumbnail' && mode !== 'full-decode'))
@@ -28,14 +29,7 @@ await sharp(
 
 const before = process.resourceUsage().maxRSS;
 if (mode === 'thumbnail') {
-  await makeThumbnail(bytes, {
-    width: 128,
-    height: 128,
-    fit: 'cover',
-    quality: 80,
-    background: '#ffffff',
-    maxInputPixels: 60_000_000,
-  });
+  await makeThumbnail(bytes, DEFAULTS);
 } else {
   // The control: extract() before resize() makes libvips decode every pixel at full size.
   await sharp(bytes, { sequentialRead: true })
