@@ -1,7 +1,7 @@
 /**
  * The resource inventory: every resource's type, logical name and inputs, with secrets masked and
  * user data decoded. Any change to the topology shows up as a reviewable diff of the snapshot.
- * After an intended change: `pnpm --filter @annot/infra exec vitest run -u test/inventory.test.ts`.
+ * After an intended change: `pnpm --filter infra exec vitest run -u test/inventory.test.ts`.
  */
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/paths.ts';
