@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { ACCEPTED_FIXTURES, fixturePath } from '@annot/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSystem, type StatusJson, startDevSystem, waitUntilSettled } from './system.ts';
+import type { StatusJson } from '../src/present/image-json.ts';
+import { type RunningSystem, startDevSystem, waitUntilSettled } from './system.ts';
 
 const THUMBNAIL = 128;
 

@@ -5,6 +5,7 @@ import { type AppConfig, loadConfig } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
 import { type CreateStorageOptions, createStorage, type Storage } from '@annot/storage';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { type AppDeps, buildApp } from '../src/app.ts';
 
 export interface TestApp {
@@ -110,4 +111,10 @@ export async function storedFiles(t: TestApp, bucket: 'originals' | 'thumbnails'
 /** All rows, newest first. */
 export async function allRows(t: TestApp) {
   return (await t.repository.listPage({ limit: 1000 })).images;
+}
+
+/** A refused upload leaves nothing behind: no row and no original. */
+export async function expectNothingStored(t: TestApp): Promise<void> {
+  expect(await allRows(t)).toEqual([]);
+  expect(await storedFiles(t, 'originals')).toEqual([]);
 }

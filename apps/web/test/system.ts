@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@annot/config';
 import pino from 'pino';
+import type { StatusJson } from '../src/present/image-json.ts';
 import { createSystem, type System } from '../src/system.ts';
 
 export interface RunningSystem {
@@ -38,16 +39,6 @@ export async function startDevSystem(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export interface StatusJson {
-  id: number;
-  annotationStatus: string;
-  thumbnailStatus: string;
-  annotationError: string | null;
-  thumbnailError: string | null;
-  thumbnailUrl: string | null;
-  annotation: string | null;
 }
 
 /** Polls /api/images/status (as the gallery does) until no image is pending, or fails after timeoutMs. */

@@ -1,14 +1,16 @@
 import { readFileSync, statSync } from 'node:fs';
 import { fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allRows, buildTestApp, postUpload, storedFiles, type TestApp } from './helper.ts';
+import {
+  allRows,
+  buildTestApp,
+  expectNothingStored,
+  postUpload,
+  storedFiles,
+  type TestApp,
+} from './helper.ts';
 
 const landscape = fixturePath('Landscape_1.jpg');
-
-async function expectNothingStored(t: TestApp): Promise<void> {
-  expect(await allRows(t)).toEqual([]);
-  expect(await storedFiles(t, 'originals')).toEqual([]);
-}
 
 describe('POST /upload with a size limit', () => {
   const size = statSync(landscape).size;

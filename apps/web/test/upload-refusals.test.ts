@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allRows, buildTestApp, postUpload, storedFiles, type TestApp, type Upload } from './helper.ts';
+import { buildTestApp, expectNothingStored, postUpload, type TestApp, type Upload } from './helper.ts';
 
 const landscape = fixturePath('Landscape_1.jpg');
 const svgWithScript =
@@ -75,11 +75,6 @@ const REFUSALS: readonly { name: string; upload: Upload; status: number; error: 
       message: /its content is application\/pdf/,
     },
   ];
-
-async function expectNothingStored(t: TestApp): Promise<void> {
-  expect(await allRows(t)).toEqual([]);
-  expect(await storedFiles(t, 'originals')).toEqual([]);
-}
 
 describe('POST /upload refuses', () => {
   let t: TestApp;

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { wantsHtml } from './negotiate.ts';
 
-export interface ErrorBody {
+interface ErrorBody {
   readonly error: string;
   readonly message: string;
   readonly requestId?: string;
@@ -26,7 +26,7 @@ const REASONS: Readonly<Record<number, string>> = {
 };
 
 /** Sends an error as JSON, or as the HTML error page for a browser. */
-export async function sendError(
+async function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
   status: number,

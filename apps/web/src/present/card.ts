@@ -62,11 +62,11 @@ function annotatedBy(record: ImageRecord): string | null {
 }
 
 /** "2026-11-28 07:53 UTC": fixed and cheap on the server; the page's script shows local time. */
-export function formatTime(date: Date): string {
+function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function formatSize(bytes: number): string {
+function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;

@@ -1,11 +1,8 @@
-import type { ObjectStore, Storage } from '@annot/storage';
+import { InvalidObjectKeyError, ObjectNotFoundError, type ObjectStore, type Storage } from '@annot/storage';
 import type { FastifyInstance } from 'fastify';
 
 /** Keys are unique per upload and never rewritten, so a served object never changes. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-
-/** Errors that mean "there is no such object here" rather than a failure. */
-const NOT_FOUND_ERRORS = new Set(['ObjectNotFoundError', 'InvalidObjectKeyError']);
 
 /**
  * GET /files/:bucket/<key>: serves objects of the directory adapter (S3 objects are fetched
@@ -38,7 +35,10 @@ export async function filesRoutes(app: FastifyInstance, options: { storage: Stor
       try {
         object = await store.get(request.params['*']);
       } catch (error) {
-        if (error instanceof Error && NOT_FOUND_ERRORS.has(error.name)) return reply.callNotFound();
+        // No such object, or a key no object can have: either way there is nothing here.
+        if (error instanceof ObjectNotFoundError || error instanceof InvalidObjectKeyError) {
+          return reply.callNotFound();
+        }
         throw error;
       }
       return reply

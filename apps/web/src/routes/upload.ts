@@ -21,6 +21,12 @@ export interface UploadRouteOptions {
   readonly reclaimer?: UploadReclaimer | undefined;
 }
 
+/** An upload that stored nothing: the error, with every file's refusal when files were judged. */
+const failedSchema = {
+  ...errorSchema,
+  properties: { ...errorSchema.properties, refused: { type: 'array', items: refusedSchema } },
+} as const;
+
 type Accepted = Extract<FileOutcome, { accepted: true }>;
 type Refused = Extract<FileOutcome, { accepted: false }>;
 
@@ -63,14 +69,8 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
             },
             required: ['images', 'refused'],
           },
-          '4xx': {
-            ...errorSchema,
-            properties: { ...errorSchema.properties, refused: { type: 'array', items: refusedSchema } },
-          },
-          '5xx': {
-            ...errorSchema,
-            properties: { ...errorSchema.properties, refused: { type: 'array', items: refusedSchema } },
-          },
+          '4xx': failedSchema,
+          '5xx': failedSchema,
         },
       },
     },

@@ -6,7 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { HeadReader } from './head-reader.ts';
 import { type InspectedImage, inspectUpload } from './inspect.ts';
 import type { UploadReclaimer } from './reclaim.ts';
-import { formatBytes, UploadRefusedError } from './refusal.ts';
+import { tooLarge, type UploadRefusedError } from './refusal.ts';
 
 /** A multipart file part, as much of it as the pipeline uses. */
 export interface IncomingFile {
@@ -58,18 +58,15 @@ export async function acceptFile(
     key = uploadKey(part.filename, { extension: image.extension });
     const pending = await deps.repository.createPending(newImage(filename, key, image, null));
 
-    const tooLarge = () => {
-      refusal = new UploadRefusedError(
-        'too_large',
-        `is too large: the limit is ${formatBytes(deps.limits.maxUploadBytes)}`,
-      );
+    const overLimit = () => {
+      refusal = tooLarge(deps.limits.maxUploadBytes);
       return refusal;
     };
     const counted = limitBytes(
       reader.replay(),
       deps.limits.maxUploadBytes,
       truncated,
-      tooLarge,
+      overLimit,
       deps.reclaimer,
     );
     const body = Readable.from(counted, { objectMode: false });
@@ -120,18 +117,18 @@ async function* limitBytes(
   source: AsyncIterable<Buffer>,
   maxBytes: number,
   truncated: () => boolean,
-  tooLarge: () => Error,
+  overLimit: () => Error,
   reclaimer: UploadReclaimer | undefined,
 ): AsyncGenerator<Buffer> {
   let total = 0;
   for await (const chunk of source) {
     total += chunk.length;
     // The multipart parser delivers exactly maxBytes of an over-size file and flags it truncated.
-    if (total > maxBytes || truncated()) throw tooLarge();
+    if (total > maxBytes || truncated()) throw overLimit();
     reclaimer?.received(chunk.length);
     yield chunk;
   }
-  if (truncated()) throw tooLarge();
+  if (truncated()) throw overLimit();
 }
 
 async function removeUpload(deps: AcceptDeps, key: string): Promise<void> {

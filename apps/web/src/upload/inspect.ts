@@ -1,7 +1,7 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { imageSize } from 'image-size';
 import type { HeadReader } from './head-reader.ts';
-import { formatBytes, UploadRefusedError } from './refusal.ts';
+import { tooLarge, UploadRefusedError } from './refusal.ts';
 
 /** The accepted types, keyed by the MIME type file-type reports, with what is stored. */
 const ACCEPTED: ReadonlyMap<string, { contentType: string; extension: string }> = new Map([
@@ -88,12 +88,7 @@ async function readDimensions(
       const turned = size.orientation !== undefined && size.orientation >= 5 && size.orientation <= 8;
       return turned ? { width: size.height, height: size.width } : { width: size.width, height: size.height };
     }
-    if (options.truncated()) {
-      throw new UploadRefusedError(
-        'too_large',
-        `is too large: the limit is ${formatBytes(options.maxUploadBytes)}`,
-      );
-    }
+    if (options.truncated()) throw tooLarge(options.maxUploadBytes);
     if (reader.ended || reader.length >= MAX_HEADER_BYTES) {
       throw new UploadRefusedError(
         'corrupt_image',

@@ -61,12 +61,7 @@ export async function receiveFiles(
 async function receiveOne(part: Multipart & { type: 'file' }, options: ReceiveOptions): Promise<FileOutcome> {
   const filename = displayFilename(part.filename);
   if (options.signal.aborted) {
-    return refused(
-      filename,
-      503,
-      'unavailable',
-      `${quote(filename)} was not stored: the server is shutting down`,
-    );
+    return shuttingDown(filename);
   }
   try {
     const record = await acceptFile(part, options.deps, options.signal);
@@ -76,12 +71,7 @@ async function receiveOne(part: Multipart & { type: 'file' }, options: ReceiveOp
       return refused(filename, error.statusCode, error.code, `${quote(filename)} ${error.message}`);
     }
     if (options.signal.aborted) {
-      return refused(
-        filename,
-        503,
-        'unavailable',
-        `${quote(filename)} was not stored: the server is shutting down`,
-      );
+      return shuttingDown(filename);
     }
     if (isCutOff(error)) {
       options.deps.log.info({ filename }, 'upload cut off by the client');
@@ -119,6 +109,15 @@ function quote(filename: string): string {
 
 function refused(filename: string, status: number, error: string, message: string): FileOutcome {
   return { accepted: false, filename, status, error, message };
+}
+
+function shuttingDown(filename: string): FileOutcome {
+  return refused(
+    filename,
+    503,
+    'unavailable',
+    `${quote(filename)} was not stored: the server is shutting down`,
+  );
 }
 
 const REST = '(rest of the upload)';

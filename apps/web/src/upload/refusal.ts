@@ -30,6 +30,11 @@ export class UploadRefusedError extends Error {
   }
 }
 
+/** The refusal of a file over MAX_UPLOAD_BYTES, whether its header or its body reveals it. */
+export function tooLarge(maxUploadBytes: number): UploadRefusedError {
+  return new UploadRefusedError('too_large', `is too large: the limit is ${formatBytes(maxUploadBytes)}`);
+}
+
 /** Formats a byte count for messages: "50 MiB", "139434 bytes". */
 export function formatBytes(bytes: number): string {
   const mib = bytes / (1024 * 1024);
