@@ -9,6 +9,6 @@ export { type OpenRepositoryOptions, openRepository } from './open.ts';
 export { type DriverOptions, openDriver } from './open-driver.ts';
 export { MAX_PAGE_SIZE, SqlImageRepository } from './repository.ts';
 export { isTransientLockError, withLockRetry } from './retry.ts';
-export { type CredentialsRefresher, isAccessDenied, MIN_REFRESH_INTERVAL_MS } from './rotating-pool.ts';
+export type { CredentialsRefresher } from './rotating-pool.ts';
 export * from './types.ts';
 export { keyHash, LIMITS, MAX_KEY_LENGTH } from './values.ts';

@@ -52,15 +52,16 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
       ),
   };
 
+  const execute = (sql: string, params: readonly SqlValue[]) =>
+    pools.use((pool) => withLockRetry(() => pool.execute(sql, params as SqlValue[]), retry));
+
   return {
     dialect: mysqlDialect,
     async run(sql, params) {
-      await pools.use((pool) => withLockRetry(() => pool.execute(sql, params as SqlValue[]), retry));
+      await execute(sql, params);
     },
     async all<T>(sql: string, params: readonly SqlValue[]) {
-      const [rows] = await pools.use((pool) =>
-        withLockRetry(() => pool.execute(sql, params as SqlValue[]), retry),
-      );
+      const [rows] = await execute(sql, params);
       return rows as T[];
     },
     withMigrationLock(fn) {

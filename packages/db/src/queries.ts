@@ -1,8 +1,8 @@
 import type { Dialect } from './dialect.ts';
 import type { Stage } from './types.ts';
 
-/** The columns every read returns, in the shape rows.ts maps. */
-export const IMAGE_COLUMNS =
+/** The columns every read returns, in the shape values.ts maps (toRecord). */
+const IMAGE_COLUMNS =
   'id, filename, s3_key_original, s3_key_thumbnail, annotation, annotator, annotation_model, ' +
   'annotation_status, annotation_error, thumbnail_status, thumbnail_error, content_type, byte_size, ' +
   'width, height, uploaded_at, updated_at';

@@ -36,8 +36,6 @@ export class SqlImageRepository implements ImageRepository {
     this.#now = options.now ?? Date.now;
   }
 
-  async #run(operation: string, key: string | null, fn: () => Promise<void>): Promise<void>;
-  async #run<T>(operation: string, key: string | null, fn: () => Promise<T>): Promise<T>;
   async #run<T>(operation: string, key: string | null, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();

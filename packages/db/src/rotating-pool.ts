@@ -8,10 +8,10 @@ export type CredentialsRefresher = () => Promise<string>;
 const ER_ACCESS_DENIED = 1045;
 
 /** The default least time between two credential refreshes. */
-export const MIN_REFRESH_INTERVAL_MS = 10_000;
+const MIN_REFRESH_INTERVAL_MS = 10_000;
 
 /** True when a MySQL login was refused (1045): the password may have been rotated. */
-export function isAccessDenied(error: unknown): boolean {
+function isAccessDenied(error: unknown): boolean {
   const details = error as { errno?: unknown; code?: unknown } | null;
   return details?.errno === ER_ACCESS_DENIED || details?.code === 'ER_ACCESS_DENIED_ERROR';
 }

@@ -15,6 +15,14 @@ export const MAX_KEY_BYTES = 1024;
 /** Most filesystems refuse a path segment (file or directory name) over 255 bytes. */
 const MAX_SEGMENT_BYTES = 255;
 
+/** What every adapter refuses (S3 itself would): an empty key, or one over S3's 1024 bytes. */
+export function validateKeyLength(key: string): void {
+  if (typeof key !== 'string' || key === '') throw new InvalidObjectKeyError(String(key), 'empty');
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    throw new InvalidObjectKeyError(key, `longer than ${MAX_KEY_BYTES} bytes`);
+  }
+}
+
 /**
  * Checks a key for the directory adapter and throws InvalidObjectKeyError when it could escape the
  * bucket's directory or is not representable on disk. Refused: empty keys, absolute paths, empty
@@ -23,10 +31,7 @@ const MAX_SEGMENT_BYTES = 255;
  * over-long keys or segments.
  */
 export function validateObjectKey(key: string): void {
-  if (typeof key !== 'string' || key === '') throw new InvalidObjectKeyError(String(key), 'empty');
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new InvalidObjectKeyError(key, `longer than ${MAX_KEY_BYTES} bytes`);
-  }
+  validateKeyLength(key);
   if (key.startsWith('/')) throw new InvalidObjectKeyError(key, 'absolute path');
   if (key.includes('\\')) throw new InvalidObjectKeyError(key, 'contains a backslash');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
@@ -50,7 +55,7 @@ export function validateBucketName(bucket: string): void {
 /**
  * The absolute file path of `key` in `bucket` under `root`, after validating the key. Also checks
  * the resolved path is inside `<root>/<bucket>/`, as a second line of defence. Used by the
- * directory adapter and by the web app's file route.
+ * directory adapter (the web app's file route reaches it through the store's `get`).
  */
 export function resolveObjectPath(root: string, bucket: string, key: string): string {
   validateBucketName(bucket);

@@ -88,13 +88,13 @@ const STATUS_NAMES: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
+/** The answer when nothing is queued and no defaultBehaviour is given. */
+const fallbackText: GeminiBehaviour = { kind: 'text', text: 'A test photograph.' };
+
 const PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):generateContent$/;
 
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
-  const fallback: GeminiBehaviour = options.defaultBehaviour ?? {
-    kind: 'text',
-    text: 'A test photograph.',
-  };
+  const fallback = options.defaultBehaviour ?? fallbackText;
   const queue: GeminiBehaviour[] = [];
   const requests: RecordedGeminiRequest[] = [];
 
@@ -121,14 +121,15 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
       return;
     }
     const apiKey = header(req, 'x-goog-api-key') ?? url.searchParams.get('key') ?? undefined;
-    requests.push(record(req, url.pathname, match[1]!, decodeURIComponent(match[2]!), apiKey, body));
+    const modelPath = decodeURIComponent(match[2]!);
+    requests.push(record(req, url.pathname, match[1]!, modelPath, apiKey, body));
     if (apiKey === undefined) {
       send(res, { kind: 'error', status: 403, message: "Method doesn't allow unregistered callers." });
     } else if (options.apiKey !== undefined && apiKey !== options.apiKey) {
       const message = 'API key not valid. Please pass a valid API key.';
       send(res, { kind: 'error', status: 400, message, reason: 'API_KEY_INVALID' });
     } else {
-      send(res, queue.shift() ?? fallback, decodeURIComponent(match[2]!));
+      send(res, queue.shift() ?? fallback, modelPath);
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -232,8 +233,6 @@ function send(res: ServerResponse, behaviour: GeminiBehaviour, model = 'unknown'
       return;
   }
 }
-
-const fallbackText: GeminiBehaviour = { kind: 'text', text: 'A test photograph.' };
 
 function json(
   res: ServerResponse,

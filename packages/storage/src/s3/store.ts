@@ -8,7 +8,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { InvalidObjectKeyError, MAX_KEY_BYTES, publicObjectUrl } from '../keys.ts';
+import { publicObjectUrl, validateKeyLength } from '../keys.ts';
 import {
   type GetResult,
   type ObjectInfo,
@@ -63,7 +63,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<PutResult> {
-    checkKey(key);
+    validateKeyLength(key);
     if (body instanceof Uint8Array) {
       // A buffer needs no multipart: one PutObject, which S3 applies atomically.
       const output = await this.client.send(
@@ -121,7 +121,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
-    checkKey(key);
+    validateKeyLength(key);
     try {
       const output = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return infoOf(key, output);
@@ -132,7 +132,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    checkKey(key);
+    validateKeyLength(key);
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
@@ -141,7 +141,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   urlFor(key: string): Promise<string> {
-    checkKey(key);
+    validateKeyLength(key);
     const base = this.#options.publicBaseUrl;
     return base ? Promise.resolve(publicObjectUrl(base, key)) : this.#presigner.urlFor(key);
   }
@@ -152,7 +152,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async #getObject(key: string, signal: AbortSignal | undefined): Promise<GetObjectCommandOutput> {
-    checkKey(key);
+    validateKeyLength(key);
     try {
       return await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key }),
@@ -162,13 +162,6 @@ export class S3ObjectStore implements ObjectStore {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
       throw error;
     }
-  }
-}
-
-function checkKey(key: string): void {
-  if (typeof key !== 'string' || key === '') throw new InvalidObjectKeyError(String(key), 'empty');
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new InvalidObjectKeyError(key, `longer than ${MAX_KEY_BYTES} bytes`);
   }
 }
 
