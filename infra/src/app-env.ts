@@ -69,15 +69,20 @@ function sharedEnv(inputs: SharedEnvInputs): AppEnv {
 }
 
 /**
- * The web container: listens on 5000 behind the ALB and runs the migrations. With a CloudFront
- * distribution in front of the thumbnails bucket, it links thumbnails through it, unsigned.
+ * The web container: listens on the target group's port behind the ALB and runs the migrations.
+ * With a CloudFront distribution in front of the thumbnails bucket, it links thumbnails through it,
+ * unsigned.
  */
 export function webEnv(
-  inputs: SharedEnvInputs & { readonly region: string; readonly thumbnailsCdnDomain?: string | undefined },
+  inputs: SharedEnvInputs & {
+    readonly region: string;
+    readonly port: number;
+    readonly thumbnailsCdnDomain?: string | undefined;
+  },
 ): AppEnv {
   return {
     ...sharedEnv(inputs),
-    PORT: '5000',
+    PORT: String(inputs.port),
     HOST: '0.0.0.0',
     TRUST_PROXY: 'true',
     AWS_REGION: inputs.region,
@@ -100,16 +105,3 @@ export function workerEnv(inputs: SharedEnvInputs & { readonly geminiApiKeySecre
     ...(inputs.geminiApiKeySecretArn ? { GEMINI_API_KEY_SECRET_ARN: inputs.geminiApiKeySecretArn } : {}),
   };
 }
-
-/** Lambda rejects functions whose environment sets these. */
-export const LAMBDA_RESERVED_ENV = [
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_EXECUTION_ENV',
-  '_HANDLER',
-  'LAMBDA_TASK_ROOT',
-];

@@ -1,5 +1,5 @@
 /** The network, web tier and database sections of the stack config, read and cross-checked. */
-import { cidrContains, cidrsOverlap, parseCidr } from './cidr.ts';
+import { type Cidr, cidrContains, cidrsOverlap, parseCidr } from './cidr.ts';
 import type { StackConfig } from './config.ts';
 import type { ConfigReader } from './config-reader.ts';
 import { checkDbInstanceClass, checkWebInstanceType } from './instance-types.ts';
@@ -10,7 +10,7 @@ export function readNetwork(r: ConfigReader): StackConfig['network'] {
   const publicSubnetCidrs = r.stringList('publicSubnetCidrs');
   const privateSubnetCidrs = r.stringList('privateSubnetCidrs');
 
-  let vpc: ReturnType<typeof parseCidr> | undefined;
+  let vpc: Cidr | undefined;
   try {
     vpc = parseCidr(vpcCidr);
     if (vpc.prefix < 16 || vpc.prefix > 28)
@@ -19,7 +19,7 @@ export function readNetwork(r: ConfigReader): StackConfig['network'] {
     r.fail('vpcCidr', (error as Error).message);
   }
 
-  const seen: { key: string; cidr: ReturnType<typeof parseCidr> }[] = [];
+  const seen: { key: string; cidr: Cidr }[] = [];
   for (const [key, list] of [
     ['publicSubnetCidrs', publicSubnetCidrs],
     ['privateSubnetCidrs', privateSubnetCidrs],
@@ -28,7 +28,7 @@ export function readNetwork(r: ConfigReader): StackConfig['network'] {
       r.fail(key, `needs one CIDR per availability zone: ${availabilityZoneCount} (got ${list.length})`);
     }
     for (const text of list) {
-      let cidr: ReturnType<typeof parseCidr>;
+      let cidr: Cidr;
       try {
         cidr = parseCidr(text);
       } catch (error) {

@@ -9,6 +9,12 @@ import type { NameContext } from './naming.ts';
 
 export { type ConfigSource, StackConfigError } from './config-reader.ts';
 
+/** How often, and for how long, a failed delivery is retried. */
+export interface RetrySettings {
+  readonly attempts: number;
+  readonly maxAgeSeconds: number;
+}
+
 export interface WorkerSettings {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
@@ -47,9 +53,9 @@ export interface StackConfig extends NameContext {
   readonly annotator: WorkerSettings;
   readonly thumbnailer: WorkerSettings;
   /** EventBridge target delivery. */
-  readonly eventRetry: { readonly attempts: number; readonly maxAgeSeconds: number };
+  readonly eventRetry: RetrySettings;
   /** Lambda asynchronous invocation. */
-  readonly lambdaRetry: { readonly attempts: number; readonly maxAgeSeconds: number };
+  readonly lambdaRetry: RetrySettings;
   readonly dlqRetentionDays: number;
   readonly noncurrentVersionDays: number;
   readonly appEnv: Readonly<Record<string, string>>;

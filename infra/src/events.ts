@@ -7,6 +7,7 @@
 import { objectCreatedPattern } from '@annot/events';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import type { RetrySettings } from './config.ts';
 import { eventBridgeDlqPolicy } from './resource-policies.ts';
 
 export interface EventTargetSpec {
@@ -17,7 +18,7 @@ export interface EventTargetSpec {
 export interface EventsArgs {
   readonly originalsBucketName: pulumi.Input<string>;
   readonly targets: readonly EventTargetSpec[];
-  readonly retry: { readonly attempts: number; readonly maxAgeSeconds: number };
+  readonly retry: RetrySettings;
   readonly dlqRetentionDays: number;
 }
 

@@ -6,7 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { workerEnv } from './app-env.ts';
-import type { WorkerSettings } from './config.ts';
+import type { RetrySettings, WorkerSettings } from './config.ts';
 import type { DatabaseRef } from './database.ts';
 import { annotatorPolicy, assumeRolePolicy, thumbnailerPolicy } from './policies.ts';
 import { sharedEnvInputs, sharedPolicyArns } from './workload.ts';
@@ -18,7 +18,7 @@ export interface WorkerFunctionArgs {
   readonly functionName: string;
   readonly imageUri: pulumi.Input<string>;
   readonly settings: WorkerSettings;
-  readonly retry: { readonly attempts: number; readonly maxAgeSeconds: number };
+  readonly retry: RetrySettings;
   readonly queueRetentionDays: number;
   readonly logRetentionDays: number;
   readonly subnetIds: pulumi.Input<string[]>;

@@ -30,7 +30,6 @@ interface AlarmSpec {
 
 export class Monitoring extends pulumi.ComponentResource {
   readonly topicArn: pulumi.Output<string> | undefined;
-  readonly alarmNames: pulumi.Output<string>[] = [];
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super('annot:infra:Monitoring', name, {}, opts);
@@ -47,7 +46,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const actions = topic ? [topic.arn] : [];
 
     const alarm = (key: string, spec: AlarmSpec) => {
-      const created = new aws.cloudwatch.MetricAlarm(
+      new aws.cloudwatch.MetricAlarm(
         `${name}-${key}`,
         {
           alarmDescription: spec.description,
@@ -65,7 +64,6 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.alarmNames.push(created.name);
     };
 
     for (const [key, queue] of Object.entries(args.queues)) {

@@ -64,7 +64,7 @@ export class WebTier extends pulumi.ComponentResource {
     const userData = pulumi
       .all([args.image.imageUri, sharedEnvInputs(args), args.thumbnailsCdnDomain])
       .apply(([imageUri, shared, thumbnailsCdnDomain]) => {
-        const env = webEnv({ ...shared, region: args.region, thumbnailsCdnDomain });
+        const env = webEnv({ ...shared, region: args.region, port: args.port, thumbnailsCdnDomain });
         const script = webUserData({
           region: args.region,
           imageUri,

@@ -1,6 +1,5 @@
 import { loadConfig } from '@annot/config';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_RESERVED_ENV } from '../../src/app-env.ts';
 import { allows } from '../support/iam.ts';
 import type { RecordedResource } from '../support/mocks.ts';
 import { type ProgramRun, runProgram } from '../support/program.ts';
@@ -12,6 +11,18 @@ beforeAll(async () => {
 });
 
 const WORKERS = ['annotator', 'thumbnailer'] as const;
+/** Lambda rejects functions whose environment sets these. */
+const LAMBDA_RESERVED_ENV = [
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_EXECUTION_ENV',
+  '_HANDLER',
+  'LAMBDA_TASK_ROOT',
+];
 const fn = (worker: string) => one(run.resources, T.lambda, `${worker}-function`);
 const rolePolicyOf = (lambda: RecordedResource) => {
   const role = run.resources.find((r) => r.type === T.role && r.state.arn === lambda.inputs.role)!;
