@@ -10,4 +10,4 @@ export type {
   WorkerLogger,
   WorkerOutcome,
 } from './types.ts';
-export { createAnnotationWorker, DEFAULT_MAX_INPUT_BYTES } from './worker.ts';
+export { createAnnotationWorker } from './worker.ts';

@@ -4,7 +4,7 @@ import { AnnotatorConfigurationError, PermanentAnnotationError } from './errors.
 import type { AnnotationWorkerDeps, WorkerOutcome } from './types.ts';
 
 /** The default cap on an original read into memory: MAX_UPLOAD_BYTES' default. */
-export const DEFAULT_MAX_INPUT_BYTES = 50 * 1024 * 1024;
+const DEFAULT_MAX_INPUT_BYTES = 50 * 1024 * 1024;
 
 /**
  * The transport-independent annotation worker: the Lambda handler and the local event bus both call

@@ -3,10 +3,10 @@
  * embedded default (SQLite + a directory) and the AWS shape (MariaDB + s3rver on loopback), each
  * with a loopback server speaking Gemini's REST protocol.
  */
-import { type AppConfig, loadConfig } from '@annot/config';
 import { type FakeGemini, startFakeGemini } from '@annot/testing';
 import { recordingLogger, type TestBackend, testBackends } from '@annot/worker-runtime/testing';
-import { type AnnotatorSettings, createAnnotationWorker, createAnnotator } from '../src/index.ts';
+import { createAnnotationWorker, createAnnotator } from '../src/index.ts';
+import { geminiTestEnv, settingsFrom } from './support.ts';
 
 export { uploadOriginal as upload } from '@annot/worker-runtime/testing';
 
@@ -36,30 +36,13 @@ export const SETUPS: Setup[] = (await testBackends('annotator')).map((setup) => 
   },
 }));
 
-export function settingsOf(config: AppConfig): AnnotatorSettings {
-  return {
-    ...config.annotator,
-    maxInputPixels: config.limits.maxInputPixels,
-    maxInputBytes: config.limits.maxUploadBytes,
-  };
-}
-
 /**
  * A worker over a back end with a recording logger: the local annotator by default, or Gemini
  * (pointed at the back end's loopback server, small delays) with `kind: 'gemini'`.
  */
 export function workerFor(backend: Backend, kind: 'local' | 'gemini', env: Record<string, string> = {}) {
-  const gemini =
-    kind === 'gemini'
-      ? {
-          GEMINI_API_KEY: 'test-key',
-          GEMINI_BASE_URL: backend.gemini.baseUrl,
-          GEMINI_RETRY_BASE_MS: '5',
-          GEMINI_TIMEOUT_MS: '2000',
-          GEMINI_MAX_ATTEMPTS: '3',
-        }
-      : {};
-  const settings = settingsOf(loadConfig({ ...backend.env, ...gemini, ...env }));
+  const gemini = kind === 'gemini' ? geminiTestEnv(backend.gemini.baseUrl) : {};
+  const settings = settingsFrom({ ...backend.env, ...gemini, ...env });
   const logger = recordingLogger();
   const annotator = createAnnotator(settings);
   const worker = createAnnotationWorker({

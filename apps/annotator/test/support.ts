@@ -8,22 +8,30 @@ export async function fixtureBytes(name: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(fixturePath(name)));
 }
 
-/** The annotator settings the platform would load from this environment. */
+/** The annotator settings the platform would load from this environment (as lambda.ts builds them). */
 export function settingsFrom(env: Record<string, string>): AnnotatorSettings {
   const config = loadConfig(env);
-  return { ...config.annotator, maxInputPixels: config.limits.maxInputPixels };
+  return {
+    ...config.annotator,
+    maxInputPixels: config.limits.maxInputPixels,
+    maxInputBytes: config.limits.maxUploadBytes,
+  };
 }
 
-/** Gemini settings pointed at a loopback server, with delays small enough for tests. */
-export function geminiSettings(baseUrl: string, env: Record<string, string> = {}): AnnotatorSettings {
-  return settingsFrom({
+/** The environment that points Gemini at a loopback server, with delays small enough for tests. */
+export function geminiTestEnv(baseUrl: string): Record<string, string> {
+  return {
     GEMINI_API_KEY: 'test-key',
     GEMINI_BASE_URL: baseUrl,
     GEMINI_RETRY_BASE_MS: '5',
     GEMINI_TIMEOUT_MS: '2000',
     GEMINI_MAX_ATTEMPTS: '3',
-    ...env,
-  });
+  };
+}
+
+/** Gemini settings pointed at a loopback server (see geminiTestEnv); `env` overrides. */
+export function geminiSettings(baseUrl: string, env: Record<string, string> = {}): AnnotatorSettings {
+  return settingsFrom({ ...geminiTestEnv(baseUrl), ...env });
 }
 
 /** Decodes an image and reports what it really is. */
