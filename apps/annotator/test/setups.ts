@@ -4,7 +4,7 @@
  * with a loopback server speaking Gemini's REST protocol.
  */
 import { type FakeGemini, startFakeGemini } from '@annot/testing';
-import { recordingLogger, type TestBackend, testBackends } from '@annot/worker-runtime/testing';
+import { recordingLogger, rowsWithKey, type TestBackend, testBackends } from '@annot/worker-runtime/testing';
 import { createAnnotationWorker, createAnnotator } from '../src/index.ts';
 import { geminiTestEnv, settingsFrom } from './support.ts';
 
@@ -74,7 +74,4 @@ export function createRow(
 }
 
 /** Every row for a key: duplicates would show here. */
-export async function rowsFor(backend: Backend, key: string) {
-  const page = await backend.repository.listPage({ limit: 200 });
-  return page.images.filter((image) => image.originalKey === key);
-}
+export const rowsFor = (backend: Backend, key: string) => rowsWithKey(backend, key);

@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { thumbnailKeyFor } from '@annot/object-keys';
 import { fixturePath } from '@annot/testing';
+import { rowsWithKey } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, SETUPS, thumbnailerFor, upload } from './setups.ts';
-
-async function rowsFor(backend: Backend, key: string) {
-  const page = await backend.repository.listPage({ limit: 100 });
-  return page.images.filter((image) => image.originalKey === key);
-}
 
 /** `thumbnails/<upload id>/`: where this upload's thumbnail, and nothing else, may be. */
 function thumbnailPrefix(key: string): string {
@@ -44,7 +40,7 @@ for (const setup of SETUPS) {
         reason: 'already thumbnailed',
       });
 
-      expect(await rowsFor(backend, key)).toHaveLength(1);
+      expect(await rowsWithKey(backend, key)).toHaveLength(1);
       expect(await backend.listThumbnails(thumbnailPrefix(key))).toEqual([thumbnailKeyFor(key)]);
       // Not rewritten by the duplicate.
       expect((await backend.storage.thumbnails.head(thumbnailKeyFor(key)))?.lastModified).toEqual(
@@ -64,7 +60,7 @@ for (const setup of SETUPS) {
         ['completed', 'skipped'],
       ]).toContainEqual(statuses);
 
-      const rows = await rowsFor(backend, key);
+      const rows = await rowsWithKey(backend, key);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ thumbnailStatus: 'completed', thumbnailKey: thumbnailKeyFor(key) });
       expect(await backend.listThumbnails(thumbnailPrefix(key))).toEqual([thumbnailKeyFor(key)]);
@@ -91,7 +87,7 @@ for (const setup of SETUPS) {
         width: 600,
         height: 450,
       });
-      const rows = await rowsFor(backend, key);
+      const rows = await rowsWithKey(backend, key);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
         filename: 'Holiday Snap.jpg',
