@@ -1,3 +1,4 @@
+import { sniffImage } from '@annot/worker-runtime';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { PermanentAnnotationError } from './errors.ts';
 
@@ -9,6 +10,9 @@ const SUPPORTED: Record<string, string> = {
   gif: 'GIF',
   avif: 'AVIF',
 };
+
+/** Image formats sniffImage recognises but the platform does not accept. */
+const OTHER_IMAGE_FORMATS = new Set(['SVG', 'HEIC', 'TIFF', 'BMP']);
 
 export interface ImageInfo {
   readonly metadata: Metadata;
@@ -29,6 +33,15 @@ export function openImage(bytes: Uint8Array, maxInputPixels: number): Sharp {
  * images over the pixel limit. Throws PermanentAnnotationError with a reason a person can read.
  */
 export async function inspectImage(bytes: Uint8Array, maxInputPixels: number): Promise<ImageInfo> {
+  // The magic bytes first: an SVG or other unaccepted file must never reach a decoder.
+  const sniffed = sniffImage(bytes);
+  if (!sniffed.accepted) {
+    throw new PermanentAnnotationError(
+      OTHER_IMAGE_FORMATS.has(sniffed.what)
+        ? `Not a supported image format (${sniffed.what})`
+        : 'Not an image, or an image format that is not supported',
+    );
+  }
   let metadata: Metadata;
   try {
     metadata = await openImage(bytes, maxInputPixels).metadata();

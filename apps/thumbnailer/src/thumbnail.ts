@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
+import { type AcceptedFormat, CONTENT_TYPES, sniffImage, unsupportedReason } from '@annot/worker-runtime';
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import { classifySharpError, PermanentThumbnailError, pixelLimitError } from './errors.ts';
 import { readAll } from './read-all.ts';
-import { type AcceptedFormat, CONTENT_TYPES, sniffImage, unsupportedReason } from './sniff.ts';
 
 export interface ThumbnailSettings {
   readonly width: number;
@@ -51,7 +51,7 @@ const SHARP_FORMAT: Readonly<Record<AcceptedFormat, string>> = {
 /**
  * Makes a JPEG thumbnail of an original.
  *
- * - Only JPEG, PNG, GIF, WebP and AVIF are decoded (checked from the bytes; see sniff.ts).
+ * - Only JPEG, PNG, GIF, WebP and AVIF are decoded (checked from the bytes by @annot/worker-runtime's sniffImage).
  * - failOn 'error': a truncated or undecodable file fails; a recoverable libjpeg warning (such as
  *   extraneous bytes before a marker, common in phone photos that every browser shows) does not.
  * - One decode, straight from the compressed bytes into resize, so libvips uses shrink-on-load

@@ -1,11 +1,11 @@
 /**
- * Recognises the image formats the thumbnailer accepts from their first bytes, before any decoder
- * sees the data. Only these five reach libvips; everything else is refused with a reason.
+ * Recognises the image formats the workers accept from their first bytes, before any decoder sees
+ * the data. Both workers check this first, so only these five ever reach libvips (sharp's
+ * `metadata()` alone would already run the SVG loader); everything else is refused with a reason.
  *
  * SVG is refused on purpose: rasterising it means running an XML parser and librsvg (CSS, text
  * layout, filters) over untrusted input, SVGs can reference external resources and embed scripts,
- * and a tiny file can ask for an enormous canvas. The web tier does not accept SVG uploads either,
- * so a thumbnail of one has no use.
+ * and a tiny file can ask for an enormous canvas. The web tier does not accept SVG uploads either.
  */
 export type AcceptedFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif';
 
