@@ -1,3 +1,4 @@
+export * from './damaged.ts';
 export * from './fixtures.ts';
 export * from './gemini.ts';
 export * from './mariadb.ts';

@@ -1,0 +1,96 @@
+import { ACCEPTED_NAMES, type FormatInfo } from './formats.ts';
+import { formatBytes, formatMegapixels } from './units.ts';
+
+/**
+ * Why a file is not a usable image. The web tier turns a problem into a 4xx refusal (the code is
+ * the JSON `error` field); the workers record it as a stage's failure reason. Every sentence a
+ * person reads about a bad file is written here, in plain words, and never carries a library's
+ * message (that goes to the logs as `detail`).
+ */
+export type ProblemCode =
+  | 'empty_file'
+  | 'unsupported_type'
+  | 'corrupt_image'
+  | 'too_large'
+  | 'too_many_pixels'
+  | 'decode_timeout'
+  | 'original_missing';
+
+export interface ImageProblem {
+  readonly code: ProblemCode;
+  /** What is wrong, without a subject: "is empty (0 bytes)". See `sentence`. */
+  readonly predicate: string;
+  /** For the logs only: what a library said, or which structure was broken. */
+  readonly detail?: string;
+}
+
+/** The problem as a sentence about a subject: `"cat.jpg" is empty (0 bytes)`. */
+export function sentence(problem: ImageProblem, subject = 'The file'): string {
+  return `${subject} ${problem.predicate}`;
+}
+
+function problem(code: ProblemCode, predicate: string, detail?: string): ImageProblem {
+  return detail === undefined ? { code, predicate } : { code, predicate, detail };
+}
+
+export const problems = {
+  empty: () => problem('empty_file', 'is empty (0 bytes)'),
+
+  /** `what` names the detected type ("HEIC", "PDF"); undefined when nothing was recognised. */
+  unsupported: (what: string | undefined) =>
+    problem(
+      'unsupported_type',
+      `is not a supported image${what ? ` (it is a ${what} file)` : ''}: only ${ACCEPTED_NAMES} images are accepted`,
+    ),
+
+  /** The content does not match the format it claims to be (e.g. a GIF renamed and relabelled). */
+  mismatched: (claimed: FormatInfo, actual: string) =>
+    problem(
+      'unsupported_type',
+      `is not a real ${claimed.name} image (its data is ${actual}): only ${ACCEPTED_NAMES} images are accepted`,
+    ),
+
+  truncated: (format: FormatInfo, detail?: string) =>
+    problem(
+      'corrupt_image',
+      `is incomplete: the ${format.name} data ends early, as if the file was cut off while it was copied or uploaded`,
+      detail,
+    ),
+
+  damaged: (format: FormatInfo, detail?: string) =>
+    problem(
+      'corrupt_image',
+      `is damaged: its ${format.name} data is broken and cannot be turned back into a picture`,
+      detail,
+    ),
+
+  unreadableHeader: (format: FormatInfo | undefined, detail?: string) =>
+    problem(
+      'corrupt_image',
+      `is not a readable image: its ${format ? `${format.name} ` : ''}header is damaged or cut short`,
+      detail,
+    ),
+
+  /** `size` is undefined when only the reading noticed (the limit was passed mid-stream). */
+  tooLarge: (size: number | undefined, maxBytes: number) => {
+    const limit = formatBytes(maxBytes);
+    const actual = size === undefined ? undefined : formatBytes(size);
+    const measured = actual === undefined || actual === limit ? 'is' : `is ${actual},`;
+    return problem('too_large', `${measured} over the limit of ${limit} for one image`);
+  },
+
+  tooManyPixels: (width: number, height: number, maxPixels: number) =>
+    problem(
+      'too_many_pixels',
+      `is ${width} × ${height} pixels (${formatMegapixels(width * height)}), over the limit of ${formatMegapixels(maxPixels)}`,
+    ),
+
+  /** The pixel limit was hit inside the decoder, before the size could be reported. */
+  overPixelLimit: (maxPixels: number, detail?: string) =>
+    problem('too_many_pixels', `is over the limit of ${formatMegapixels(maxPixels)}`, detail),
+
+  decodeTimeout: (detail?: string) =>
+    problem('decode_timeout', 'took too long to decode (it may be unusually complex)', detail),
+
+  originalMissing: () => problem('original_missing', 'no longer exists in storage'),
+} as const;
