@@ -8,6 +8,8 @@ const LIMIT = 200_000;
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 // Bytes after a JPEG's end-of-image marker are ignored by decoders: still a valid JPEG, one byte too big.
 const oneByteOver = Buffer.concat([jpeg, Buffer.alloc(LIMIT + 1 - jpeg.length)]);
+const cutAvif = readFileSync(fixturePath('pitm.avif')).subarray(0, 20_000);
+const cutGif = readFileSync(fixturePath('rotating-squares.gif')).subarray(0, 5_000);
 
 interface Backend {
   readonly name: string;
@@ -82,6 +84,8 @@ describe.each(BACKENDS.filter((b) => b.enabled))('key routes on $name', (backend
       422,
       'too_many_pixels',
     ],
+    ['cut short (an AVIF, found only at its last byte)', 'cut.avif', cutAvif, 400, 'corrupt_image'],
+    ['cut short (a GIF)', 'cut.gif', cutGif, 400, 'corrupt_image'],
   ] as const)(
     'refuses a file %s, leaving no row and no object',
     async (_what, filename, content, status, error) => {

@@ -33,7 +33,7 @@ describe('POST /upload with a size limit', () => {
     expect(response.statusCode).toBe(413);
     expect(response.json()).toMatchObject({
       error: 'too_large',
-      message: `"Landscape_1.jpg" is too large: the limit is ${size - 1} bytes`,
+      message: '"Landscape_1.jpg" is over the limit of 136.2 KiB for one image',
     });
     await expectNothingStored(overLimit);
   });

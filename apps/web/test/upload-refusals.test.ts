@@ -27,14 +27,15 @@ const REFUSALS: readonly { name: string; upload: Upload; status: number; error: 
       },
       status: 400,
       error: 'unsupported_type',
-      message: /^"notes\.jpg" is not a supported image: only JPEG, PNG, WebP, GIF and AVIF/,
+      message:
+        /^"notes\.jpg" is not a supported image: only JPEG, PNG, WebP, GIF or AVIF images are accepted$/,
     },
     {
       name: 'a JPEG with a corrupt header',
       upload: { filename: 'corrupt-header.jpg', content: readFileSync(fixturePath('corrupt-header.jpg')) },
       status: 400,
       error: 'corrupt_image',
-      message: /header is corrupt or truncated/,
+      message: /^"corrupt-header\.jpg" is not a readable image: its JPEG header is damaged or cut short$/,
     },
     {
       name: 'a PNG whose header claims 65536 x 65536 pixels',
@@ -44,7 +45,7 @@ const REFUSALS: readonly { name: string; upload: Upload; status: number; error: 
       },
       status: 422,
       error: 'too_many_pixels',
-      message: /is 65536 x 65536 pixels \(4294967296\), over the limit of 60000000 pixels/,
+      message: /is 65536 × 65536 pixels \(4,295 megapixels\), over the limit of 60 megapixels$/,
     },
     {
       name: 'an SVG with a script',
@@ -72,7 +73,7 @@ const REFUSALS: readonly { name: string; upload: Upload; status: number; error: 
       },
       status: 400,
       error: 'unsupported_type',
-      message: /its content is application\/pdf/,
+      message: /not a supported image \(it is a PDF file\)/,
     },
   ];
 

@@ -1,4 +1,5 @@
 import type { ImageRecord } from '@annot/db';
+import { formatBytes, formatOfContentType } from '@annot/image-rules';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { imageUrls } from './urls.ts';
@@ -18,18 +19,10 @@ export interface Card {
   readonly annotatedBy: string | null;
   readonly uploadedIso: string;
   readonly uploadedText: string;
-  /** "600 × 450 · JPEG · 136 KB" */
+  /** "600 × 450 · JPEG · 0.1 MiB" */
   readonly details: string;
   readonly pending: boolean;
 }
-
-const FORMATS: Readonly<Record<string, string>> = {
-  'image/jpeg': 'JPEG',
-  'image/png': 'PNG',
-  'image/webp': 'WebP',
-  'image/gif': 'GIF',
-  'image/avif': 'AVIF',
-};
 
 export async function toCard(record: ImageRecord, storage: Storage, log: FastifyBaseLogger): Promise<Card> {
   const urls = await imageUrls(storage, record, log);
@@ -66,16 +59,10 @@ function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
 function details(record: ImageRecord): string {
   const parts: string[] = [];
   if (record.width && record.height) parts.push(`${record.width} × ${record.height}`);
-  if (record.contentType) parts.push(FORMATS[record.contentType] ?? record.contentType);
-  if (record.byteSize !== null) parts.push(formatSize(record.byteSize));
+  if (record.contentType) parts.push(formatOfContentType(record.contentType)?.name ?? record.contentType);
+  if (record.byteSize !== null) parts.push(formatBytes(record.byteSize));
   return parts.join(' · ');
 }

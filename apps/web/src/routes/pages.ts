@@ -1,4 +1,5 @@
 import type { ImageRepository } from '@annot/db';
+import { ACCEPT_ATTRIBUTE, ACCEPTED_NAMES, formatBytes, formatMegapixels } from '@annot/image-rules';
 import type { Storage } from '@annot/storage';
 import type { FastifyInstance } from 'fastify';
 import { toCard } from '../present/card.ts';
@@ -21,10 +22,12 @@ export interface PagesOptions {
 export async function pageRoutes(app: FastifyInstance, options: PagesOptions): Promise<void> {
   const limits = {
     field: FILE_FIELD,
-    maxUploadMiB: Math.floor(options.maxUploadBytes / (1024 * 1024)),
-    maxUploadBytes: options.maxUploadBytes,
+    // In the units every refusal message uses: "50 MiB", "60 megapixels".
+    maxUpload: formatBytes(options.maxUploadBytes),
+    maxPixels: formatMegapixels(options.maxInputPixels),
     maxFiles: options.maxFilesPerUpload,
-    maxMegapixels: Math.floor(options.maxInputPixels / 1_000_000),
+    formats: ACCEPTED_NAMES,
+    accept: ACCEPT_ATTRIBUTE,
   };
 
   app.get('/', async (_request, reply) => reply.viewAsync('upload', { page: 'upload', limits }));

@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
 import type { ImageRecord, ImageRepository } from '@annot/db';
+import { createIntegrityCheck, type IntegrityCheck } from '@annot/image-rules';
 import { displayFilename, uploadKey } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { HeadReader } from './head-reader.ts';
 import { type InspectedImage, inspectUpload } from './inspect.ts';
 import type { UploadReclaimer } from './reclaim.ts';
-import { tooLarge, type UploadRefusedError } from './refusal.ts';
+import { tooLarge, UploadRefusedError } from './refusal.ts';
 
 /** A multipart file part, as much of it as the pipeline uses. */
 export interface IncomingFile {
@@ -33,7 +34,8 @@ export interface AcceptDeps {
 
 /**
  * One file of an upload, start to finish: inspect its first bytes, write the pending row, stream
- * the whole file to the originals bucket. Refusals throw UploadRefusedError. On any failure the
+ * the whole file to the originals bucket while walking its structure (a file cut short or broken
+ * fails the put at its last byte, so it is never stored). Refusals throw UploadRefusedError. On any failure the
  * row is deleted and the object is absent (the store's put is atomic, and is deleted again in
  * case an adapter committed it before the failure), and the rest of the part is read off so the
  * next file of the request can be parsed.
@@ -55,22 +57,25 @@ export async function acceptFile(
   try {
     const image = await inspectUpload(reader, { ...deps.limits, truncated });
     signal.throwIfAborted();
-    key = uploadKey(part.filename, { extension: image.extension });
+    key = uploadKey(part.filename, { extension: image.format.extension });
     const pending = await deps.repository.createPending(newImage(filename, key, image, null));
 
-    const overLimit = () => {
-      refusal = tooLarge(deps.limits.maxUploadBytes);
-      return refusal;
+    const refuse = (error: UploadRefusedError) => {
+      refusal = error;
+      return error;
     };
-    const counted = limitBytes(
-      reader.replay(),
-      deps.limits.maxUploadBytes,
+    const counted = checkBytes(reader.replay(), {
+      maxBytes: deps.limits.maxUploadBytes,
       truncated,
-      overLimit,
-      deps.reclaimer,
-    );
+      refuse,
+      integrity: createIntegrityCheck(image.format),
+      reclaimer: deps.reclaimer,
+    });
     const body = Readable.from(counted, { objectMode: false });
-    const stored = await deps.storage.originals.put(key, body, { contentType: image.contentType, signal });
+    const stored = await deps.storage.originals.put(key, body, {
+      contentType: image.format.contentType,
+      signal,
+    });
     if (refusal) throw refusal; // an adapter must fail the put when its body fails; guard anyway
 
     deps.onOriginalStored?.({ key, size: stored.size, etag: stored.etag });
@@ -92,7 +97,7 @@ function newImage(filename: string, key: string, image: InspectedImage, byteSize
   return {
     filename,
     originalKey: key,
-    contentType: image.contentType,
+    contentType: image.format.contentType,
     byteSize,
     width: image.width,
     height: image.height,
@@ -112,23 +117,34 @@ async function recordSize(deps: AcceptDeps, image: ReturnType<typeof newImage>):
   }
 }
 
-/** Passes chunks through and fails the stream as soon as the file is over the limit. */
-async function* limitBytes(
-  source: AsyncIterable<Buffer>,
-  maxBytes: number,
-  truncated: () => boolean,
-  overLimit: () => Error,
-  reclaimer: UploadReclaimer | undefined,
-): AsyncGenerator<Buffer> {
+interface CheckOptions {
+  readonly maxBytes: number;
+  /** True once the multipart parser cut the file at the size limit. */
+  readonly truncated: () => boolean;
+  /** Records the refusal and returns it, for the stream to fail with. */
+  readonly refuse: (error: UploadRefusedError) => Error;
+  readonly integrity: IntegrityCheck;
+  readonly reclaimer: UploadReclaimer | undefined;
+}
+
+/**
+ * Passes chunks through, failing the stream as soon as the file is over the limit, or at its end
+ * when its structure is incomplete or broken: the put then fails and nothing is stored.
+ */
+async function* checkBytes(source: AsyncIterable<Buffer>, options: CheckOptions): AsyncGenerator<Buffer> {
+  const overLimit = () => options.refuse(tooLarge(options.maxBytes));
   let total = 0;
   for await (const chunk of source) {
     total += chunk.length;
     // The multipart parser delivers exactly maxBytes of an over-size file and flags it truncated.
-    if (total > maxBytes || truncated()) throw overLimit();
-    reclaimer?.received(chunk.length);
+    if (total > options.maxBytes || options.truncated()) throw overLimit();
+    options.integrity.update(chunk);
+    options.reclaimer?.received(chunk.length);
     yield chunk;
   }
-  if (truncated()) throw overLimit();
+  if (options.truncated()) throw overLimit();
+  const problem = options.integrity.finish();
+  if (problem) throw options.refuse(UploadRefusedError.of(problem));
 }
 
 async function removeUpload(deps: AcceptDeps, key: string): Promise<void> {

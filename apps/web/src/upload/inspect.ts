@@ -1,21 +1,7 @@
-import { fileTypeFromBuffer } from 'file-type';
+import { DETECT_BYTES, detectFormat, type FormatInfo, problems } from '@annot/image-rules';
 import { imageSize } from 'image-size';
 import type { HeadReader } from './head-reader.ts';
 import { tooLarge, UploadRefusedError } from './refusal.ts';
-
-/** The accepted types, keyed by the MIME type file-type reports, with what is stored. */
-const ACCEPTED: ReadonlyMap<string, { contentType: string; extension: string }> = new Map([
-  ['image/jpeg', { contentType: 'image/jpeg', extension: '.jpg' }],
-  ['image/png', { contentType: 'image/png', extension: '.png' }],
-  // An animated PNG is a PNG: decoders that do not know APNG show its first frame.
-  ['image/apng', { contentType: 'image/png', extension: '.png' }],
-  ['image/webp', { contentType: 'image/webp', extension: '.webp' }],
-  ['image/gif', { contentType: 'image/gif', extension: '.gif' }],
-  ['image/avif', { contentType: 'image/avif', extension: '.avif' }],
-]);
-
-/** file-type decides from the first 4100 bytes at most. */
-const TYPE_SNIFF_BYTES = 4100;
 
 /**
  * How far into a file its dimensions may sit. JPEG puts them in the SOF segment, after every
@@ -25,9 +11,8 @@ const TYPE_SNIFF_BYTES = 4100;
 export const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
 export interface InspectedImage {
-  readonly contentType: string;
-  /** The extension stored keys get, from the detected type (never from the client's name). */
-  readonly extension: string;
+  /** The detected format: its content type and the extension stored keys get (never the client's). */
+  readonly format: FormatInfo;
   /** Dimensions as displayed, after EXIF orientation. */
   readonly width: number;
   readonly height: number;
@@ -46,33 +31,21 @@ export interface InspectOptions {
  * the limit. Throws UploadRefusedError; reads only as much of the stream as the header needs.
  */
 export async function inspectUpload(reader: HeadReader, options: InspectOptions): Promise<InspectedImage> {
-  await reader.fill(TYPE_SNIFF_BYTES);
-  if (reader.length === 0) throw new UploadRefusedError('empty_file', 'is empty (0 bytes)');
+  await reader.fill(DETECT_BYTES);
+  const detection = await detectFormat(reader.head());
+  if (!detection.accepted) throw UploadRefusedError.of(detection.problem);
 
-  const detected = await fileTypeFromBuffer(reader.head());
-  const accepted = detected ? ACCEPTED.get(detected.mime) : undefined;
-  if (!accepted) {
-    const what = detected ? ` (its content is ${detected.mime})` : '';
-    throw new UploadRefusedError(
-      'unsupported_type',
-      `is not a supported image${what}: only JPEG, PNG, WebP, GIF and AVIF are accepted`,
-    );
+  const size = await readDimensions(reader, detection.info, options);
+  if (size.width * size.height > options.maxInputPixels) {
+    throw UploadRefusedError.of(problems.tooManyPixels(size.width, size.height, options.maxInputPixels));
   }
-
-  const size = await readDimensions(reader, options);
-  const pixels = size.width * size.height;
-  if (pixels > options.maxInputPixels) {
-    throw new UploadRefusedError(
-      'too_many_pixels',
-      `is ${size.width} x ${size.height} pixels (${pixels}), over the limit of ${options.maxInputPixels} pixels`,
-    );
-  }
-  return { ...accepted, ...size };
+  return { format: detection.info, ...size };
 }
 
 /** image-size throws on a header cut short, so read more until it succeeds or cannot. */
 async function readDimensions(
   reader: HeadReader,
+  format: FormatInfo,
   options: InspectOptions,
 ): Promise<{ width: number; height: number }> {
   for (;;) {
@@ -90,9 +63,8 @@ async function readDimensions(
     }
     if (options.truncated()) throw tooLarge(options.maxUploadBytes);
     if (reader.ended || reader.length >= MAX_HEADER_BYTES) {
-      throw new UploadRefusedError(
-        'corrupt_image',
-        'is not a readable image: its header is corrupt or truncated',
+      throw UploadRefusedError.of(
+        problems.unreadableHeader(format),
         failure === undefined ? undefined : { cause: failure },
       );
     }

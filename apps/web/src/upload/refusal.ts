@@ -1,10 +1,12 @@
+import type { ImageProblem, ProblemCode } from '@annot/image-rules';
+import { problems } from '@annot/image-rules';
+
 /** Why a file was refused; the short code is the `error` field of the JSON response. */
 export type RefusalCode =
-  | 'empty_file'
-  | 'unsupported_type'
-  | 'corrupt_image'
-  | 'too_large'
-  | 'too_many_pixels'
+  | Extract<
+      ProblemCode,
+      'empty_file' | 'unsupported_type' | 'corrupt_image' | 'too_large' | 'too_many_pixels'
+    >
   | 'too_many_files'
   | 'no_file';
 
@@ -18,7 +20,11 @@ const STATUS: Readonly<Record<RefusalCode, number>> = {
   too_many_pixels: 422,
 };
 
-/** A file the upload rules refuse. It becomes a 4xx response (or one entry of `refused`) at the route. */
+/**
+ * A file the upload rules refuse. It becomes a 4xx response (or one entry of `refused`) at the
+ * route. The message is the problem's predicate ("is empty (0 bytes)"), which the route puts after
+ * the file's name; the sentences themselves are @annot/image-rules'.
+ */
 export class UploadRefusedError extends Error {
   override readonly name = 'UploadRefusedError';
   readonly code: RefusalCode;
@@ -28,17 +34,15 @@ export class UploadRefusedError extends Error {
     this.code = code;
     this.statusCode = STATUS[code];
   }
+
+  /** The refusal of a file with this problem; a problem only the workers meet is a bad image. */
+  static of(problem: ImageProblem, options?: ErrorOptions): UploadRefusedError {
+    const code = problem.code in STATUS ? (problem.code as RefusalCode) : 'corrupt_image';
+    return new UploadRefusedError(code, problem.predicate, options);
+  }
 }
 
 /** The refusal of a file over MAX_UPLOAD_BYTES, whether its header or its body reveals it. */
 export function tooLarge(maxUploadBytes: number): UploadRefusedError {
-  return new UploadRefusedError('too_large', `is too large: the limit is ${formatBytes(maxUploadBytes)}`);
-}
-
-/** Formats a byte count for messages: "50 MiB", "139434 bytes". */
-export function formatBytes(bytes: number): string {
-  const mib = bytes / (1024 * 1024);
-  if (Number.isInteger(mib)) return `${mib} MiB`;
-  if (bytes >= 10 * 1024 * 1024) return `${mib.toFixed(1)} MiB`;
-  return `${bytes} bytes`;
+  return UploadRefusedError.of(problems.tooLarge(undefined, maxUploadBytes));
 }
