@@ -1,13 +1,9 @@
 /**
- * How an annotation can fail. The worker maps these at its boundary: permanent failures become
- * annotation_status = failed, everything else is thrown so the platform retries (and, in AWS, the
- * dead-letter queue keeps the event).
+ * How an annotation can fail besides permanently. A permanent failure (not an image, corrupt, over
+ * limits, blocked by the model) is @annot/worker-runtime's PermanentFailure, which the stage runner
+ * records as annotation_status = failed; these are thrown so the platform retries (and, in AWS,
+ * the dead-letter queue keeps the event).
  */
-
-/** This image can never be described: not an image, corrupt, over limits, or blocked by the model. */
-export class PermanentAnnotationError extends Error {
-  override readonly name = 'PermanentAnnotationError';
-}
 
 /** A later attempt may succeed: throttling, server errors, timeouts, network failures. */
 export class TransientAnnotationError extends Error {

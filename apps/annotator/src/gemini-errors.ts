@@ -1,5 +1,6 @@
+import { PermanentFailure } from '@annot/worker-runtime';
 import { ApiError } from '@google/genai';
-import { AnnotatorConfigurationError, PermanentAnnotationError } from './errors.ts';
+import { AnnotatorConfigurationError } from './errors.ts';
 import type { FailureVerdict } from './retry.ts';
 
 /** HTTP statuses worth another attempt: throttling, server errors and gateway timeouts. */
@@ -44,7 +45,7 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
  * - 401, 403, 404, an invalid API key (400 API_KEY_INVALID) or FAILED_PRECONDITION (e.g. region
  *   not supported, billing): AnnotatorConfigurationError, thrown without retrying in-process.
  *   It is no fault of the image, so the row is not marked failed; the event goes to the DLQ;
- * - any other 4xx (400 INVALID_ARGUMENT, 413): PermanentAnnotationError, the row is marked failed;
+ * - any other 4xx (400 INVALID_ARGUMENT, 413): PermanentFailure, the row is marked failed;
  * - anything else (a bug): thrown as it is.
  */
 export function classifyGeminiFailure(
@@ -83,7 +84,7 @@ export function classifyGeminiFailure(
     }
     return {
       retry: false,
-      error: new PermanentAnnotationError(`Gemini refused the image (${label}): ${detail}`, { cause: error }),
+      error: new PermanentFailure(`Gemini refused the image (${label}): ${detail}`, { cause: error }),
     };
   }
   if (

@@ -1,5 +1,5 @@
+import { PermanentFailure } from '@annot/worker-runtime';
 import type { GenerateContentResponse } from '@google/genai';
-import { PermanentAnnotationError } from './errors.ts';
 
 /** Finish reasons that mean the model refused to describe the image, whatever text came with them. */
 const BLOCKING_FINISH_REASONS = new Set([
@@ -16,7 +16,7 @@ const BLOCKING_FINISH_REASONS = new Set([
 ]);
 
 /**
- * The description in a generateContent response, or a PermanentAnnotationError that says why there
+ * The description in a generateContent response, or a PermanentFailure that says why there
  * is none: the prompt was blocked (promptFeedback.blockReason), the answer was stopped by a safety
  * filter (finishReason SAFETY and the like), or there was no candidate or no text. A MAX_TOKENS
  * answer with text is kept: a slightly clipped description is still useful.
@@ -25,15 +25,13 @@ export function descriptionFrom(response: GenerateContentResponse): string {
   const blockReason = response.promptFeedback?.blockReason;
   if (blockReason) {
     const message = response.promptFeedback?.blockReasonMessage;
-    throw new PermanentAnnotationError(
-      `Gemini blocked the image (${blockReason})${message ? `: ${message}` : ''}`,
-    );
+    throw new PermanentFailure(`Gemini blocked the image (${blockReason})${message ? `: ${message}` : ''}`);
   }
   const candidate = response.candidates?.[0];
-  if (!candidate) throw new PermanentAnnotationError('Gemini returned no description (no candidates)');
+  if (!candidate) throw new PermanentFailure('Gemini returned no description (no candidates)');
   const finishReason = candidate.finishReason;
   if (finishReason && BLOCKING_FINISH_REASONS.has(finishReason)) {
-    throw new PermanentAnnotationError(`Gemini blocked the image (${finishReason})`);
+    throw new PermanentFailure(`Gemini blocked the image (${finishReason})`);
   }
   const text = (candidate.content?.parts ?? [])
     .filter((part) => typeof part.text === 'string' && !part.thought)
@@ -41,7 +39,7 @@ export function descriptionFrom(response: GenerateContentResponse): string {
     .join('')
     .trim();
   if (text === '') {
-    throw new PermanentAnnotationError(
+    throw new PermanentFailure(
       `Gemini returned an empty description${finishReason ? ` (finish reason ${finishReason})` : ''}`,
     );
   }

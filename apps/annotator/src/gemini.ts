@@ -50,7 +50,7 @@ export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotato
     name: 'gemini',
     model: options.model,
     async describe(image, callOptions) {
-      const prepared = await prepareForModel(image.bytes, options);
+      const prepared = await prepareForModel(image, options);
       const data = prepared.data.toString('base64');
       const signal = callOptions?.signal;
       // The SDK's ApiError carries the body but not the headers, so Retry-After is read here.

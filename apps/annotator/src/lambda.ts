@@ -9,8 +9,7 @@
 import { createLambdaRuntime } from '@annot/worker-runtime/lambda';
 import sharp from 'sharp';
 import { createAnnotator } from './annotator.ts';
-import type { AnnotatorSettings } from './types.ts';
-import { createAnnotationWorker } from './worker.ts';
+import { annotatorSettings, createAnnotationWorker } from './worker.ts';
 
 const runtime = await createLambdaRuntime('annotator');
 const { config, logger, storage, repository } = runtime;
@@ -18,11 +17,7 @@ const { config, logger, storage, repository } = runtime;
 // Each invocation decodes a different image, so libvips' operation cache would only hold memory.
 sharp.cache(false);
 
-const settings: AnnotatorSettings = {
-  ...config.annotator,
-  maxInputPixels: config.limits.maxInputPixels,
-  maxInputBytes: config.limits.maxUploadBytes,
-};
+const settings = annotatorSettings(config);
 const annotator = createAnnotator(settings, {
   onRetry: (retry) => logger.warn('Gemini call failed; retrying after a backoff', { ...retry }),
 });

@@ -1,7 +1,8 @@
+import { type CheckedImage, decoding } from '@annot/worker-runtime';
 import exifReader from 'exif-reader';
 import type { Metadata } from 'sharp';
 import { type ColourShare, paletteOf } from './colours.ts';
-import { imageError, inspectImage, openImage } from './inspect.ts';
+import { inspectImage, openImage } from './inspect.ts';
 
 /** What image analysis can establish about a picture, without any model. */
 export interface LocalFacts {
@@ -28,20 +29,21 @@ export interface LocalFacts {
 /** Edge of the thumbnail the colours are counted on: enough for shares, cheap to decode. */
 const SAMPLE_EDGE = 64;
 
-export async function analyseImage(bytes: Uint8Array, maxInputPixels: number): Promise<LocalFacts> {
-  const { metadata, format, width, height } = await inspectImage(bytes, maxInputPixels);
-  let pixels: Buffer;
-  try {
-    pixels = await openImage(bytes, maxInputPixels)
-      .rotate()
-      .resize(SAMPLE_EDGE, SAMPLE_EDGE, { fit: 'inside' })
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer();
-  } catch (error) {
-    throw imageError(error, maxInputPixels);
-  }
+export async function analyseImage(image: CheckedImage, maxInputPixels: number): Promise<LocalFacts> {
+  const { metadata, width, height } = await inspectImage(image, maxInputPixels);
+  const format = image.format.name;
+  const pixels = await decoding(
+    () =>
+      openImage(image, maxInputPixels)
+        .rotate()
+        .resize(SAMPLE_EDGE, SAMPLE_EDGE, { fit: 'inside' })
+        .toColourspace('srgb')
+        .ensureAlpha()
+        .raw({ depth: 'uchar' })
+        .toBuffer(),
+    image,
+    maxInputPixels,
+  );
   const palette = paletteOf(pixels);
   const exif = readExif(metadata);
   return {
@@ -61,11 +63,13 @@ export async function analyseImage(bytes: Uint8Array, maxInputPixels: number): P
     transparentShare: palette.transparentShare,
     translucentShare: palette.translucentShare,
     // HEIF/AVIF "pages" are separate stored images, not an animation; only GIF and WebP animate.
-    frames: (format === 'GIF' || format === 'WebP') && (metadata.pages ?? 1) > 1 ? metadata.pages! : 1,
+    frames: animates(image) && (metadata.pages ?? 1) > 1 ? metadata.pages! : 1,
     colours: palette.colours,
     ...exif,
   };
 }
+
+const animates = (image: CheckedImage) => image.format.format === 'gif' || image.format.format === 'webp';
 
 function readExif(metadata: Metadata): Pick<LocalFacts, 'capturedAt' | 'camera'> {
   if (!metadata.exif) return { capturedAt: undefined, camera: undefined };

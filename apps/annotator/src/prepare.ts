@@ -1,4 +1,5 @@
-import { imageError, inspectImage, openImage } from './inspect.ts';
+import { type CheckedImage, decoding } from '@annot/worker-runtime';
+import { inspectImage, openImage } from './inspect.ts';
 
 export interface PreparedImage {
   readonly data: Buffer;
@@ -14,20 +15,21 @@ export interface PreparedImage {
  * cost no more tokens than the model can use.
  */
 export async function prepareForModel(
-  bytes: Uint8Array,
+  image: CheckedImage,
   options: { maxEdge: number; maxInputPixels: number },
 ): Promise<PreparedImage> {
-  await inspectImage(bytes, options.maxInputPixels);
-  try {
-    const { data, info } = await openImage(bytes, options.maxInputPixels)
-      .rotate()
-      .resize({ width: options.maxEdge, height: options.maxEdge, fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .jpeg({ quality: 85, mozjpeg: false })
-      .toBuffer({ resolveWithObject: true });
-    return { data, mimeType: 'image/jpeg', width: info.width, height: info.height };
-  } catch (error) {
-    throw imageError(error, options.maxInputPixels);
-  }
+  await inspectImage(image, options.maxInputPixels);
+  const { data, info } = await decoding(
+    () =>
+      openImage(image, options.maxInputPixels)
+        .rotate()
+        .resize({ width: options.maxEdge, height: options.maxEdge, fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .jpeg({ quality: 85, mozjpeg: false })
+        .toBuffer({ resolveWithObject: true }),
+    image,
+    options.maxInputPixels,
+  );
+  return { data, mimeType: 'image/jpeg', width: info.width, height: info.height };
 }

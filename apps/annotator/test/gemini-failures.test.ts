@@ -1,18 +1,14 @@
 import { type FakeGemini, type GeminiBehaviour, startFakeGemini } from '@annot/testing';
+import { type CheckedImage, PermanentFailure } from '@annot/worker-runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  AnnotatorConfigurationError,
-  createAnnotator,
-  PermanentAnnotationError,
-  TransientAnnotationError,
-} from '../src/index.ts';
-import { fixtureBytes, geminiSettings } from './support.ts';
+import { AnnotatorConfigurationError, createAnnotator, TransientAnnotationError } from '../src/index.ts';
+import { checkedFixture, geminiSettings } from './support.ts';
 
 let gemini: FakeGemini;
-let image: { bytes: Uint8Array; contentType: string };
+let image: CheckedImage;
 beforeAll(async () => {
   gemini = await startFakeGemini();
-  image = { bytes: await fixtureBytes('Landscape_1.jpg'), contentType: 'image/jpeg' };
+  image = await checkedFixture('Landscape_1.jpg');
 });
 afterAll(() => gemini.stop());
 beforeEach(() => gemini.reset());
@@ -149,13 +145,13 @@ describe('Gemini answers that end the attempts', () => {
       { kind: 'error', status: 400, message: 'Unable to process input image.' },
       /400 INVALID_ARGUMENT/,
     ],
-  ])('%s is a PermanentAnnotationError after one request', async (_, behaviour, reason) => {
+  ])('%s is a PermanentFailure after one request', async (_, behaviour, reason) => {
     const annotator = createAnnotator(geminiSettings(gemini.baseUrl));
     gemini.enqueue(behaviour);
 
     const error = await annotator.describe(image).catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(PermanentAnnotationError);
+    expect(error).toBeInstanceOf(PermanentFailure);
     expect((error as Error).message).toMatch(reason);
     expect(gemini.requests).toHaveLength(1);
   });

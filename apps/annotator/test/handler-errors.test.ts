@@ -1,4 +1,5 @@
 import { InvalidEventError } from '@annot/events';
+import { formatBytes } from '@annot/image-rules';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AnnotatorConfigurationError, TransientAnnotationError } from '../src/index.ts';
 import { type Backend, createRow, SETUPS, upload, workerFor } from './setups.ts';
@@ -156,7 +157,7 @@ for (const setup of SETUPS) {
       expect(await workerFor(backend, 'local').handle(event)).toMatchObject({ status: 'failed', key });
       expect(await backend.repository.getByOriginalKey(key)).toMatchObject({
         annotationStatus: 'failed',
-        annotationError: 'The original file no longer exists',
+        annotationError: 'The file no longer exists in storage',
       });
     });
 
@@ -179,7 +180,7 @@ for (const setup of SETUPS) {
 
       expect(outcome).toMatchObject({
         status: 'failed',
-        reason: `The original is ${photo.length} bytes, over the limit of 1000 bytes`,
+        reason: `The file is ${formatBytes(photo.length)}, over the limit of 1000 bytes for one image`,
       });
       expect(await backend.repository.getByOriginalKey(key)).toMatchObject({ annotationStatus: 'failed' });
     });

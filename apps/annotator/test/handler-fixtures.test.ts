@@ -1,14 +1,14 @@
-import { ACCEPTED_FIXTURES, REFUSED_FIXTURES } from '@annot/testing';
+import {
+  ACCEPTED_FIXTURES,
+  damagedImages,
+  LIBRARY_WORDS,
+  REFUSED_FIXTURE_REASONS,
+  REFUSED_FIXTURES,
+} from '@annot/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_MARKER } from '../src/index.ts';
 import { type Backend, createRow, SETUPS, upload, workerFor } from './setups.ts';
 import { fixtureBytes } from './support.ts';
-
-const REFUSAL_REASONS: Record<(typeof REFUSED_FIXTURES)[number], RegExp> = {
-  'corrupt-header.jpg': /could not be decoded/,
-  '65536-uint32-limit.png': /over the pixel limit/,
-  'circle.svg': /Not a supported image format \(SVG\)/,
-};
 
 for (const setup of SETUPS) {
   describe.runIf(setup.available)(`annotation worker on ${setup.name}: every fixture`, () => {
@@ -78,11 +78,27 @@ for (const setup of SETUPS) {
         expect(outcome).toMatchObject({
           status: 'failed',
           key,
-          reason: expect.stringMatching(REFUSAL_REASONS[name]),
+          reason: REFUSED_FIXTURE_REASONS[name],
         });
         const row = await backend.repository.getByOriginalKey(key);
         expect(row).toMatchObject({ annotationStatus: 'failed', annotation: null });
-        expect(row?.annotationError).toMatch(REFUSAL_REASONS[name]);
+        expect(row?.annotationError).toBe(REFUSED_FIXTURE_REASONS[name]);
+        expect(backend.gemini.requests).toHaveLength(0);
+      },
+    );
+
+    it.each(damagedImages().map((d) => [d.name, d] as const))(
+      '%s is recorded as failed in plain words, without a model call',
+      async (_name, damaged) => {
+        const { key, event } = await upload(backend, damaged.bytes, 'broken', 'application/octet-stream');
+        await createRow(backend, key, 'broken', 'application/octet-stream', damaged.bytes.length);
+
+        const outcome = await workerFor(backend, 'gemini').handle(event);
+
+        expect(outcome.status).toBe('failed');
+        expect(outcome.reason).toMatch(/^The file is (incomplete|damaged|not a readable image)/);
+        expect(outcome.reason).not.toMatch(LIBRARY_WORDS);
+        expect((await backend.repository.getByOriginalKey(key))?.annotationError).toBe(outcome.reason);
         expect(backend.gemini.requests).toHaveLength(0);
       },
     );

@@ -1,8 +1,9 @@
-import { ACCEPTED_FIXTURES, REFUSED_FIXTURES } from '@annot/testing';
+import { ACCEPTED_FIXTURES, REFUSED_FIXTURE_REASONS, REFUSED_FIXTURES } from '@annot/testing';
+import { checkOriginal, PermanentFailure } from '@annot/worker-runtime';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createAnnotator, LOCAL_MARKER, PermanentAnnotationError } from '../src/index.ts';
-import { fixtureBytes, settingsFrom } from './support.ts';
+import { createAnnotator, LOCAL_MARKER } from '../src/index.ts';
+import { checkedFixture, settingsFrom } from './support.ts';
 
 const annotator = createAnnotator(settingsFrom({}));
 
@@ -66,7 +67,7 @@ describe('local annotator on the accepted fixtures', () => {
   });
 
   it.each(Object.entries(EXPECTED))('%s', async (name, expected) => {
-    const text = await annotator.describe({ bytes: await fixtureBytes(name), contentType: 'image/*' });
+    const text = await annotator.describe(await checkedFixture(name));
 
     expect(text.startsWith(`${LOCAL_MARKER} `)).toBe(true);
     expect(text).toContain(`${expected.size} ${expected.orientation} ${expected.format} image`);
@@ -76,10 +77,7 @@ describe('local annotator on the accepted fixtures', () => {
   });
 
   it('says nothing of EXIF, animation or transparency where there is none', async () => {
-    const text = await annotator.describe({
-      bytes: await fixtureBytes('Landscape_1.jpg'),
-      contentType: 'image/jpeg',
-    });
+    const text = await annotator.describe(await checkedFixture('Landscape_1.jpg'));
 
     expect(text).not.toMatch(/EXIF|animated|transparen|CMYK|greyscale/);
   });
@@ -97,7 +95,7 @@ describe('local annotator colours', () => {
       .png()
       .toBuffer();
 
-    const text = await annotator.describe({ bytes, contentType: 'image/png' });
+    const text = await annotator.describe(await checkOriginal(bytes));
 
     expect(text).toBe(
       `${LOCAL_MARKER} a 200x100 landscape PNG image. Dominant colours: red (50%) and white (50%).`,
@@ -106,17 +104,13 @@ describe('local annotator colours', () => {
 });
 
 describe('local annotator on the refused fixtures', () => {
-  it.each([
-    ['corrupt-header.jpg', /could not be decoded \(corrupt or truncated\)/],
-    ['65536-uint32-limit.png', /over the pixel limit of 60000000 pixels/],
-    ['circle.svg', /Not a supported image format \(SVG\)/],
-  ])('%s is a permanent failure: %s', async (name, reason) => {
-    const error = await annotator
-      .describe({ bytes: await fixtureBytes(name), contentType: '' })
+  it.each(REFUSED_FIXTURES)('%s is a permanent failure (checked, then described)', async (name) => {
+    const error = await checkedFixture(name)
+      .then((image) => annotator.describe(image))
       .catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(PermanentAnnotationError);
-    expect((error as Error).message).toMatch(reason);
+    expect(error).toBeInstanceOf(PermanentFailure);
+    expect((error as PermanentFailure).reason).toBe(REFUSED_FIXTURE_REASONS[name]);
   });
 
   it('covers every refused fixture', () => {
@@ -126,16 +120,14 @@ describe('local annotator on the refused fixtures', () => {
   it('refuses bytes that are not an image at all', async () => {
     const bytes = new TextEncoder().encode('%PDF-1.7 not an image');
 
-    await expect(annotator.describe({ bytes, contentType: 'application/pdf' })).rejects.toThrow(
-      /Not an image/,
-    );
+    await expect(checkOriginal(bytes)).rejects.toThrow(/^The file is not a supported image/);
   });
 
   it('applies MAX_INPUT_PIXELS', async () => {
     const small = createAnnotator(settingsFrom({ MAX_INPUT_PIXELS: '100000' }));
 
-    await expect(
-      small.describe({ bytes: await fixtureBytes('flowers.jpeg'), contentType: 'image/jpeg' }),
-    ).rejects.toThrow(/over the pixel limit of 100000 pixels/);
+    await expect(small.describe(await checkedFixture('flowers.jpeg'))).rejects.toThrow(
+      /over the limit of 0.1 megapixels$/,
+    );
   });
 });

@@ -1,8 +1,9 @@
 import { ACCEPTED_FIXTURES } from '@annot/testing';
+import { checkOriginal } from '@annot/worker-runtime';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { prepareForModel } from '../src/prepare.ts';
-import { fixtureBytes } from './support.ts';
+import { checkedFixture } from './support.ts';
 
 const limits = { maxEdge: 1024, maxInputPixels: 60_000_000 };
 
@@ -10,7 +11,7 @@ describe('the copy sent to the model', () => {
   it.each(ACCEPTED_FIXTURES.map((f) => f.name))(
     '%s becomes an 8-bit sRGB JPEG within 1024 px',
     async (name) => {
-      const prepared = await prepareForModel(await fixtureBytes(name), limits);
+      const prepared = await prepareForModel(await checkedFixture(name), limits);
 
       const meta = await sharp(prepared.data).metadata();
       expect(meta).toMatchObject({ format: 'jpeg', space: 'srgb', channels: 3, depth: 'uchar' });
@@ -31,14 +32,14 @@ describe('the copy sent to the model', () => {
       .png()
       .toBuffer();
 
-    const prepared = await prepareForModel(transparent, limits);
+    const prepared = await prepareForModel(await checkOriginal(transparent), limits);
 
     const { dominant } = await sharp(prepared.data).stats();
     expect(dominant.r + dominant.g + dominant.b).toBeGreaterThan(700);
   });
 
   it('keeps the aspect ratio of a panorama (4096x800 AVIF -> 1024x200)', async () => {
-    const prepared = await prepareForModel(await fixtureBytes('pitm.avif'), limits);
+    const prepared = await prepareForModel(await checkedFixture('pitm.avif'), limits);
 
     expect(prepared).toMatchObject({ width: 1024, height: 200, mimeType: 'image/jpeg' });
   });

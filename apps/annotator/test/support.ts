@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '@annot/config';
 import { fixturePath } from '@annot/testing';
+import { type CheckedImage, checkOriginal } from '@annot/worker-runtime';
 import sharp from 'sharp';
-import type { AnnotatorSettings } from '../src/index.ts';
+import { type AnnotatorSettings, annotatorSettings } from '../src/index.ts';
 
 export async function fixtureBytes(name: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(fixturePath(name)));
@@ -10,12 +11,12 @@ export async function fixtureBytes(name: string): Promise<Uint8Array> {
 
 /** The annotator settings the platform would load from this environment (as lambda.ts builds them). */
 export function settingsFrom(env: Record<string, string>): AnnotatorSettings {
-  const config = loadConfig(env);
-  return {
-    ...config.annotator,
-    maxInputPixels: config.limits.maxInputPixels,
-    maxInputBytes: config.limits.maxUploadBytes,
-  };
+  return annotatorSettings(loadConfig(env));
+}
+
+/** A fixture as the stage runner hands it to an annotator: checked (accepted format, whole). */
+export async function checkedFixture(name: string): Promise<CheckedImage> {
+  return checkOriginal(await fixtureBytes(name));
 }
 
 /** The environment that points Gemini at a loopback server, with delays small enough for tests. */

@@ -1,14 +1,15 @@
 /**
  * Thumbnail benchmark (a script, not a test): `pnpm bench:thumbnail [--iterations 50]`.
  *
- * Runs the real makeThumbnail (default settings: 128x128 cover, Lanczos3, JPEG q80) on one thread
- * over the 2725x2225 JPEG of sharp's own benchmark and a generated 12 MP JPEG, and prints the
+ * Runs what the worker runs per image: checkOriginal (the type and the container walk), then
+ * makeThumbnail (default settings: 128x128 cover, Lanczos3, JPEG q80), on one thread over the 2725x2225 JPEG of sharp's own benchmark and a generated 12 MP JPEG, and prints the
  * median and p95 milliseconds per thumbnail and the process's peak RSS. libvips' operation cache
  * is off, so a repeated input is decoded every time, as in production.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fixturePath } from '@annot/testing';
+import { checkOriginal } from '@annot/worker-runtime';
 import sharp from 'sharp';
 import { makeThumbnail } from '../src/thumbnail.ts';
 import { DEFAULTS } from '../test/default-settings.ts';
@@ -73,14 +74,14 @@ console.log(
 report(
   '2569067123_aca715a2ee_o.jpg (2725x2225)',
   benchmark,
-  await measure(() => makeThumbnail(benchmark, DEFAULTS), iterations),
+  await measure(async () => makeThumbnail(await checkOriginal(benchmark), DEFAULTS), iterations),
 );
 const peakAfterBenchmarkImage = process.resourceUsage().maxRSS;
 const generated = await twelveMegapixelJpeg();
 report(
   'generated 12 MP JPEG (4000x3000)',
   generated,
-  await measure(() => makeThumbnail(generated, DEFAULTS), iterations),
+  await measure(async () => makeThumbnail(await checkOriginal(generated), DEFAULTS), iterations),
 );
 
 // For scale: the same 12 MP file when shrink-on-load is defeated (extract() before resize()).

@@ -1,4 +1,8 @@
-export * from './errors.ts';
 export * from './thumbnail.ts';
-export type * from './types.ts';
-export { createThumbnailer, THUMBNAIL_CONTENT_TYPE } from './worker.ts';
+export {
+  createThumbnailer,
+  THUMBNAIL_CONTENT_TYPE,
+  type ThumbnailerDeps,
+  type ThumbnailerSettings,
+  thumbnailerSettings,
+} from './worker.ts';

@@ -8,7 +8,7 @@
 
 import { createLambdaRuntime } from '@annot/worker-runtime/lambda';
 import sharp from 'sharp';
-import { createThumbnailer } from './worker.ts';
+import { createThumbnailer, thumbnailerSettings } from './worker.ts';
 
 const runtime = await createLambdaRuntime('thumbnailer');
 const { config, logger } = runtime;
@@ -16,22 +16,18 @@ const { config, logger } = runtime;
 // Each invocation decodes a different image, so libvips' operation cache would only hold memory.
 sharp.cache(false);
 
+const settings = thumbnailerSettings(config);
 const thumbnailer = createThumbnailer({
   storage: runtime.storage,
   repository: runtime.repository,
-  settings: {
-    ...config.thumbnail,
-    maxInputPixels: config.limits.maxInputPixels,
-    maxInputBytes: config.limits.maxUploadBytes,
-  },
+  settings,
   logger: runtime.workerLogger,
 });
 
 logger.info('Thumbnailer initialised', {
   storage: config.storage.kind,
   database: config.database.kind,
-  thumbnail: config.thumbnail,
-  maxInputPixels: config.limits.maxInputPixels,
+  settings,
 });
 
 /** EventBridge "Object Created" events, one per invocation. */

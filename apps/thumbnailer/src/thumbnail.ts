@@ -1,8 +1,6 @@
-import type { Readable } from 'node:stream';
-import { type AcceptedFormat, CONTENT_TYPES, sniffImage, unsupportedReason } from '@annot/worker-runtime';
+import { problems } from '@annot/image-rules';
+import { type CheckedImage, decoding, PermanentFailure } from '@annot/worker-runtime';
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
-import { classifySharpError, PermanentThumbnailError, pixelLimitError } from './errors.ts';
-import { readAll } from './read-all.ts';
 
 export interface ThumbnailSettings {
   readonly width: number;
@@ -14,15 +12,11 @@ export interface ThumbnailSettings {
   readonly background: string;
   /** Largest accepted width x height of the original. */
   readonly maxInputPixels: number;
-  /** Largest stream input read into memory (default 50 MiB, the upload limit's default). */
-  readonly maxInputBytes?: number;
   /** libvips stops a decode that takes longer (default 30 s). */
   readonly timeoutSeconds?: number;
 }
 
 export interface OriginalInfo {
-  readonly format: AcceptedFormat;
-  readonly contentType: string;
   /** As stored, before EXIF orientation. */
   readonly width: number;
   readonly height: number;
@@ -37,23 +31,12 @@ export interface Thumbnail {
   readonly original: OriginalInfo;
 }
 
-export const DEFAULT_MAX_INPUT_BYTES = 50 * 1024 * 1024;
-
-/** What sharp's `format` says for each accepted format (AVIF is decoded by the HEIF loader). */
-const SHARP_FORMAT: Readonly<Record<AcceptedFormat, string>> = {
-  jpeg: 'jpeg',
-  png: 'png',
-  gif: 'gif',
-  webp: 'webp',
-  avif: 'heif',
-};
-
 /**
- * Makes a JPEG thumbnail of an original.
+ * Makes a JPEG thumbnail of an original that @annot/worker-runtime's checkOriginal has accepted
+ * (an accepted format, its container whole).
  *
- * - Only JPEG, PNG, GIF, WebP and AVIF are decoded (checked from the bytes by @annot/worker-runtime's sniffImage).
- * - failOn 'error': a truncated or undecodable file fails; a recoverable libjpeg warning (such as
- *   extraneous bytes before a marker, common in phone photos that every browser shows) does not.
+ * - failOn 'error': an undecodable file fails; a recoverable libjpeg warning (such as extraneous
+ *   bytes before a marker, common in phone photos that every browser shows) does not.
  * - One decode, straight from the compressed bytes into resize, so libvips uses shrink-on-load
  *   (JPEG DCT scaling, WebP/HEIF scaled decode): a 12 MP JPEG is decoded at 1/8 size, never in full.
  *   The earlier `metadata()` reads the header only.
@@ -62,19 +45,10 @@ const SHARP_FORMAT: Readonly<Record<AcceptedFormat, string>> = {
  * - No metadata is written: sharp strips EXIF (GPS included), XMP, IPTC and ICC unless asked to
  *   keep them, and the pixels are converted to sRGB so no profile is needed.
  *
- * Throws PermanentThumbnailError for input that can never be thumbnailed.
+ * Throws PermanentFailure for input that can never be thumbnailed, in @annot/image-rules' words.
  */
-export async function makeThumbnail(
-  input: Uint8Array | Readable,
-  settings: ThumbnailSettings,
-): Promise<Thumbnail> {
-  const bytes =
-    input instanceof Uint8Array
-      ? input
-      : await readAll(input, settings.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
-  const sniffed = sniffImage(bytes);
-  if (!sniffed.accepted) throw new PermanentThumbnailError(unsupportedReason(sniffed.what));
-
+export async function makeThumbnail(image: CheckedImage, settings: ThumbnailSettings): Promise<Thumbnail> {
+  const { bytes, format } = image;
   const options: SharpOptions = {
     failOn: 'error',
     sequentialRead: true,
@@ -82,19 +56,15 @@ export async function makeThumbnail(
     pages: 1,
     limitInputPixels: settings.maxInputPixels,
   };
+  const decodeStep = <T>(step: () => Promise<T>) => decoding(step, image, settings.maxInputPixels);
 
   // The header alone, without the pixel limit, so an over-limit image can be refused with its size.
-  const meta = await decodeStep(
-    () => sharp(bytes, { ...options, limitInputPixels: false }).metadata(),
-    settings,
-  );
-  if (meta.format !== SHARP_FORMAT[sniffed.format]) {
-    throw new PermanentThumbnailError(
-      unsupportedReason(`a ${meta.format} file disguised as ${sniffed.format}`),
-    );
+  const meta = await decodeStep(() => sharp(bytes, { ...options, limitInputPixels: false }).metadata());
+  if (meta.format !== format.sharpFormat) {
+    throw PermanentFailure.of(problems.mismatched(format, String(meta.format).toUpperCase()));
   }
   if (meta.width * meta.height > settings.maxInputPixels) {
-    throw pixelLimitError(meta.width, meta.height, settings.maxInputPixels);
+    throw PermanentFailure.of(problems.tooManyPixels(meta.width, meta.height, settings.maxInputPixels));
   }
 
   const pipeline = sharp(bytes, options);
@@ -110,31 +80,20 @@ export async function makeThumbnail(
     .toColourspace('srgb')
     .jpeg({ quality: settings.quality, mozjpeg: false })
     .timeout({ seconds: settings.timeoutSeconds ?? 30 });
-  const { data, info } = await decodeStep(() => pipeline.toBuffer({ resolveWithObject: true }), settings);
+  const { data, info } = await decodeStep(() => pipeline.toBuffer({ resolveWithObject: true }));
 
   return {
     data,
     info: { width: info.width, height: info.height, format: 'jpeg' },
-    original: originalInfo(sniffed.format, meta),
+    original: originalInfo(meta),
   };
 }
 
-function originalInfo(format: AcceptedFormat, meta: Metadata): OriginalInfo {
+function originalInfo(meta: Metadata): OriginalInfo {
   return {
-    format,
-    contentType: CONTENT_TYPES[format],
     width: meta.width,
     height: meta.height,
     orientedWidth: meta.autoOrient.width,
     orientedHeight: meta.autoOrient.height,
   };
-}
-
-/** Runs a sharp call, turning decode errors into permanent failures; out-of-memory is rethrown. */
-async function decodeStep<T>(step: () => Promise<T>, settings: ThumbnailSettings): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    throw classifySharpError(error, settings.maxInputPixels) ?? error;
-  }
 }

@@ -1,7 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { makeThumbnail } from '../src/thumbnail.ts';
-import { DEFAULTS, expectClose, pixels, thumbnailOf } from './support.ts';
+import { expectClose, pixels, thumbnailOf, thumbnailOfBytes } from './support.ts';
 
 describe('alpha onto the background', () => {
   it('paints fully transparent pixels with the configured background, whatever colour they hide', async () => {
@@ -16,7 +15,7 @@ describe('alpha onto the background', () => {
       ])
       .png()
       .toBuffer();
-    const thumbnail = await makeThumbnail(image, { ...DEFAULTS, background: '#ff0000' });
+    const thumbnail = await thumbnailOfBytes(image, { background: '#ff0000' });
     const out = await pixels(thumbnail.data);
     expect(out.info.channels).toBe(3);
     expectClose(out.at(16, 64), [255, 0, 0], 6);

@@ -1,7 +1,5 @@
-import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { makeThumbnail } from '../src/thumbnail.ts';
 import { DEFAULTS, meanDifference, readFixture, thumbnailOf } from './support.ts';
 
 describe('input formats', () => {
@@ -12,7 +10,7 @@ describe('input formats', () => {
     const meta = await sharp(thumbnail.data).metadata();
     expect(meta.format).toBe('jpeg');
     expect(meta.pages ?? 1).toBe(1);
-    expect(thumbnail.original).toMatchObject({ format: 'gif', contentType: 'image/gif' });
+    expect(thumbnail.original).toMatchObject({ width: 80, height: 80 });
 
     const frame = (page: number) =>
       sharp(gif, { page })
@@ -28,8 +26,6 @@ describe('input formats', () => {
   it('accepts AVIF (pitm.avif, the primary item of five)', async () => {
     const thumbnail = await thumbnailOf('pitm.avif', { fit: 'inside' });
     expect(thumbnail.original).toMatchObject({
-      format: 'avif',
-      contentType: 'image/avif',
       width: 4096,
       height: 800,
     });
@@ -40,19 +36,10 @@ describe('input formats', () => {
   it('accepts WebP', async () => {
     const thumbnail = await thumbnailOf('4.webp', { fit: 'inside' });
     expect(thumbnail.original).toMatchObject({
-      format: 'webp',
-      contentType: 'image/webp',
       width: 1024,
       height: 772,
     });
     expect(thumbnail.info).toEqual({ width: 128, height: 96, format: 'jpeg' });
     expect((await sharp(thumbnail.data).metadata()).format).toBe('jpeg');
-  });
-
-  it('reads a stream as well as bytes, with the same result', async () => {
-    const bytes = await readFixture('flowers.jpeg');
-    const fromStream = await makeThumbnail(Readable.from([bytes]), DEFAULTS);
-    const fromBytes = await thumbnailOf('flowers.jpeg');
-    expect(fromStream.data.equals(fromBytes.data)).toBe(true);
   });
 });

@@ -133,10 +133,10 @@ for (const setup of SETUPS) {
       await backend.storage.originals.delete(key);
       expect(await worker.handle(event)).toMatchObject({
         status: 'failed',
-        reason: 'The original file no longer exists',
+        reason: 'The file no longer exists in storage',
       });
       expect((await backend.repository.getByOriginalKey(key))?.thumbnailError).toBe(
-        'The original file no longer exists',
+        'The file no longer exists in storage',
       );
     });
 
@@ -161,7 +161,7 @@ for (const setup of SETUPS) {
       expect(outcome).toEqual({
         status: 'failed',
         key,
-        reason: 'The file is 0.8 MB, over the 0.5 MB limit for images',
+        reason: 'The file is 809.7 KiB, over the limit of 512 KiB for one image',
       });
       expect(reads).toEqual([]);
       expect(await backend.storage.thumbnails.head(thumbnailKeyFor(key))).toBeNull();

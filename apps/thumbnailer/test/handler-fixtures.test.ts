@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { thumbnailKeyFor } from '@annot/object-keys';
-import { ACCEPTED_FIXTURES, fixturePath, REFUSED_FIXTURES } from '@annot/testing';
+import {
+  ACCEPTED_FIXTURES,
+  damagedImages,
+  fixturePath,
+  LIBRARY_WORDS,
+  REFUSED_FIXTURE_REASONS,
+  REFUSED_FIXTURES,
+} from '@annot/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, SETUPS, thumbnailerFor, upload } from './setups.ts';
@@ -13,12 +20,6 @@ import { type Backend, SETUPS, thumbnailerFor, upload } from './setups.ts';
 const CORRECTED_SIZES: Record<string, { width: number; height: number }> = {
   '16-bit-grey-alpha.png': { width: 109, height: 96 },
   'rotating-squares.gif': { width: 80, height: 80 },
-};
-
-const REFUSAL_REASONS: Record<(typeof REFUSED_FIXTURES)[number], RegExp> = {
-  'corrupt-header.jpg': /^The image file is corrupt or truncated$/,
-  '65536-uint32-limit.png': /^Image is 65536 x 65536 = 4\.3 gigapixels, over the 60 MP limit$/,
-  'circle.svg': /^Not a supported image \(SVG is not accepted/,
 };
 
 for (const setup of SETUPS) {
@@ -79,11 +80,26 @@ for (const setup of SETUPS) {
 
         const outcome = await worker.handle(event);
         expect(outcome.status).toBe('failed');
-        expect(outcome.reason).toMatch(REFUSAL_REASONS[name]);
+        expect(outcome.reason).toBe(REFUSED_FIXTURE_REASONS[name]);
         const row = await backend.repository.getByOriginalKey(key);
         expect(row?.thumbnailStatus).toBe('failed');
         expect(row?.thumbnailError).toBe(outcome.reason);
         expect(row?.thumbnailKey).toBeNull();
+        expect(await backend.storage.thumbnails.head(thumbnailKeyFor(key))).toBeNull();
+      },
+    );
+
+    it.each(damagedImages().map((d) => [d.name, d] as const))(
+      'records %s as failed in plain words, writing no thumbnail',
+      async (_name, damaged) => {
+        const { key, event } = await upload(backend, damaged.bytes, 'broken', 'application/octet-stream');
+
+        const outcome = await thumbnailerFor(backend).handle(event);
+
+        expect(outcome.status).toBe('failed');
+        expect(outcome.reason).toMatch(/^The file is (incomplete|damaged|not a readable image)/);
+        expect(outcome.reason).not.toMatch(LIBRARY_WORDS);
+        expect((await backend.repository.getByOriginalKey(key))?.thumbnailError).toBe(outcome.reason);
         expect(await backend.storage.thumbnails.head(thumbnailKeyFor(key))).toBeNull();
       },
     );

@@ -9,8 +9,7 @@ import type { AppConfig } from '@annot/config';
 import type { Storage } from '@annot/storage';
 import { recordingLogger, type TestBackend, testBackends } from '@annot/worker-runtime/testing';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { ThumbnailerSettings } from '../src/types.ts';
-import { createThumbnailer } from '../src/worker.ts';
+import { createThumbnailer, type ThumbnailerSettings, thumbnailerSettings } from '../src/worker.ts';
 
 export { recordingLogger, uploadOriginal as upload } from '@annot/worker-runtime/testing';
 
@@ -70,11 +69,7 @@ function withThumbnailListing(backend: TestBackend): Backend {
 }
 
 export function settingsOf(config: AppConfig): ThumbnailerSettings {
-  return {
-    ...config.thumbnail,
-    maxInputPixels: config.limits.maxInputPixels,
-    maxInputBytes: config.limits.maxUploadBytes,
-  };
+  return thumbnailerSettings(config);
 }
 
 /** A thumbnailer over a back end, with a recording logger. */

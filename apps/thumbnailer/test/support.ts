@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fixturePath } from '@annot/testing';
+import { checkOriginal } from '@annot/worker-runtime';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import { makeThumbnail, type ThumbnailSettings } from '../src/thumbnail.ts';
@@ -11,8 +12,13 @@ export function readFixture(name: string): Promise<Buffer> {
   return readFile(fixturePath(name));
 }
 
+/** What the worker does with an original's bytes: check them (format, whole container), then thumbnail. */
+export async function thumbnailOfBytes(bytes: Uint8Array, overrides: Partial<ThumbnailSettings> = {}) {
+  return makeThumbnail(await checkOriginal(bytes), { ...DEFAULTS, ...overrides });
+}
+
 export async function thumbnailOf(name: string, overrides: Partial<ThumbnailSettings> = {}) {
-  return makeThumbnail(await readFixture(name), { ...DEFAULTS, ...overrides });
+  return thumbnailOfBytes(await readFixture(name), overrides);
 }
 
 /** Decoded 8-bit RGB(A) pixels of an encoded image. */

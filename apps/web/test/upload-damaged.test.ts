@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { corruptImages, damagedImages, fixturePath, truncatedImages } from '@annot/testing';
+import { corruptImages, damagedImages, fixturePath, LIBRARY_WORDS, truncatedImages } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, expectNothingStored, postUpload, storedFiles, type TestApp } from './helper.ts';
 
 const EXTENSIONS = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', avif: 'avif' } as const;
-const LIBRARY_WORDS = /vips|libpng|libjpeg|heif|gifload|webp:|buffer|premature|marker|chunk|box|crc/i;
 
 describe('POST /upload refuses a file that is cut short or broken', () => {
   let t: TestApp;

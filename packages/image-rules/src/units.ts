@@ -4,10 +4,10 @@
  */
 const MIB = 1024 * 1024;
 
-/** "50 MiB", "51.1 MiB", "0.3 MiB"; below 0.1 MiB, "936 KiB" or "12 bytes". */
+/** "50 MiB", "51.1 MiB"; below 1 MiB "136.2 KiB"; below 1 KiB "12 bytes". */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < MIB / 10) return `${Math.round(bytes / 1024)} KiB`;
+  if (bytes < MIB) return `${trimmed(bytes / 1024)} KiB`;
   return `${trimmed(bytes / MIB)} MiB`;
 }
 

@@ -54,8 +54,8 @@ describe('sizes in messages', () => {
   it('writes bytes in MiB and pixels in megapixels, the units the upload page uses', () => {
     expect(formatBytes(50 * 1024 * 1024)).toBe('50 MiB');
     expect(formatBytes(53_582_643)).toBe('51.1 MiB');
-    expect(formatBytes(139_435)).toBe('0.1 MiB');
-    expect(formatBytes(40_000)).toBe('39 KiB');
+    expect(formatBytes(139_435)).toBe('136.2 KiB');
+    expect(formatBytes(40_960)).toBe('40 KiB');
     expect(formatBytes(12)).toBe('12 bytes');
     expect(formatMegapixels(60_000_000)).toBe('60 megapixels');
     expect(formatMegapixels(4_294_967_296)).toBe('4,295 megapixels');

@@ -142,6 +142,10 @@ export function corruptImages(): DamagedImage[] {
   ];
 }
 
+/** Words of the decoders and containers that a message shown to people must never carry. */
+export const LIBRARY_WORDS =
+  /vips|libpng|libjpeg|heif|gifload|webp:|buffer|premature|marker|chunk|\bbox\b|crc|lzw|riff/i;
+
 /** Both kinds, for tests that run every broken file through a whole path. */
 export function damagedImages(): DamagedImage[] {
   return [...truncatedImages(), ...corruptImages()];

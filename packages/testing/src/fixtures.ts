@@ -40,3 +40,15 @@ export const ACCEPTED_FIXTURES = [
 
 /** Fixtures that must be refused. */
 export const REFUSED_FIXTURES = ['corrupt-header.jpg', '65536-uint32-limit.png', 'circle.svg'] as const;
+
+/**
+ * The reason each refused fixture is given wherever it is refused (the upload check names the file
+ * instead of "The file"); both workers must give the same one, at the default pixel limit.
+ */
+export const REFUSED_FIXTURE_REASONS: Readonly<Record<(typeof REFUSED_FIXTURES)[number], string>> = {
+  'corrupt-header.jpg':
+    'The file is incomplete: the JPEG data ends early, as if the file was cut off while it was copied or uploaded',
+  '65536-uint32-limit.png':
+    'The file is 65536 × 65536 pixels (4,295 megapixels), over the limit of 60 megapixels',
+  'circle.svg': 'The file is not a supported image: only JPEG, PNG, WebP, GIF or AVIF images are accepted',
+};

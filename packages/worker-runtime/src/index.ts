@@ -1,11 +1,8 @@
+export { decoding } from './decode.ts';
 export { summariseEvent } from './event-summary.ts';
-export {
-  type AcceptedFormat,
-  CONTENT_TYPES,
-  type Sniffed,
-  sniffImage,
-  unsupportedReason,
-} from './image-format.ts';
+export { firstLine, PermanentFailure } from './failure.ts';
 export { type Intake, type IntakeOptions, receiveEvent } from './intake.ts';
-export { type Original, originalGone, type ReadOriginalOptions, readOriginal } from './read-original.ts';
+export { type CheckedImage, checkOriginal, readOriginal } from './read-original.ts';
+export { type ImageLimits, imageLimits } from './settings.ts';
+export { createStageWorker, type Stage, type StageDeps } from './stage.ts';
 export type { EventWorker, LogContext, WorkerLogger, WorkerOutcome } from './types.ts';

@@ -1,17 +1,7 @@
 import type { ObjectStore } from '@annot/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { originalGone, readOriginal } from '../src/index.ts';
-import { recordingLogger, type TestBackend, testBackends, uploadOriginal } from '../src/testing/index.ts';
-
-class TooLarge extends Error {
-  readonly size: number | undefined;
-  constructor(size: number | undefined, maxBytes: number, cause?: unknown) {
-    super(`${size ?? '?'} > ${maxBytes}`, { cause });
-    this.size = size;
-  }
-}
-const tooLarge = (size: number | undefined, maxBytes: number, cause?: unknown) =>
-  new TooLarge(size, maxBytes, cause);
+import { PermanentFailure, readOriginal } from '../src/index.ts';
+import { type TestBackend, testBackends, uploadOriginal } from '../src/testing/index.ts';
 
 /** A real store that records which methods ran, optionally changing the object right after `head`. */
 function watched(store: ObjectStore, afterHead?: (key: string) => Promise<void>) {
@@ -41,31 +31,33 @@ for (const setup of await testBackends('worker-runtime')) {
     });
     afterAll(() => backend?.close());
 
-    it('reads the bytes, their size and the stored content type', async () => {
+    it('reads the bytes', async () => {
       const { key } = await uploadOriginal(backend, bytes, 'photo.png', 'image/png');
-      const original = await readOriginal(backend.storage.originals, key, { maxBytes: 4096, tooLarge });
-      expect(original).toMatchObject({ size: 2048, contentType: 'image/png' });
-      expect(Buffer.from(original!.bytes).equals(bytes)).toBe(true);
+      const original = await readOriginal(backend.storage.originals, key, 4096);
+      expect(Buffer.from(original!).equals(bytes)).toBe(true);
     });
 
     it('resolves null for an original that is gone', async () => {
       const { key } = await uploadOriginal(backend, bytes, 'gone.png', 'image/png');
       await backend.storage.originals.delete(key);
-      expect(await readOriginal(backend.storage.originals, key, { maxBytes: 4096, tooLarge })).toBeNull();
+      expect(await readOriginal(backend.storage.originals, key, 4096)).toBeNull();
     });
 
     it('refuses an original over the limit from its size, without reading it', async () => {
       const { key } = await uploadOriginal(backend, bytes, 'big.png', 'image/png');
       const { store, calls } = watched(backend.storage.originals);
-      const refused = readOriginal(store, key, { maxBytes: 2047, tooLarge });
-      await expect(refused).rejects.toMatchObject({ size: 2048, message: '2048 > 2047' });
+      const refused = readOriginal(store, key, 2047);
+      await expect(refused).rejects.toBeInstanceOf(PermanentFailure);
+      await expect(refused).rejects.toMatchObject({
+        reason: 'The file is over the limit of 2 KiB for one image',
+      });
       expect(calls).toEqual(['head']);
     });
 
     it('resolves null when the original is deleted between head and read', async () => {
       const { key } = await uploadOriginal(backend, bytes, 'raced.png', 'image/png');
       const { store, calls } = watched(backend.storage.originals, (k) => backend.storage.originals.delete(k));
-      expect(await readOriginal(store, key, { maxBytes: 4096, tooLarge })).toBeNull();
+      expect(await readOriginal(store, key, 4096)).toBeNull();
       expect(calls).toEqual(['head', 'getBytes']);
     });
 
@@ -74,40 +66,12 @@ for (const setup of await testBackends('worker-runtime')) {
       const { store } = watched(backend.storage.originals, async (k) => {
         await backend.storage.originals.put(k, bytes, { contentType: 'image/png' });
       });
-      const error = await readOriginal(store, key, { maxBytes: 1000, tooLarge }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(TooLarge);
-      expect((error as TooLarge).size).toBeUndefined();
-      expect((error as TooLarge).cause).toMatchObject({ name: 'ObjectTooLargeError' });
+      const error = await readOriginal(store, key, 1000).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PermanentFailure);
+      expect((error as PermanentFailure).reason).toBe(
+        'The file is over the limit of 1000 bytes for one image',
+      );
+      expect((error as PermanentFailure).cause).toMatchObject({ name: 'ObjectTooLargeError' });
     });
   });
 }
-
-describe('originalGone', () => {
-  const log = { key: 'uploads/a/b.jpg', requestId: 'req-1', eventId: 'ev-1' };
-  class Refused extends Error {}
-  const permanent = (reason: string) => new Refused(reason);
-
-  it('skips the event of a withdrawn upload (no row), with a warning carrying the log context', () => {
-    const logger = recordingLogger();
-    expect(originalGone(null, { logger, log }, permanent)).toEqual({
-      status: 'skipped',
-      key: 'uploads/a/b.jpg',
-      reason: 'original not found',
-    });
-    expect(logger.entries).toEqual([
-      {
-        level: 'warn',
-        message: 'Original is gone and has no row; upload was withdrawn, skipped',
-        attributes: log,
-      },
-    ]);
-  });
-
-  it("throws the worker's permanent error when the image has a row, so it is recorded as failed", () => {
-    const logger = recordingLogger();
-    const gone = () => originalGone({ originalKey: log.key }, { logger, log }, permanent);
-    expect(gone).toThrow(Refused);
-    expect(gone).toThrow('The original file no longer exists');
-    expect(logger.entries).toEqual([]);
-  });
-});

@@ -6,6 +6,7 @@
  *   node peak-rss.ts <file.jpg> thumbnail|full-decode
  */
 import { readFile } from 'node:fs/promises';
+import { checkOriginal } from '@annot/worker-runtime';
 import sharp from 'sharp';
 import { makeThumbnail } from '../../src/thumbnail.ts';
 import { DEFAULTS } from '../default-settings.ts';
@@ -29,7 +30,7 @@ await sharp(
 
 const before = process.resourceUsage().maxRSS;
 if (mode === 'thumbnail') {
-  await makeThumbnail(bytes, DEFAULTS);
+  await makeThumbnail(await checkOriginal(bytes), DEFAULTS);
 } else {
   // The control: extract() before resize() makes libvips decode every pixel at full size.
   await sharp(bytes, { sequentialRead: true })

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createAnnotationWorker, createAnnotator } from '@annot/annotator';
+import { annotatorSettings, createAnnotationWorker, createAnnotator } from '@annot/annotator';
 import type { AppConfig } from '@annot/config';
 import type { ImageRepository } from '@annot/db';
 import { LocalEventBus, objectCreatedPattern } from '@annot/events';
 import type { Storage } from '@annot/storage';
-import { createThumbnailer } from '@annot/thumbnailer';
+import { createThumbnailer, thumbnailerSettings } from '@annot/thumbnailer';
 import type { FastifyBaseLogger } from 'fastify';
 import { workerLogger } from './worker-logger.ts';
 
@@ -24,8 +24,6 @@ export interface LocalWorkersOptions {
  */
 export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
   const { config, storage, repository, log } = options;
-  const maxInputPixels = config.limits.maxInputPixels;
-  const maxInputBytes = config.limits.maxUploadBytes;
   const bus = new LocalEventBus({
     onError: ({ target, attempt, error, final }) =>
       log[final ? 'error' : 'warn'](
@@ -37,15 +35,15 @@ export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
   const thumbnailer = createThumbnailer({
     storage,
     repository,
-    settings: { ...config.thumbnail, maxInputPixels, maxInputBytes },
+    settings: thumbnailerSettings(config),
     logger: workerLogger(log.child({ worker: 'thumbnailer' })),
   });
-  const annotatorSettings = { ...config.annotator, maxInputPixels, maxInputBytes };
+  const settings = annotatorSettings(config);
   const annotation = createAnnotationWorker({
     storage,
     repository,
-    annotator: createAnnotator(annotatorSettings),
-    settings: annotatorSettings,
+    annotator: createAnnotator(settings),
+    settings,
     logger: workerLogger(log.child({ worker: 'annotator' })),
   });
 
