@@ -1,7 +1,7 @@
 import type { ObjectStore } from '@annot/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { originalGone, readOriginal } from '../src/index.ts';
-import { recordingLogger, type TestBackend, testBackends, uploadOriginal } from '../src/testing/index.ts';
+import { recordingLogger, type TestBackend, testBackends, uploadOriginal } from './support/index.ts';
 
 class TooLarge extends Error {
   readonly size: number | undefined;
