@@ -3,7 +3,7 @@ import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
 import type { WorkerLogger } from '@annot/worker-runtime';
 
-// Defined once for both workers; re-exported so the public API (WORKERS-API.md) is unchanged.
+// Defined once for both workers (packages/worker-runtime/README.md); re-exported as this worker's API.
 export type { WorkerLogger, WorkerOutcome } from '@annot/worker-runtime';
 
 export type ThumbnailerSettings = AppConfig['thumbnail'] & {
