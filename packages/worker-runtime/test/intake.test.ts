@@ -1,7 +1,7 @@
 import { buildObjectCreatedEvent, InvalidEventError } from '@annot/events';
 import { describe, expect, it } from 'vitest';
 import { receiveEvent } from '../src/index.ts';
-import { recordingLogger } from '../src/testing/recording-logger.ts';
+import { recordingLogger } from './support/recording-logger.ts';
 
 const ORIGINALS = 'annot-originals';
 const KEY = 'uploads/0123456789abcdef0123456789abcdef/photo.jpg';

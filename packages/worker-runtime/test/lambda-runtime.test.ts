@@ -6,7 +6,7 @@ import { openRepository } from '@annot/db';
 import { createTestDatabase, mariaDbAvailable, TEST_MYSQL_URL } from '@annot/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLambdaRuntime } from '../src/lambda/index.ts';
-import { captureLogLines, lambdaContext } from '../src/testing/lambda.ts';
+import { captureLogLines, lambdaContext } from './support/lambda.ts';
 
 let logLines: () => Record<string, unknown>[];
 beforeEach(() => {

@@ -1,7 +1,7 @@
 import type { ObjectStore } from '@annot/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentFailure, readOriginal } from '../src/index.ts';
-import { type TestBackend, testBackends, uploadOriginal } from '../src/testing/index.ts';
+import { type TestBackend, testBackends, uploadOriginal } from './support/index.ts';
 
 /** A real store that records which methods ran, optionally changing the object right after `head`. */
 function watched(store: ObjectStore, afterHead?: (key: string) => Promise<void>) {

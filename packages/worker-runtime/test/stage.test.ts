@@ -9,7 +9,7 @@ import {
   type TestBackend,
   testBackends,
   uploadOriginal,
-} from '../src/testing/index.ts';
+} from './support/index.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 

@@ -1,4 +1,4 @@
-import type { WorkerLogger } from '../types.ts';
+import type { WorkerLogger } from '../../src/types.ts';
 
 export interface LogEntry {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
