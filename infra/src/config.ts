@@ -5,66 +5,10 @@
 import { checkAppEnvName } from './app-env.ts';
 import { ConfigReader, type ConfigSource } from './config-reader.ts';
 import { readDatabase, readNetwork, readWeb } from './config-sections.ts';
+import type { StackConfig, WorkerSettings } from './config-types.ts';
 import type { NameContext } from './naming.ts';
 
 export { type ConfigSource, StackConfigError } from './config-reader.ts';
-
-/** How often, and for how long, a failed delivery is retried. */
-export interface RetrySettings {
-  readonly attempts: number;
-  readonly maxAgeSeconds: number;
-}
-
-export interface WorkerSettings {
-  readonly memoryMb: number;
-  readonly timeoutSeconds: number;
-  readonly reservedConcurrency: number;
-}
-
-export interface StackConfig extends NameContext {
-  readonly region: string;
-  readonly owner: string;
-  readonly production: boolean;
-  readonly network: {
-    readonly vpcCidr: string;
-    readonly availabilityZoneCount: number;
-    readonly publicSubnetCidrs: readonly string[];
-    readonly privateSubnetCidrs: readonly string[];
-  };
-  readonly web: {
-    readonly instanceType: string;
-    readonly amiParameter: string;
-    readonly rootVolumeGb: number;
-    readonly minSize: number;
-    readonly maxSize: number;
-    readonly desiredCapacity: number;
-    readonly healthCheckGraceSeconds: number;
-    readonly cpuTargetPercent: number;
-  };
-  readonly database: {
-    readonly instanceClass: string;
-    readonly allocatedStorageGb: number;
-    readonly engineVersion: string;
-    readonly name: string;
-    readonly username: string;
-    readonly backupRetentionDays: number;
-    readonly multiAz: boolean;
-  };
-  readonly annotator: WorkerSettings;
-  readonly thumbnailer: WorkerSettings;
-  /** EventBridge target delivery. */
-  readonly eventRetry: RetrySettings;
-  /** Lambda asynchronous invocation. */
-  readonly lambdaRetry: RetrySettings;
-  readonly dlqRetentionDays: number;
-  readonly noncurrentVersionDays: number;
-  readonly appEnv: Readonly<Record<string, string>>;
-  readonly logRetentionDays: number;
-  readonly alarmEmail: string | undefined;
-  readonly certificateArn: string | undefined;
-  readonly waf: { readonly rateLimit: number } | undefined;
-  readonly cloudFront: boolean;
-}
 
 /** Values CloudWatch Logs accepts for retentionInDays. */
 export const LOG_RETENTION_DAYS = [

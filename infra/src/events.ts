@@ -7,7 +7,7 @@
 import { objectCreatedPattern } from '@annot/events';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { RetrySettings } from './config.ts';
+import type { RetrySettings } from './config-types.ts';
 import { eventBridgeDlqPolicy } from './resource-policies.ts';
 
 export interface EventTargetSpec {

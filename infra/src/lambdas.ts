@@ -6,7 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { workerEnv } from './app-env.ts';
-import type { RetrySettings, WorkerSettings } from './config.ts';
+import type { RetrySettings, WorkerSettings } from './config-types.ts';
 import type { DatabaseRef } from './database.ts';
 import { annotatorPolicy, assumeRolePolicy, thumbnailerPolicy } from './policies.ts';
 import { sharedEnvInputs, sharedPolicyArns } from './workload.ts';
