@@ -3,6 +3,7 @@
  * the components that take a section all import these types from here, so none of them imports another
  * just for a type.
  */
+import type * as pulumi from '@pulumi/pulumi';
 import type { NameContext } from './naming.ts';
 
 /** How often, and for how long, a failed delivery is retried. */
@@ -49,6 +50,8 @@ export interface StackConfig extends NameContext {
   readonly region: string;
   readonly owner: string;
   readonly production: boolean;
+  /** The annotator's Gemini API key, a Pulumi secret from the moment it is read. */
+  readonly geminiApiKey: pulumi.Output<string>;
   readonly network: NetworkSettings;
   readonly web: WebSettings;
   readonly database: DatabaseSettings;

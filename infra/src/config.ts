@@ -1,9 +1,10 @@
 /**
- * The stack's config, parsed and validated in one pure step before any resource exists. A bad
- * value fails `pulumi preview` with every problem listed and the key named.
+ * The stack's config, parsed and validated in one pure step before any resource exists. A bad or
+ * missing value (the Gemini secret included) fails `pulumi preview` with every problem listed and
+ * the key named; the components take what this returns and need not check it again.
  */
 import { checkAppEnvName } from './app-env.ts';
-import { ConfigReader, type ConfigSource } from './config-reader.ts';
+import { ConfigReader, type ConfigSource, StackConfigError } from './config-reader.ts';
 import { readDatabase, readNetwork, readWeb } from './config-sections.ts';
 import type { StackConfig, WorkerSettings } from './config-types.ts';
 import type { NameContext } from './naming.ts';
@@ -67,7 +68,9 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     if (problem) r.fail(`appEnv.${name}`, problem);
   }
 
-  const config: StackConfig = {
+  const geminiApiKey = r.secret('geminiApiKey');
+
+  const settings: Omit<StackConfig, 'geminiApiKey'> = {
     project: context.project,
     stack: context.stack,
     region,
@@ -95,6 +98,7 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     waf: r.bool('enableWaf') ? { rateLimit: r.int('wafRateLimit', 10, 2_000_000_000) } : undefined,
     cloudFront: r.bool('enableCloudFront'),
   };
-  r.throwIfProblems();
-  return config;
+  // A missing secret is one of the problems, so every problem is reported together.
+  if (geminiApiKey === undefined || r.problems.length > 0) throw new StackConfigError(r.problems);
+  return { ...settings, geminiApiKey };
 }

@@ -19,14 +19,12 @@ import { Secrets } from './secrets.ts';
 import { Security } from './security.ts';
 import { WebTier } from './web.ts';
 
-// Config first: a bad stack config fails here, before any resource exists.
-const stackConfig = new pulumi.Config();
-const config = parseStackConfig((key) => stackConfig.get(key), {
+// Config first: a bad stack config fails here, with every problem listed, before any resource exists.
+const config = parseStackConfig(new pulumi.Config(), {
   project: pulumi.getProject(),
   stack: pulumi.getStack(),
   region: new pulumi.Config('aws').get('region'),
 });
-const geminiApiKey = stackConfig.requireSecret('geminiApiKey');
 const names = resourceNames(config);
 const tags = standardTags(config, config.owner);
 
@@ -40,7 +38,11 @@ const security = new Security(
   { vpcId: network.vpcId, webPort: WEB_PORT, https: Boolean(config.certificateArn) },
   opts,
 );
-const secrets = new Secrets('secrets', { geminiApiKey, production: config.production }, opts);
+const secrets = new Secrets(
+  'secrets',
+  { geminiApiKey: config.geminiApiKey, production: config.production },
+  opts,
+);
 
 // The thumbnails bucket policy names the CloudFront distribution, which itself needs the bucket.
 const [distributionArn, setDistributionArn] = pulumi.deferredOutput<string | undefined>();
