@@ -8,6 +8,7 @@ import { ConfigReader, type ConfigSource, StackConfigError } from './config-read
 import { readDatabase, readNetwork, readWeb } from './config-sections.ts';
 import type { StackConfig, WorkerSettings } from './config-types.ts';
 import type { NameContext } from './naming.ts';
+import { checkEnvFileValue } from './user-data.ts';
 
 export { type ConfigSource, StackConfigError } from './config-reader.ts';
 
@@ -64,7 +65,8 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
 
   const appEnv = r.stringMap('appEnv');
   for (const [name, value] of Object.entries(appEnv)) {
-    const problem = checkAppEnvName(name) ?? (/[\r\n]/.test(value) ? 'must be a single line' : undefined);
+    // The web tier writes these into its user data, so a value must be safe there too.
+    const problem = checkAppEnvName(name) ?? checkEnvFileValue(value);
     if (problem) r.fail(`appEnv.${name}`, problem);
   }
 

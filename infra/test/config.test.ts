@@ -126,6 +126,9 @@ describe('a bad stack config fails with an error that names the key', () => {
     ],
     ['appEnv.ORIGINALS_BUCKET', { appEnv: '{"ORIGINALS_BUCKET":"b"}' }, 'cannot be set here'],
     ['appEnv', { appEnv: '["a"]' }, 'must be a map of strings'],
+    ['appEnv.GEMINI_MODEL', { appEnv: '{"GEMINI_MODEL":"a\\nB=evil"}' }, 'must be one line of letters'],
+    ['appEnv.GEMINI_MODEL', { appEnv: '{"GEMINI_MODEL":"$(reboot)"}' }, 'writes it to a shell script'],
+    ['appEnv.LOG_LEVEL', { appEnv: '{"LOG_LEVEL":"a\\"b"}' }, 'must be one line of letters'],
     ['geminiApiKey', { geminiApiKey: undefined }, 'is required (pulumi config set --secret geminiApiKey'],
     ['owner', { owner: '' }, 'is required'],
   ])('%s', (key, values, message) => {
