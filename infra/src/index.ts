@@ -110,14 +110,13 @@ const thumbnailer = new WorkerFunction(
   opts,
 );
 
+const workerFunctions = { annotator: annotator.function, thumbnailer: thumbnailer.function };
+
 const events = new Events(
   'events',
   {
     originalsBucketName: buckets.originals.bucket,
-    targets: [
-      { key: 'annotator', function: annotator.function },
-      { key: 'thumbnailer', function: thumbnailer.function },
-    ],
+    functions: workerFunctions,
     retry: config.eventRetry,
     dlqRetentionDays: config.dlqRetentionDays,
   },
@@ -174,8 +173,8 @@ const web = new WebTier(
 );
 
 const deadLetterQueues = {
-  annotatorEvents: events.deadLetterQueues.annotator!,
-  thumbnailerEvents: events.deadLetterQueues.thumbnailer!,
+  annotatorEvents: events.deadLetterQueues.annotator,
+  thumbnailerEvents: events.deadLetterQueues.thumbnailer,
   annotatorFailures: annotator.failureQueue,
   thumbnailerFailures: thumbnailer.failureQueue,
 };
@@ -184,7 +183,7 @@ new Monitoring(
   {
     alarmEmail: config.alarmEmail,
     queues: deadLetterQueues,
-    functions: { annotator: annotator.function, thumbnailer: thumbnailer.function },
+    functions: workerFunctions,
     loadBalancerArnSuffix: loadBalancer.arnSuffix,
     targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
     databaseIdentifier: database.identifier,

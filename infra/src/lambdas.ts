@@ -12,6 +12,8 @@ import { annotatorPolicy, assumeRolePolicy, thumbnailerPolicy } from './policies
 import { sharedEnvInputs, sharedPolicyArns } from './workload.ts';
 
 export type WorkerKind = 'annotator' | 'thumbnailer';
+/** One of something for each worker, by name. */
+export type PerWorker<T> = { readonly [K in WorkerKind]: T };
 
 interface CommonWorkerArgs {
   readonly functionName: string;
