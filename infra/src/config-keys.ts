@@ -168,3 +168,6 @@ export const CONFIG_KEYS = [
 ] as const satisfies readonly ConfigKey[];
 
 export type ConfigKeyName = (typeof CONFIG_KEYS)[number]['key'];
+/** Keys set with `pulumi config set --secret`: read as Pulumi secrets, never as plain text. */
+export type SecretConfigKeyName = Extract<(typeof CONFIG_KEYS)[number], { readonly secret: true }>['key'];
+export type PlainConfigKeyName = Exclude<ConfigKeyName, SecretConfigKeyName>;

@@ -2,10 +2,21 @@
  * Typed reads of raw stack config values (the strings Pulumi stores; lists and maps arrive as JSON
  * text). Problems are collected, not thrown one by one, so a bad stack config is reported whole.
  */
-import { CONFIG_KEYS, type ConfigKeyName } from './config-keys.ts';
+import type * as pulumi from '@pulumi/pulumi';
+import {
+  CONFIG_KEYS,
+  type ConfigKeyName,
+  type PlainConfigKeyName,
+  type SecretConfigKeyName,
+} from './config-keys.ts';
 
-/** Returns the raw string stored for a key of this project's namespace, or undefined. */
-export type ConfigSource = (key: string) => string | undefined;
+/** Where the values of this project's namespace come from; a `pulumi.Config` is one. */
+export interface ConfigSource {
+  /** The raw string stored for a key, or undefined. */
+  get(key: string): string | undefined;
+  /** A secret key's value, still a Pulumi secret, or undefined when the key is not set. */
+  getSecret(key: string): pulumi.Output<string> | undefined;
+}
 
 export interface ConfigProblem {
   /** The fully qualified key, e.g. `image-annotation-platform:asgMaxSize`. */
@@ -40,13 +51,13 @@ export class ConfigReader {
   }
 
   /** The raw value, or the key's default; undefined when neither exists. */
-  raw(key: ConfigKeyName): string | undefined {
+  raw(key: PlainConfigKeyName): string | undefined {
     if (!DEFAULTS.has(key)) throw new Error(`config key "${key}" is not declared in CONFIG_KEYS`);
-    const value = this.#source(key);
+    const value = this.#source.get(key);
     return value === undefined || value.trim() === '' ? DEFAULTS.get(key) : value.trim();
   }
 
-  optionalString(key: ConfigKeyName, pattern?: RegExp, hint?: string): string | undefined {
+  optionalString(key: PlainConfigKeyName, pattern?: RegExp, hint?: string): string | undefined {
     const value = this.raw(key);
     if (value !== undefined && pattern && !pattern.test(value)) {
       this.fail(key, `${hint ?? `must match ${pattern}`} (got ${JSON.stringify(value)})`);
@@ -54,7 +65,7 @@ export class ConfigReader {
     return value;
   }
 
-  string(key: ConfigKeyName, pattern?: RegExp, hint?: string): string {
+  string(key: PlainConfigKeyName, pattern?: RegExp, hint?: string): string {
     const value = this.optionalString(key, pattern, hint);
     if (value === undefined) {
       this.fail(key, 'is required (pulumi config set ' + key + ' <value>)');
@@ -63,7 +74,7 @@ export class ConfigReader {
     return value;
   }
 
-  int(key: ConfigKeyName, min: number, max: number): number {
+  int(key: PlainConfigKeyName, min: number, max: number): number {
     const value = this.raw(key);
     if (value === undefined || !/^-?\d+$/.test(value)) {
       this.fail(key, `must be a whole number between ${min} and ${max} (got ${JSON.stringify(value)})`);
@@ -74,7 +85,7 @@ export class ConfigReader {
     return n;
   }
 
-  bool(key: ConfigKeyName): boolean {
+  bool(key: PlainConfigKeyName): boolean {
     const value = this.raw(key)?.toLowerCase();
     if (value !== 'true' && value !== 'false') {
       this.fail(key, `must be true or false (got ${JSON.stringify(value)})`);
@@ -83,7 +94,7 @@ export class ConfigReader {
     return value === 'true';
   }
 
-  stringList(key: ConfigKeyName): string[] {
+  stringList(key: PlainConfigKeyName): string[] {
     const parsed = this.#json(key);
     if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== 'string')) {
       this.fail(key, 'must be a list of strings, e.g. ["a","b"]');
@@ -92,7 +103,7 @@ export class ConfigReader {
     return parsed as string[];
   }
 
-  stringMap(key: ConfigKeyName): Record<string, string> {
+  stringMap(key: PlainConfigKeyName): Record<string, string> {
     const parsed = this.#json(key);
     const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
     if (!isObject || Object.values(parsed).some((v) => typeof v !== 'string')) {
@@ -102,7 +113,14 @@ export class ConfigReader {
     return parsed as Record<string, string>;
   }
 
-  #json(key: ConfigKeyName): unknown {
+  /** A secret's value, never read as text here, so no message can show it. */
+  secret(key: SecretConfigKeyName): pulumi.Output<string> | undefined {
+    const value = this.#source.getSecret(key);
+    if (value === undefined) this.fail(key, `is required (pulumi config set --secret ${key} <value>)`);
+    return value;
+  }
+
+  #json(key: PlainConfigKeyName): unknown {
     const value = this.raw(key);
     if (value === undefined) return undefined;
     try {
@@ -110,10 +128,5 @@ export class ConfigReader {
     } catch {
       return undefined;
     }
-  }
-
-  /** Throws a StackConfigError listing every problem found so far. */
-  throwIfProblems(): void {
-    if (this.problems.length > 0) throw new StackConfigError(this.problems);
   }
 }

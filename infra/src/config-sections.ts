@@ -1,10 +1,10 @@
 /** The network, web tier and database sections of the stack config, read and cross-checked. */
 import { type Cidr, cidrContains, cidrsOverlap, parseCidr } from './cidr.ts';
-import type { StackConfig } from './config.ts';
 import type { ConfigReader } from './config-reader.ts';
+import type { DatabaseSettings, NetworkSettings, WebSettings } from './config-types.ts';
 import { checkDbInstanceClass, checkWebInstanceType } from './instance-types.ts';
 
-export function readNetwork(r: ConfigReader): StackConfig['network'] {
+export function readNetwork(r: ConfigReader): NetworkSettings {
   const vpcCidr = r.string('vpcCidr');
   const availabilityZoneCount = r.int('availabilityZoneCount', 2, 6);
   const publicSubnetCidrs = r.stringList('publicSubnetCidrs');
@@ -45,7 +45,7 @@ export function readNetwork(r: ConfigReader): StackConfig['network'] {
   return { vpcCidr, availabilityZoneCount, publicSubnetCidrs, privateSubnetCidrs };
 }
 
-export function readWeb(r: ConfigReader): StackConfig['web'] {
+export function readWeb(r: ConfigReader): WebSettings {
   const instanceType = r.string('webInstanceType');
   const typeProblem = checkWebInstanceType(instanceType);
   if (typeProblem) r.fail('webInstanceType', typeProblem);
@@ -75,7 +75,7 @@ export function readWeb(r: ConfigReader): StackConfig['web'] {
   };
 }
 
-export function readDatabase(r: ConfigReader): StackConfig['database'] {
+export function readDatabase(r: ConfigReader): DatabaseSettings {
   const instanceClass = r.string('dbInstanceClass');
   const classProblem = checkDbInstanceClass(instanceClass);
   if (classProblem) r.fail('dbInstanceClass', classProblem);

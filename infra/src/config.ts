@@ -1,70 +1,16 @@
 /**
- * The stack's config, parsed and validated in one pure step before any resource exists. A bad
- * value fails `pulumi preview` with every problem listed and the key named.
+ * The stack's config, parsed and validated in one pure step before any resource exists. A bad or
+ * missing value (the Gemini secret included) fails `pulumi preview` with every problem listed and
+ * the key named; the components take what this returns and need not check it again.
  */
 import { checkAppEnvName } from './app-env.ts';
-import { ConfigReader, type ConfigSource } from './config-reader.ts';
+import { ConfigReader, type ConfigSource, StackConfigError } from './config-reader.ts';
 import { readDatabase, readNetwork, readWeb } from './config-sections.ts';
+import type { StackConfig, WorkerSettings } from './config-types.ts';
 import type { NameContext } from './naming.ts';
+import { checkEnvFileValue } from './user-data.ts';
 
 export { type ConfigSource, StackConfigError } from './config-reader.ts';
-
-/** How often, and for how long, a failed delivery is retried. */
-export interface RetrySettings {
-  readonly attempts: number;
-  readonly maxAgeSeconds: number;
-}
-
-export interface WorkerSettings {
-  readonly memoryMb: number;
-  readonly timeoutSeconds: number;
-  readonly reservedConcurrency: number;
-}
-
-export interface StackConfig extends NameContext {
-  readonly region: string;
-  readonly owner: string;
-  readonly production: boolean;
-  readonly network: {
-    readonly vpcCidr: string;
-    readonly availabilityZoneCount: number;
-    readonly publicSubnetCidrs: readonly string[];
-    readonly privateSubnetCidrs: readonly string[];
-  };
-  readonly web: {
-    readonly instanceType: string;
-    readonly amiParameter: string;
-    readonly rootVolumeGb: number;
-    readonly minSize: number;
-    readonly maxSize: number;
-    readonly desiredCapacity: number;
-    readonly healthCheckGraceSeconds: number;
-    readonly cpuTargetPercent: number;
-  };
-  readonly database: {
-    readonly instanceClass: string;
-    readonly allocatedStorageGb: number;
-    readonly engineVersion: string;
-    readonly name: string;
-    readonly username: string;
-    readonly backupRetentionDays: number;
-    readonly multiAz: boolean;
-  };
-  readonly annotator: WorkerSettings;
-  readonly thumbnailer: WorkerSettings;
-  /** EventBridge target delivery. */
-  readonly eventRetry: RetrySettings;
-  /** Lambda asynchronous invocation. */
-  readonly lambdaRetry: RetrySettings;
-  readonly dlqRetentionDays: number;
-  readonly noncurrentVersionDays: number;
-  readonly appEnv: Readonly<Record<string, string>>;
-  readonly logRetentionDays: number;
-  readonly alarmEmail: string | undefined;
-  readonly certificateArn: string | undefined;
-  readonly waf: { readonly rateLimit: number } | undefined;
-  readonly cloudFront: boolean;
-}
 
 /** Values CloudWatch Logs accepts for retentionInDays. */
 export const LOG_RETENTION_DAYS = [
@@ -119,11 +65,14 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
 
   const appEnv = r.stringMap('appEnv');
   for (const [name, value] of Object.entries(appEnv)) {
-    const problem = checkAppEnvName(name) ?? (/[\r\n]/.test(value) ? 'must be a single line' : undefined);
+    // The web tier writes these into its user data, so a value must be safe there too.
+    const problem = checkAppEnvName(name) ?? checkEnvFileValue(value);
     if (problem) r.fail(`appEnv.${name}`, problem);
   }
 
-  const config: StackConfig = {
+  const geminiApiKey = r.secret('geminiApiKey');
+
+  const settings: Omit<StackConfig, 'geminiApiKey'> = {
     project: context.project,
     stack: context.stack,
     region,
@@ -151,6 +100,7 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     waf: r.bool('enableWaf') ? { rateLimit: r.int('wafRateLimit', 10, 2_000_000_000) } : undefined,
     cloudFront: r.bool('enableCloudFront'),
   };
-  r.throwIfProblems();
-  return config;
+  // A missing secret is one of the problems, so every problem is reported together.
+  if (geminiApiKey === undefined || r.problems.length > 0) throw new StackConfigError(r.problems);
+  return { ...settings, geminiApiKey };
 }

@@ -5,11 +5,11 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { StackConfig } from './config.ts';
+import type { DatabaseSettings } from './config-types.ts';
 
 export interface DatabaseArgs {
   readonly identifier: string;
-  readonly settings: StackConfig['database'];
+  readonly settings: DatabaseSettings;
   readonly production: boolean;
   readonly privateSubnetIds: pulumi.Input<string[]>;
   readonly securityGroupId: pulumi.Input<string>;

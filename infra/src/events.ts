@@ -7,25 +7,22 @@
 import { objectCreatedPattern } from '@annot/events';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { RetrySettings } from './config.ts';
+import type { RetrySettings } from './config-types.ts';
+import type { PerWorker, WorkerKind } from './lambdas.ts';
 import { eventBridgeDlqPolicy } from './resource-policies.ts';
-
-export interface EventTargetSpec {
-  readonly key: string;
-  readonly function: aws.lambda.Function;
-}
 
 export interface EventsArgs {
   readonly originalsBucketName: pulumi.Input<string>;
-  readonly targets: readonly EventTargetSpec[];
+  /** The Lambda that each worker's events are delivered to. */
+  readonly functions: PerWorker<aws.lambda.Function>;
   readonly retry: RetrySettings;
   readonly dlqRetentionDays: number;
 }
 
 export class Events extends pulumi.ComponentResource {
   readonly ruleArn: pulumi.Output<string>;
-  /** Dead-letter queue per target key. */
-  readonly deadLetterQueues: Readonly<Record<string, aws.sqs.Queue>>;
+  /** Each worker's dead-letter queue: the events EventBridge could not deliver to it. */
+  readonly deadLetterQueues: PerWorker<aws.sqs.Queue>;
 
   constructor(name: string, args: EventsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('annot:infra:Events', name, {}, opts);
@@ -42,15 +39,15 @@ export class Events extends pulumi.ComponentResource {
       parent,
     );
 
-    const queues: Record<string, aws.sqs.Queue> = {};
-    for (const target of args.targets) {
+    const target = (key: WorkerKind): aws.sqs.Queue => {
+      const fn = args.functions[key];
       const dlq = new aws.sqs.Queue(
-        `${name}-${target.key}-dlq`,
+        `${name}-${key}-dlq`,
         { messageRetentionSeconds: args.dlqRetentionDays * 86400, sqsManagedSseEnabled: true },
         parent,
       );
       const dlqPolicy = new aws.sqs.QueuePolicy(
-        `${name}-${target.key}-dlq`,
+        `${name}-${key}-dlq`,
         {
           queueUrl: dlq.url,
           policy: pulumi
@@ -60,20 +57,20 @@ export class Events extends pulumi.ComponentResource {
         parent,
       );
       const permission = new aws.lambda.Permission(
-        `${name}-${target.key}-invoke`,
+        `${name}-${key}-invoke`,
         {
           action: 'lambda:InvokeFunction',
-          function: target.function.name,
+          function: fn.name,
           principal: 'events.amazonaws.com',
           sourceArn: rule.arn,
         },
         parent,
       );
       new aws.cloudwatch.EventTarget(
-        `${name}-${target.key}`,
+        `${name}-${key}`,
         {
           rule: rule.name,
-          arn: target.function.arn,
+          arn: fn.arn,
           retryPolicy: {
             maximumRetryAttempts: args.retry.attempts,
             maximumEventAgeInSeconds: args.retry.maxAgeSeconds,
@@ -82,11 +79,11 @@ export class Events extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [permission, dlqPolicy] },
       );
-      queues[target.key] = dlq;
-    }
+      return dlq;
+    };
 
     this.ruleArn = rule.arn;
-    this.deadLetterQueues = queues;
+    this.deadLetterQueues = { annotator: target('annotator'), thumbnailer: target('thumbnailer') };
     this.registerOutputs({ ruleArn: rule.arn });
   }
 }

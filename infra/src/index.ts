@@ -19,14 +19,12 @@ import { Secrets } from './secrets.ts';
 import { Security } from './security.ts';
 import { WebTier } from './web.ts';
 
-// Config first: a bad stack config fails here, before any resource exists.
-const stackConfig = new pulumi.Config();
-const config = parseStackConfig((key) => stackConfig.get(key), {
+// Config first: a bad stack config fails here, with every problem listed, before any resource exists.
+const config = parseStackConfig(new pulumi.Config(), {
   project: pulumi.getProject(),
   stack: pulumi.getStack(),
   region: new pulumi.Config('aws').get('region'),
 });
-const geminiApiKey = stackConfig.requireSecret('geminiApiKey');
 const names = resourceNames(config);
 const tags = standardTags(config, config.owner);
 
@@ -40,7 +38,11 @@ const security = new Security(
   { vpcId: network.vpcId, webPort: WEB_PORT, https: Boolean(config.certificateArn) },
   opts,
 );
-const secrets = new Secrets('secrets', { geminiApiKey, production: config.production }, opts);
+const secrets = new Secrets(
+  'secrets',
+  { geminiApiKey: config.geminiApiKey, production: config.production },
+  opts,
+);
 
 // The thumbnails bucket policy names the CloudFront distribution, which itself needs the bucket.
 const [distributionArn, setDistributionArn] = pulumi.deferredOutput<string | undefined>();
@@ -108,14 +110,13 @@ const thumbnailer = new WorkerFunction(
   opts,
 );
 
+const workerFunctions = { annotator: annotator.function, thumbnailer: thumbnailer.function };
+
 const events = new Events(
   'events',
   {
     originalsBucketName: buckets.originals.bucket,
-    targets: [
-      { key: 'annotator', function: annotator.function },
-      { key: 'thumbnailer', function: thumbnailer.function },
-    ],
+    functions: workerFunctions,
     retry: config.eventRetry,
     dlqRetentionDays: config.dlqRetentionDays,
   },
@@ -172,8 +173,8 @@ const web = new WebTier(
 );
 
 const deadLetterQueues = {
-  annotatorEvents: events.deadLetterQueues.annotator!,
-  thumbnailerEvents: events.deadLetterQueues.thumbnailer!,
+  annotatorEvents: events.deadLetterQueues.annotator,
+  thumbnailerEvents: events.deadLetterQueues.thumbnailer,
   annotatorFailures: annotator.failureQueue,
   thumbnailerFailures: thumbnailer.failureQueue,
 };
@@ -182,7 +183,7 @@ new Monitoring(
   {
     alarmEmail: config.alarmEmail,
     queues: deadLetterQueues,
-    functions: { annotator: annotator.function, thumbnailer: thumbnailer.function },
+    functions: workerFunctions,
     loadBalancerArnSuffix: loadBalancer.arnSuffix,
     targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
     databaseIdentifier: database.identifier,

@@ -6,15 +6,16 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { workerEnv } from './app-env.ts';
-import type { RetrySettings, WorkerSettings } from './config.ts';
+import type { RetrySettings, WorkerSettings } from './config-types.ts';
 import type { DatabaseRef } from './database.ts';
 import { annotatorPolicy, assumeRolePolicy, thumbnailerPolicy } from './policies.ts';
 import { sharedEnvInputs, sharedPolicyArns } from './workload.ts';
 
 export type WorkerKind = 'annotator' | 'thumbnailer';
+/** One of something for each worker, by name. */
+export type PerWorker<T> = { readonly [K in WorkerKind]: T };
 
-export interface WorkerFunctionArgs {
-  readonly kind: WorkerKind;
+interface CommonWorkerArgs {
   readonly functionName: string;
   readonly imageUri: pulumi.Input<string>;
   readonly settings: WorkerSettings;
@@ -26,10 +27,15 @@ export interface WorkerFunctionArgs {
   readonly originals: aws.s3.Bucket;
   readonly thumbnails: aws.s3.Bucket;
   readonly database: DatabaseRef;
-  /** The annotator's Gemini key secret; the thumbnailer has none. */
-  readonly geminiApiKeySecretArn?: pulumi.Input<string>;
   readonly appEnv: Readonly<Record<string, string>>;
 }
+
+/** The annotator cannot be built without its Gemini key secret; the thumbnailer has none. */
+export type WorkerFunctionArgs = CommonWorkerArgs &
+  (
+    | { readonly kind: 'annotator'; readonly geminiApiKeySecretArn: pulumi.Input<string> }
+    | { readonly kind: 'thumbnailer' }
+  );
 
 export class WorkerFunction extends pulumi.ComponentResource {
   readonly function: aws.lambda.Function;
@@ -55,28 +61,28 @@ export class WorkerFunction extends pulumi.ComponentResource {
       { assumeRolePolicy: JSON.stringify(assumeRolePolicy('lambda.amazonaws.com')) },
       parent,
     );
+    const arns = pulumi.all([sharedPolicyArns(args, logGroup), this.failureQueue.arn]);
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
         role: role.id,
-        policy: pulumi
-          .all([sharedPolicyArns(args, logGroup), this.failureQueue.arn, args.geminiApiKeySecretArn])
-          .apply(([{ thumbnailsBucketArn, ...shared }, failureQueueArn, gemini]) => {
-            const base = { ...shared, failureQueueArn };
-            if (args.kind === 'thumbnailer')
-              return JSON.stringify(thumbnailerPolicy({ ...base, thumbnailsBucketArn }));
-            if (!gemini) throw new Error('the annotator needs the Gemini API key secret');
-            return JSON.stringify(annotatorPolicy({ ...base, geminiSecretArn: gemini }));
-          }),
+        policy:
+          args.kind === 'annotator'
+            ? pulumi
+                .all([arns, args.geminiApiKeySecretArn])
+                .apply(([[{ thumbnailsBucketArn: _, ...shared }, failureQueueArn], geminiSecretArn]) =>
+                  JSON.stringify(annotatorPolicy({ ...shared, failureQueueArn, geminiSecretArn })),
+                )
+            : arns.apply(([shared, failureQueueArn]) =>
+                JSON.stringify(thumbnailerPolicy({ ...shared, failureQueueArn })),
+              ),
       },
       parent,
     );
 
     const environment = pulumi
-      .all([sharedEnvInputs(args), args.geminiApiKeySecretArn])
-      .apply(([shared, gemini]) =>
-        workerEnv({ ...shared, ...(gemini ? { geminiApiKeySecretArn: gemini } : {}) }),
-      );
+      .all([sharedEnvInputs(args), args.kind === 'annotator' ? args.geminiApiKeySecretArn : undefined])
+      .apply(([shared, geminiApiKeySecretArn]) => workerEnv({ ...shared, geminiApiKeySecretArn }));
 
     this.function = new aws.lambda.Function(
       `${name}-function`,

@@ -6,13 +6,11 @@
 import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
+import type { NetworkSettings } from './config-types.ts';
 
-export interface NetworkArgs {
+/** The config's network section (checked there: CIDRs inside the VPC, one per AZ, no overlaps). */
+export interface NetworkArgs extends NetworkSettings {
   readonly region: string;
-  readonly vpcCidr: string;
-  readonly availabilityZoneCount: number;
-  readonly publicSubnetCidrs: readonly string[];
-  readonly privateSubnetCidrs: readonly string[];
   readonly tags: Record<string, string>;
 }
 

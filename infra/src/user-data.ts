@@ -25,6 +25,13 @@ export const ENV_FILE = '/etc/annot/web.env';
 const SAFE_VALUE = /^[A-Za-z0-9 _.,:/@#+=%!-]*$/;
 const SAFE_TOKEN = /^[A-Za-z0-9_.:/@-]+$/;
 
+/** Returns why `value` cannot be a setting in the env file, or undefined when it can. */
+export function checkEnvFileValue(value: string): string | undefined {
+  return SAFE_VALUE.test(value)
+    ? undefined
+    : `must be one line of letters, digits, spaces and _.,:/@#+=%!- (the web user data writes it to a shell script; got ${JSON.stringify(value)})`;
+}
+
 function requireSafe(what: string, value: string, pattern: RegExp): string {
   if (!pattern.test(value))
     throw new Error(

@@ -6,14 +6,14 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { webEnv } from './app-env.ts';
-import type { StackConfig } from './config.ts';
+import type { WebSettings } from './config-types.ts';
 import type { DatabaseRef } from './database.ts';
 import { assumeRolePolicy, webPolicy } from './policies.ts';
 import { webUserData } from './user-data.ts';
 import { sharedEnvInputs, sharedPolicyArns } from './workload.ts';
 
 export interface WebTierArgs {
-  readonly settings: StackConfig['web'];
+  readonly settings: WebSettings;
   readonly region: string;
   readonly port: number;
   readonly logGroupName: string;

@@ -1,15 +1,19 @@
+import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
 import { parseStackConfig, StackConfigError } from '../src/config.ts';
 import { CONFIG_KEYS } from '../src/config-keys.ts';
+import { configSource } from './support/config-source.ts';
 
 const NS = 'image-annotation-platform';
 const context = { project: NS, stack: 'dev', region: 'eu-west-1' };
 
-function parse(values: Record<string, string>, region: string | undefined = 'eu-west-1') {
-  return parseStackConfig((key) => ({ owner: 'platform-team', ...values })[key], { ...context, region });
+const REQUIRED = { owner: 'platform-team', geminiApiKey: 'test-gemini-key' };
+
+function parse(values: Record<string, string | undefined>, region: string | undefined = 'eu-west-1') {
+  return parseStackConfig(configSource({ ...REQUIRED, ...values }), { ...context, region });
 }
 
-function problemsOf(values: Record<string, string>, region?: string): string[] {
+function problemsOf(values: Record<string, string | undefined>, region?: string): string[] {
   try {
     parse(values, region);
   } catch (error) {
@@ -55,6 +59,14 @@ describe('defaults', () => {
   it('are declared for every key the README documents as optional', () => {
     const required = CONFIG_KEYS.filter((k) => k.default === undefined).map((k) => k.key);
     expect(required).toEqual(['owner', 'geminiApiKey', 'alarmEmail', 'certificateArn']);
+  });
+});
+
+describe('the Gemini API key', () => {
+  it('stays a Pulumi secret', async () => {
+    const key = parse({}).geminiApiKey;
+    expect(pulumi.Output.isInstance(key)).toBe(true);
+    expect(await pulumi.isSecret(key)).toBe(true);
   });
 });
 
@@ -114,6 +126,10 @@ describe('a bad stack config fails with an error that names the key', () => {
     ],
     ['appEnv.ORIGINALS_BUCKET', { appEnv: '{"ORIGINALS_BUCKET":"b"}' }, 'cannot be set here'],
     ['appEnv', { appEnv: '["a"]' }, 'must be a map of strings'],
+    ['appEnv.GEMINI_MODEL', { appEnv: '{"GEMINI_MODEL":"a\\nB=evil"}' }, 'must be one line of letters'],
+    ['appEnv.GEMINI_MODEL', { appEnv: '{"GEMINI_MODEL":"$(reboot)"}' }, 'writes it to a shell script'],
+    ['appEnv.LOG_LEVEL', { appEnv: '{"LOG_LEVEL":"a\\"b"}' }, 'must be one line of letters'],
+    ['geminiApiKey', { geminiApiKey: undefined }, 'is required (pulumi config set --secret geminiApiKey'],
     ['owner', { owner: '' }, 'is required'],
   ])('%s', (key, values, message) => {
     expect(problemsOf(values)).toContainEqual(expect.stringContaining(`${NS}:${key}: `));
@@ -122,7 +138,7 @@ describe('a bad stack config fails with an error that names the key', () => {
 
   it('aws:region must be set', () => {
     const parseWithoutRegion = () =>
-      parseStackConfig((key) => (key === 'owner' ? 'team' : undefined), { ...context, region: undefined });
+      parseStackConfig(configSource(REQUIRED), { ...context, region: undefined });
     expect(parseWithoutRegion).toThrow(StackConfigError);
     expect(parseWithoutRegion).toThrow(/\n {2}- aws:region: is required/);
   });
@@ -136,6 +152,18 @@ describe('a bad stack config fails with an error that names the key', () => {
       for (const key of ['asgMaxSize', 'dbInstanceClass', 'logRetentionDays'])
         expect(message).toContain(`\n  - ${NS}:${key}: `);
     }
+  });
+
+  it('reports a missing Gemini secret together with every other problem', () => {
+    const problems = problemsOf({
+      geminiApiKey: undefined,
+      dbInstanceClass: 'db.nope.small',
+      logRetentionDays: '2',
+      production: 'yes',
+    });
+    expect(problems.map((p) => p.split(': ')[0]).sort()).toEqual(
+      ['dbInstanceClass', 'geminiApiKey', 'logRetentionDays', 'production'].map((key) => `${NS}:${key}`),
+    );
   });
 
   it('accepts the settable app settings', () => {

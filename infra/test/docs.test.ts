@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseStackConfig } from '../src/config.ts';
 import { CONFIG_KEYS } from '../src/config-keys.ts';
+import { configSource } from './support/config-source.ts';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const PROJECT = 'image-annotation-platform';
@@ -35,12 +36,25 @@ describe('Pulumi.dev.yaml', () => {
     for (const key of Object.keys(entries).filter((k) => !k.startsWith('aws:'))) expect(known).toContain(key);
   });
 
-  it('is a valid stack config', () => {
-    const config = parseStackConfig((key) => entries[`${PROJECT}:${key}`], {
-      project: PROJECT,
-      stack: 'dev',
-      region: entries['aws:region'],
-    });
+  const parse = (secrets: Readonly<Record<string, string>>) =>
+    parseStackConfig(
+      configSource({
+        ...Object.fromEntries(
+          Object.entries(entries).map(([key, value]) => [key.replace(`${PROJECT}:`, ''), value]),
+        ),
+        ...secrets,
+      }),
+      { project: PROJECT, stack: 'dev', region: entries['aws:region'] },
+    );
+
+  it('is a valid stack config once the Gemini secret is set, as its comment says', () => {
+    const config = parse({ geminiApiKey: 'set-with-pulumi-config-set-secret' });
     expect(config).toMatchObject({ region: 'us-east-1', owner: 'platform-team', production: false });
+  });
+
+  it('lacks nothing but that secret', () => {
+    expect(() => parse({})).toThrow(
+      /^Invalid stack config:\n {2}- image-annotation-platform:geminiApiKey: [^\n]*$/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registryOf, webUserData } from '../src/user-data.ts';
+import { checkEnvFileValue, registryOf, webUserData } from '../src/user-data.ts';
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/annot-dev-web@sha256:0123abcd';
 const inputs = {
@@ -39,8 +39,13 @@ describe('web user data', () => {
     ['command substitution', { GEMINI_MODEL: '$(reboot)' }],
     ['a backtick', { GEMINI_MODEL: '`id`' }],
     ['a quote', { GEMINI_MODEL: 'a"b' }],
-  ])('refuses a value with %s', (_what, env) => {
+  ])('refuses a value with %s, as the stack config check does', (_what, env) => {
     expect(() => webUserData({ ...inputs, env })).toThrow(/unsafe in a shell script/);
+    expect(checkEnvFileValue(env.GEMINI_MODEL)).toMatch(/^must be one line/);
+  });
+
+  it('lets the stack config accept what it writes', () => {
+    for (const value of Object.values(inputs.env)) expect(checkEnvFileValue(value)).toBeUndefined();
   });
 
   it('refuses an image that is not in ECR', () => {
