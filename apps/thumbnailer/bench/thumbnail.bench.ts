@@ -2,11 +2,14 @@
  * Thumbnail benchmark (a script, not a test): `pnpm bench:thumbnail [--iterations 50]`.
  *
  * Runs what the worker runs per image: checkOriginal (the type and the container walk), then
- * makeThumbnail (default settings: 128x128 cover, Lanczos3, JPEG q80), on one thread over the 2725x2225 JPEG of sharp's own benchmark and a generated 12 MP JPEG, and prints the
- * median and p95 milliseconds per thumbnail and the process's peak RSS. libvips' operation cache
- * is off, so a repeated input is decoded every time, as in production.
+ * makeThumbnail (default settings: 128x128 cover, Lanczos3, JPEG q80), on one thread, over the
+ * 2725x2225 JPEG of sharp's own benchmark and a generated 12 MP JPEG, and prints the median and
+ * p95 milliseconds per thumbnail and the process's peak RSS. For each image it also times the
+ * check alone and prints its share of the whole. libvips' operation cache is off, so a repeated
+ * input is decoded every time, as in production.
  */
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fixturePath } from '@annot/testing';
 import { checkOriginal } from '@annot/worker-runtime';
@@ -67,22 +70,24 @@ function report(name: string, bytes: Buffer, times: number[]): void {
 
 const benchmark = await readFile(fixturePath('2569067123_aca715a2ee_o.jpg'));
 
+/** What the worker runs per image, and the check alone, in the same process; prints the check's share. */
+async function workerPath(name: string, bytes: Buffer): Promise<void> {
+  const whole = await measure(async () => makeThumbnail(await checkOriginal(bytes), DEFAULTS), iterations);
+  report(name, bytes, whole);
+  const check = await measure(() => checkOriginal(bytes), iterations);
+  report('  of which checkOriginal (type + container walk)', bytes, check);
+  console.log(`  check / whole (medians): ${(percentile(check, 50) / percentile(whole, 50)).toFixed(3)}`);
+}
+
 console.log(
   `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, concurrency ${sharp.concurrency()}, ` +
-    `node ${process.version}, ${iterations} iterations after ${warmup} warm-up`,
+    `node ${process.version}, ${iterations} iterations after ${warmup} warm-up, ` +
+    `load average ${loadavg()[0]!.toFixed(2)}`,
 );
-report(
-  '2569067123_aca715a2ee_o.jpg (2725x2225)',
-  benchmark,
-  await measure(async () => makeThumbnail(await checkOriginal(benchmark), DEFAULTS), iterations),
-);
+await workerPath('2569067123_aca715a2ee_o.jpg (2725x2225)', benchmark);
 const peakAfterBenchmarkImage = process.resourceUsage().maxRSS;
 const generated = await twelveMegapixelJpeg();
-report(
-  'generated 12 MP JPEG (4000x3000)',
-  generated,
-  await measure(async () => makeThumbnail(await checkOriginal(generated), DEFAULTS), iterations),
-);
+await workerPath('generated 12 MP JPEG (4000x3000)', generated);
 
 // For scale: the same 12 MP file when shrink-on-load is defeated (extract() before resize()).
 const full = () =>
@@ -94,6 +99,11 @@ const full = () =>
 report('reference: 12 MP decoded at full size', generated, await measure(full, Math.min(iterations, 10)));
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} (1, 5, 15 min)`,
+);
 console.log(
   `peak RSS: ${mb(peakAfterBenchmarkImage)} after the 2725x2225 runs; ${mb(process.resourceUsage().maxRSS)} overall`,
 );
