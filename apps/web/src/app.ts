@@ -13,7 +13,6 @@ import { GalleryCache } from './routes/gallery-cache.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { uploadRoutes } from './routes/upload.ts';
-import type { StoredOriginal } from './upload/accept-file.ts';
 import { InFlightUploads } from './upload/in-flight.ts';
 import { UploadReclaimer } from './upload/reclaim.ts';
 
@@ -23,8 +22,6 @@ export interface AppDeps {
   readonly storage: Storage;
   /** A pino logger to use; by default Fastify's own, at config.logLevel. */
   readonly logger?: FastifyBaseLogger;
-  /** Called after each original is stored completely (the upload has been accepted). */
-  readonly onOriginalStored?: (object: StoredOriginal) => void;
   /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received). */
   readonly reclaimer?: UploadReclaimer;
 }
@@ -77,7 +74,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     storage,
     limits: config.limits,
     inFlight: uploads,
-    onOriginalStored: deps.onOriginalStored,
     // The uploader is sent to the first page next: it must not be a copy from before the upload.
     onAccepted: () => galleryCache.invalidateFirstPage(),
     reclaimer: deps.reclaimer ?? new UploadReclaimer(),

@@ -4,7 +4,6 @@ import type { Storage } from '@annot/storage';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { wantsHtml } from '../plugins/negotiate.ts';
-import type { StoredOriginal } from '../upload/accept-file.ts';
 import type { InFlightUploads } from '../upload/in-flight.ts';
 import { FILE_FIELD, type FileOutcome, receiveFiles } from '../upload/receive.ts';
 import type { UploadReclaimer } from '../upload/reclaim.ts';
@@ -15,7 +14,6 @@ export interface UploadRouteOptions {
   readonly storage: Storage;
   readonly limits: AppConfig['limits'];
   readonly inFlight: InFlightUploads;
-  readonly onOriginalStored?: ((object: StoredOriginal) => void) | undefined;
   /** Called once a request has stored at least one file, before it is answered. */
   readonly onAccepted?: (() => void) | undefined;
   readonly reclaimer?: UploadReclaimer | undefined;
@@ -94,7 +92,6 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
             storage: options.storage,
             limits,
             log: request.log,
-            onOriginalStored: options.onOriginalStored,
             reclaimer: options.reclaimer,
           },
           signal,

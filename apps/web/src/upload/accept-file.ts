@@ -14,19 +14,11 @@ export interface IncomingFile {
   readonly file: AsyncIterable<Buffer> & { readonly truncated: boolean; destroy(error?: Error): void };
 }
 
-/** An original that was stored completely. */
-export interface StoredOriginal {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string | undefined;
-}
-
 export interface AcceptDeps {
   readonly repository: ImageRepository;
   readonly storage: Storage;
   readonly limits: { readonly maxUploadBytes: number; readonly maxInputPixels: number };
   readonly log: FastifyBaseLogger;
-  readonly onOriginalStored?: ((object: StoredOriginal) => void) | undefined;
   /** Told of every body chunk passed on to storage (frees the dead Buffers of large uploads). */
   readonly reclaimer?: UploadReclaimer | undefined;
 }
@@ -73,7 +65,6 @@ export async function acceptFile(
     const stored = await deps.storage.originals.put(key, body, { contentType: image.contentType, signal });
     if (refusal) throw refusal; // an adapter must fail the put when its body fails; guard anyway
 
-    deps.onOriginalStored?.({ key, size: stored.size, etag: stored.etag });
     await recordSize(deps, newImage(filename, key, image, stored.size));
     // The row as it was accepted (both stages pending), whatever the workers have done since.
     return { ...pending, byteSize: stored.size };
