@@ -178,3 +178,28 @@ describe('the originals bucket', () => {
     }
   });
 });
+
+describe('recording the size after the put', () => {
+  it('only logs a failure: the original is stored and its row stays, with no size yet', async () => {
+    const t = await buildTestApp(
+      {},
+      {},
+      {
+        wrapRepository: (repository) =>
+          withMethod(repository, 'recordOriginalSize', async () => {
+            throw new Error('database unavailable');
+          }),
+      },
+    );
+    try {
+      const response = await postUpload(t.app, [{ filename: 'a.jpg', content: jpeg }]);
+
+      expect(response.statusCode).toBe(201);
+      const [row] = await allRows(t);
+      expect(row).toMatchObject({ filename: 'a.jpg', byteSize: null, thumbnailStatus: 'pending' });
+      expect(await storedFiles(t, 'originals')).toEqual([row!.originalKey]);
+    } finally {
+      await t.close();
+    }
+  });
+});
