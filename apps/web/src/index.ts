@@ -1,7 +1,13 @@
 export { type AppDeps, buildApp } from './app.ts';
-export { PublishingObjectStore } from './local/publishing-store.ts';
-export { startLocalWorkers } from './local/workers.ts';
-export { shutdownGracefully } from './shutdown.ts';
-export { createSystem, type System, type SystemOptions } from './system.ts';
+export type { StatusJson } from './present/image-json.ts';
+export { exitOnSignals, shutdownGracefully } from './shutdown.ts';
+export { loadConfigOrExit } from './startup-config.ts';
+export {
+  createSystem,
+  type System,
+  type SystemAdapters,
+  type SystemExtension,
+  type SystemOptions,
+} from './system.ts';
 export { MAX_HEADER_BYTES } from './upload/inspect.ts';
 export { type RefusalCode, UploadRefusedError } from './upload/refusal.ts';

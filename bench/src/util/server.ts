@@ -1,5 +1,5 @@
 // The web app as a child process, started the way it is deployed (`node apps/web/src/server.ts`)
-// or run locally (`node apps/web/src/dev.ts`), so a bench measures the real entry point.
+// or run locally (`node apps/embedded/src/dev.ts`), so a bench measures the real entry point.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
