@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:upload`: uploads against the production configuration: `node apps/web/src/server.ts`
+ * `pnpm bench:upload`: uploads against the production configuration: `node apps/web/src/main.ts`
  * with MariaDB and the S3 adapter (s3rver on loopback, in this process), one web process per core.
  * The workers do not run in this configuration (in AWS they are Lambdas), so this is the web tier
  * alone: inspect the header, write the row, stream the body to S3.
@@ -67,7 +67,7 @@ async function start(
 ): Promise<ServerProcess> {
   const workers = env.WEB_WORKERS === '0' ? os.availableParallelism() : 0;
   const server = await startServer({
-    entry: 'apps/web/src/server.ts',
+    entry: 'apps/web/src/main.ts',
     env: { ...database.serverEnv, LOG_LEVEL: 'warn', ...probe.env, ...env },
     workers,
     nodeArgs,

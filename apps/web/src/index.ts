@@ -1,5 +1,6 @@
-export { type AppDeps, buildApp } from './app.ts';
+export { type AppOptions, webApp } from './app.ts';
 export type { StatusJson } from './present/image-json.ts';
+export { buildServer, type ServerOptions } from './server.ts';
 export { exitOnSignals, shutdownGracefully } from './shutdown.ts';
 export { loadConfigOrExit } from './startup-config.ts';
 export {

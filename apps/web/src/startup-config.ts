@@ -1,7 +1,7 @@
 import { type AppConfig, ConfigError, loadConfig, resolveSecrets } from '@annot/config';
 
 /**
- * The settings from the environment, secrets fetched, for an entry point (server.ts, and
+ * The settings from the environment, secrets fetched, for an entry point (main.ts, and
  * @annot/embedded's dev.ts). A setting that does not parse ends the process with its message
  * alone: a stack trace adds nothing.
  */

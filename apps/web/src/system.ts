@@ -2,7 +2,7 @@ import { type AppConfig, createDatabaseUrlRefresher } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
 import { createStorage, type ObjectStore, type Storage } from '@annot/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
+import { buildServer } from './server.ts';
 
 /** The adapters a system is built on, as an extension gets them. */
 export interface SystemAdapters {
@@ -59,7 +59,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const storage: Storage = extension.wrapOriginals
       ? { originals: extension.wrapOriginals(base.originals), thumbnails: base.thumbnails }
       : base;
-    const app = await buildApp({ config, repository, storage, logger });
+    const app = await buildServer({ config, repository, storage, logger });
     return {
       app,
       repository,

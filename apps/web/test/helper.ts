@@ -6,7 +6,7 @@ import { type ImageRepository, openRepository } from '@annot/db';
 import { type CreateStorageOptions, createStorage, type Storage } from '@annot/storage';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { type AppDeps, buildApp } from '../src/app.ts';
+import { buildServer, type ServerOptions } from '../src/server.ts';
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -24,7 +24,7 @@ export interface TestApp {
 export async function buildTestApp(
   env: Record<string, string> = {},
   storageOptions: CreateStorageOptions = {},
-  hooks: Pick<AppDeps, 'reclaimer'> & {
+  hooks: Pick<ServerOptions, 'reclaimer'> & {
     /** What the app is given in place of the repository (e.g. one that counts calls). */
     readonly wrapRepository?: (repository: ImageRepository) => ImageRepository;
     /** What the app is given in place of the storage (e.g. one that records puts). */
@@ -36,7 +36,7 @@ export async function buildTestApp(
   const repository = await openRepository({ database: config.database, migrate: true });
   const storage = createStorage(config.storage, config.presign, storageOptions);
   const { wrapRepository, wrapStorage, ...deps } = hooks;
-  const app = await buildApp({
+  const app = await buildServer({
     config,
     repository: wrapRepository ? wrapRepository(repository) : repository,
     storage: wrapStorage ? wrapStorage(storage) : storage,

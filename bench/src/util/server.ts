@@ -1,4 +1,4 @@
-// The web app as a child process, started the way it is deployed (`node apps/web/src/server.ts`)
+// The web app as a child process, started the way it is deployed (`node apps/web/src/main.ts`)
 // or run locally (`node apps/embedded/src/dev.ts`), so a bench measures the real entry point.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,7 +24,7 @@ export interface ServerProcess {
 }
 
 export interface StartOptions {
-  /** Path from the repository root, e.g. "apps/web/src/server.ts". */
+  /** Path from the repository root, e.g. "apps/web/src/main.ts". */
   readonly entry: string;
   /** Platform settings; every other platform setting in this process's environment is removed. */
   readonly env: Record<string, string>;
