@@ -1,5 +1,5 @@
 export { type AppOptions, webApp } from './app.ts';
-export type { StatusJson } from './present/image-json.ts';
+export type { ImageJson, StatusJson } from './routes/schemas.ts';
 export { buildServer, type ServerOptions } from './server.ts';
 export { exitOnSignals, shutdownGracefully } from './shutdown.ts';
 export { loadConfigOrExit } from './startup-config.ts';
