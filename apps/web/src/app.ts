@@ -20,7 +20,7 @@ export interface AppOptions {
   readonly config: AppConfig;
   readonly repository: ImageRepository;
   readonly storage: Storage;
-  /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received). */
+  /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
   readonly reclaimer?: UploadReclaimer;
 }
 
@@ -70,7 +70,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     inFlight: uploads,
     // The uploader is sent to the first page next: it must not be a copy from before the upload.
     onAccepted: () => galleryCache.invalidateFirstPage(),
-    reclaimer: options.reclaimer ?? new UploadReclaimer(),
+    reclaimer: options.reclaimer ?? new UploadReclaimer({ log: server.log }),
   });
   await server.register(apiImagesRoutes, { repository, storage, pageSize: config.galleryPageSize });
   if (config.storage.kind === 'directory') await server.register(filesRoutes, { storage });
