@@ -2,8 +2,8 @@
  * `pnpm bench:gallery`: the gallery under load, in the production configuration.
  *
  * MariaDB (fresh databases of 10,000 and 100,000 seeded rows) and s3rver on loopback with real
- * objects behind the pages shown; the web app as a child process, `node apps/web/src/server.ts`,
- * one process per core (WEB_WORKERS=0) as on EC2; @annot/loadtest at concurrency 20 on the same
+ * objects behind the pages shown; the web app as a child process,
+ * `node --expose-gc apps/web/src/main.ts`, one process per core (WEB_WORKERS=0) as on EC2; @annot/loadtest at concurrency 20 on the same
  * machine. A probe preloaded into the server reports its event-loop delay and presign counters.
  * Prints figures and verdicts; a missed target is not a crash (exit code 0).
  */
@@ -116,7 +116,7 @@ async function startSide(cleanup: Cleanup, dataset: Dataset, side: { rows: numbe
   const probe = createProbe();
   cleanup.add('remove the probe directory', () => probe.dispose());
   const server = await startServer({
-    entry: 'apps/web/src/server.ts',
+    entry: 'apps/web/src/main.ts',
     env: { ...side.database.serverEnv, WEB_WORKERS: '0', LOG_LEVEL: 'warn', ...probe.env },
     workers: os.availableParallelism(),
   });

@@ -1,9 +1,9 @@
 /**
- * `pnpm bench:pipeline`: the embedded configuration (`node apps/web/src/dev.ts`: SQLite and blobs
- * in a temporary DATA_DIR, the in-process event bus, the thumbnailer and the local annotator)
- * takes 200 uploads of the accepted fixture images, 8 at a time, while the bench polls
- * /api/images/status as the gallery does. Prints images/s through the workers, and the time from
- * the start of each upload to both stages done (completed or failed).
+ * `pnpm bench:pipeline`: the embedded configuration (`node --expose-gc apps/embedded/src/dev.ts`:
+ * SQLite and blobs in a temporary DATA_DIR, the in-process event bus, the thumbnailer and the
+ * local annotator) takes 200 uploads of the accepted fixture images, 8 at a time, while the bench
+ * polls /api/images/status as the gallery does. Prints images/s through the workers, and the time
+ * from the start of each upload to both stages done (completed or failed).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -44,7 +44,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-pipeline-'));
   cleanup.add('remove DATA_DIR', () => rm(dataDir, { recursive: true, force: true }));
   const server = await startServer({
-    entry: 'apps/web/src/dev.ts',
+    entry: 'apps/embedded/src/dev.ts',
     env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
   });
   cleanup.add('stop the server', () => server.stop());

@@ -1,6 +1,6 @@
 /**
- * `pnpm bench:upload`: uploads against the production configuration: `node apps/web/src/server.ts`
- * with MariaDB and the S3 adapter (s3rver on loopback, in this process), one web process per core.
+ * `pnpm bench:upload`: uploads against the production configuration:
+ * `node --expose-gc apps/web/src/main.ts` with MariaDB and the S3 adapter (s3rver on loopback, in this process), one web process per core.
  * The workers do not run in this configuration (in AWS they are Lambdas), so this is the web tier
  * alone: inspect the header, write the row, stream the body to S3.
  *
@@ -43,8 +43,9 @@ async function main(cleanup: Cleanup): Promise<void> {
   const verdicts = await bigUploads(server, probe);
   for (const [label, ok, detail] of verdicts) verdict(label, ok, detail);
   console.log(
-    '  (Buffers = process.memoryUsage().arrayBuffers. Every socket read is a new 64 KiB Buffer; the web app\n' +
-      '   runs a young-generation GC every 4 MiB of upload body (apps/web/src/upload/reclaim.ts) to free them.)',
+    '  (Buffers = process.memoryUsage().arrayBuffers. Every socket read is a new 64 KiB Buffer; the web app,\n' +
+      '   started with --expose-gc as deployed, runs a young-generation GC every 4 MiB of upload body\n' +
+      '   (apps/web/src/upload/reclaim.ts) to free them.)',
   );
   await concurrentUploads(server, flowers, CONCURRENT);
   await server.stop();
@@ -52,7 +53,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   heading('diagnostic: the same uploads, one process, a full GC forced every 50 ms (live memory only)');
   const gcProbe = createProbe({ memoryIntervalMs: 10, forceGcMs: 50 });
   cleanup.add('remove the diagnostic probe directory', () => gcProbe.dispose());
-  const diagnostic = await start(cleanup, database, gcProbe, flowers, { WEB_WORKERS: '1' }, ['--expose-gc']);
+  const diagnostic = await start(cleanup, database, gcProbe, flowers, { WEB_WORKERS: '1' });
   await bigUploads(diagnostic, gcProbe);
   await diagnostic.stop();
 }
@@ -63,14 +64,12 @@ async function start(
   probe: Probe,
   flowers: Buffer<ArrayBuffer>,
   env: Record<string, string>,
-  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   const workers = env.WEB_WORKERS === '0' ? os.availableParallelism() : 0;
   const server = await startServer({
-    entry: 'apps/web/src/server.ts',
+    entry: 'apps/web/src/main.ts',
     env: { ...database.serverEnv, LOG_LEVEL: 'warn', ...probe.env, ...env },
     workers,
-    nodeArgs,
   });
   cleanup.add('stop the server', () => server.stop());
   console.log(

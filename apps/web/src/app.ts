@@ -1,10 +1,10 @@
 import type { AppConfig } from '@annot/config';
 import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
 import { setupErrors } from './plugins/errors.ts';
-import { RequestLog } from './plugins/request-log.ts';
 import { imageOrigins, setupSecurity } from './plugins/security.ts';
 import { setupViews } from './plugins/views.ts';
 import { apiImagesRoutes } from './routes/api-images.ts';
@@ -13,19 +13,14 @@ import { GalleryCache } from './routes/gallery-cache.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { uploadRoutes } from './routes/upload.ts';
-import type { StoredOriginal } from './upload/accept-file.ts';
 import { InFlightUploads } from './upload/in-flight.ts';
 import { UploadReclaimer } from './upload/reclaim.ts';
 
-export interface AppDeps {
+export interface AppOptions {
   readonly config: AppConfig;
   readonly repository: ImageRepository;
   readonly storage: Storage;
-  /** A pino logger to use; by default Fastify's own, at config.logLevel. */
-  readonly logger?: FastifyBaseLogger;
-  /** Called after each original is stored completely (the upload has been accepted). */
-  readonly onOriginalStored?: (object: StoredOriginal) => void;
-  /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received). */
+  /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
   readonly reclaimer?: UploadReclaimer;
 }
 
@@ -37,16 +32,12 @@ declare module 'fastify' {
 }
 
 /**
- * Builds the web app from its dependencies (it does not listen, and it does not own or close the
- * repository and storage it is given). server.ts and dev.ts wire the concrete adapters.
+ * The web app as a Fastify plugin: registers its plugins and routes on the instance it is given
+ * (server.ts owns the instance and its options). It does not own or close the repository and
+ * storage it is given.
  */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, repository, storage } = deps;
-  const server = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: { level: config.logLevel } }),
-    trustProxy: config.server.trustProxy,
-    logController: new RequestLog(),
-  }) as unknown as FastifyInstance;
+async function app(server: FastifyInstance, options: AppOptions): Promise<void> {
+  const { config, repository, storage } = options;
   const uploads = new InFlightUploads();
   server.decorate('uploads', uploads);
   // Once shutdown has begun, keep-alive connections are closed after their current response, so
@@ -77,13 +68,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     storage,
     limits: config.limits,
     inFlight: uploads,
-    onOriginalStored: deps.onOriginalStored,
     // The uploader is sent to the first page next: it must not be a copy from before the upload.
     onAccepted: () => galleryCache.invalidateFirstPage(),
-    reclaimer: deps.reclaimer ?? new UploadReclaimer(),
+    reclaimer: options.reclaimer ?? new UploadReclaimer({ log: server.log }),
   });
   await server.register(apiImagesRoutes, { repository, storage, pageSize: config.galleryPageSize });
   if (config.storage.kind === 'directory') await server.register(filesRoutes, { storage });
-
-  return server;
 }
+
+/**
+ * Not encapsulated (fastify-plugin): the decorator, hooks and handlers it sets apply to the
+ * instance it is registered on, so the graceful shutdown finds `uploads` on the server itself.
+ */
+export const webApp = fp(app, { name: '@annot/web', fastify: '5.x' });

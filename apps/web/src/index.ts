@@ -1,8 +1,14 @@
-export { type AppDeps, buildApp } from './app.ts';
-export { PublishingObjectStore } from './local/publishing-store.ts';
-export { startLocalWorkers } from './local/workers.ts';
-export { shutdownGracefully } from './shutdown.ts';
-export { createSystem, type System, type SystemOptions } from './system.ts';
-export type { StoredOriginal } from './upload/accept-file.ts';
+export { type AppOptions, webApp } from './app.ts';
+export type { ImageJson, StatusJson } from './routes/schemas.ts';
+export { buildServer, type ServerOptions } from './server.ts';
+export { exitOnSignals, shutdownGracefully } from './shutdown.ts';
+export { loadConfigOrExit } from './startup-config.ts';
+export {
+  createSystem,
+  type System,
+  type SystemAdapters,
+  type SystemExtension,
+  type SystemOptions,
+} from './system.ts';
 export { MAX_HEADER_BYTES } from './upload/inspect.ts';
 export { type RefusalCode, UploadRefusedError } from './upload/refusal.ts';

@@ -7,7 +7,8 @@ const ABORT_GRACE_MS = 1000;
 /**
  * Stops accepting connections and new uploads, and lets in-flight requests finish. Uploads still
  * running after `timeoutMs` are aborted: each one removes its row and object and answers 503, so
- * nothing half-stored is left behind. Then the workers drain and the database closes.
+ * nothing half-stored is left behind. Then the system's extension finishes (the embedded system's
+ * workers drain) and the database closes.
  */
 export async function shutdownGracefully(
   system: System,

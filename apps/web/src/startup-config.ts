@@ -1,8 +1,9 @@
 import { type AppConfig, ConfigError, loadConfig, resolveSecrets } from '@annot/config';
 
 /**
- * The settings from the environment, secrets fetched, for an entry point (server.ts, dev.ts). A
- * setting that does not parse ends the process with its message alone: a stack trace adds nothing.
+ * The settings from the environment, secrets fetched, for an entry point (main.ts, and
+ * @annot/embedded's dev.ts). A setting that does not parse ends the process with its message
+ * alone: a stack trace adds nothing.
  */
 export async function loadConfigOrExit(): Promise<AppConfig> {
   try {

@@ -1,38 +1,49 @@
 import { type AppConfig, createDatabaseUrlRefresher } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
-import type { LocalEventBus } from '@annot/events';
-import { createStorage, type Storage } from '@annot/storage';
+import { createStorage, type ObjectStore, type Storage } from '@annot/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
-import { PublishingObjectStore } from './local/publishing-store.ts';
-import { startLocalWorkers } from './local/workers.ts';
+import { buildServer } from './server.ts';
+
+/** The adapters a system is built on, as an extension gets them. */
+export interface SystemAdapters {
+  readonly config: AppConfig;
+  readonly repository: ImageRepository;
+  /** The storage as configured (not wrapped). */
+  readonly storage: Storage;
+  readonly logger: FastifyBaseLogger;
+}
+
+/**
+ * Something run in the same process as the web app, on its adapters: the embedded system's local
+ * event bus and workers (`@annot/embedded`). The production entry runs none.
+ */
+export interface SystemExtension {
+  /** Decorates the originals bucket the app stores uploads in (for example to raise an event per put). */
+  readonly wrapOriginals?: (originals: ObjectStore) => ObjectStore;
+  /** Lets the extension finish its work: called once the app has stopped and its uploads have settled, before the database closes. */
+  readonly close?: () => Promise<void>;
+}
 
 export interface SystemOptions {
   readonly config: AppConfig;
   readonly logger: FastifyBaseLogger;
   /** Apply pending migrations (default config.migrate; a cluster's workers leave it to the primary). */
   readonly migrate?: boolean;
-  /** Run both workers in-process on a local bus (default: LOCAL_WORKERS, with directory storage only). */
-  readonly localWorkers?: boolean;
-  /** Tests: delay before each worker runs. */
-  readonly workerDelayMs?: number;
+  /** Starts an extension on the system's adapters before the app is built (default: none). */
+  readonly extend?: (adapters: SystemAdapters) => SystemExtension;
 }
 
-/** The web app with its adapters, and the local workers when the embedded default runs them. */
+/** The web app with its adapters. */
 export interface System {
   readonly app: FastifyInstance;
   readonly repository: ImageRepository;
+  /** The storage the app uses (with the extension's decorator, if any). */
   readonly storage: Storage;
-  readonly bus: LocalEventBus | null;
-  /** Stops the app (waiting for requests in flight), lets the workers finish, closes the database. */
+  /** Stops the app (waiting for requests in flight), lets the extension finish, closes the database. */
   close(): Promise<void>;
 }
 
-/**
- * Wires the concrete adapters from config: MySQL or SQLite, S3 or a directory. With the
- * embedded default, originals are stored through a decorator that publishes S3's "Object
- * Created" event on the local bus, so an upload flows to both workers as it does in AWS.
- */
+/** Wires the concrete adapters from config: MySQL or SQLite, S3 or a directory. */
 export async function createSystem(options: SystemOptions): Promise<System> {
   const { config, logger } = options;
   const repository = await openRepository({
@@ -44,35 +55,21 @@ export async function createSystem(options: SystemOptions): Promise<System> {
   });
   try {
     const base = createStorage(config.storage, config.presign);
-    const local = options.localWorkers ?? (config.localWorkers && config.storage.kind === 'directory');
-    let bus: LocalEventBus | null = null;
-    let storage = base;
-    if (local) {
-      bus = startLocalWorkers({
-        config,
-        storage: base,
-        repository,
-        log: logger.child({ component: 'workers' }),
-        ...(options.workerDelayMs === undefined ? {} : { delayMs: options.workerDelayMs }),
-      });
-      const publish = bus.publish.bind(bus);
-      storage = {
-        originals: new PublishingObjectStore(base.originals, publish),
-        thumbnails: base.thumbnails,
-      };
-    }
-    const app = await buildApp({ config, repository, storage, logger });
+    const extension = options.extend?.({ config, repository, storage: base, logger }) ?? {};
+    const storage: Storage = extension.wrapOriginals
+      ? { originals: extension.wrapOriginals(base.originals), thumbnails: base.thumbnails }
+      : base;
+    const app = await buildServer({ config, repository, storage, logger });
     return {
       app,
       repository,
       storage,
-      bus,
       async close() {
         try {
           await app.close();
           // A cut connection can end the server before an aborted upload has cleaned up after itself.
           await app.uploads.whenIdle();
-          await bus?.drain();
+          await extension.close?.();
         } finally {
           await repository.close();
         }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageRepository } from '@annot/db';
 import { fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, postUpload, type TestApp } from './helper.ts';
+import { buildTestApp, postUpload, type TestApp, withMethod } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 const html = { accept: 'text/html,application/xhtml+xml' };
@@ -14,21 +14,13 @@ class ListPageSpy {
   failNext = false;
 
   wrap = (repository: ImageRepository): ImageRepository =>
-    new Proxy(repository, {
-      get: (target, property) => {
-        const value: unknown = Reflect.get(target, property, target);
-        if (property === 'listPage') {
-          return async (...args: Parameters<ImageRepository['listPage']>) => {
-            this.calls++;
-            if (this.failNext) {
-              this.failNext = false;
-              throw new Error('database unavailable');
-            }
-            return target.listPage(...args);
-          };
-        }
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    withMethod(repository, 'listPage', async (...args) => {
+      this.calls++;
+      if (this.failNext) {
+        this.failNext = false;
+        throw new Error('database unavailable');
+      }
+      return repository.listPage(...args);
     });
 }
 

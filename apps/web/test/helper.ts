@@ -6,7 +6,7 @@ import { type ImageRepository, openRepository } from '@annot/db';
 import { type CreateStorageOptions, createStorage, type Storage } from '@annot/storage';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { type AppDeps, buildApp } from '../src/app.ts';
+import { buildServer, type ServerOptions } from '../src/server.ts';
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -24,20 +24,22 @@ export interface TestApp {
 export async function buildTestApp(
   env: Record<string, string> = {},
   storageOptions: CreateStorageOptions = {},
-  hooks: Pick<AppDeps, 'onOriginalStored' | 'reclaimer'> & {
+  hooks: Pick<ServerOptions, 'reclaimer'> & {
     /** What the app is given in place of the repository (e.g. one that counts calls). */
     readonly wrapRepository?: (repository: ImageRepository) => ImageRepository;
+    /** What the app is given in place of the storage (e.g. one that records puts). */
+    readonly wrapStorage?: (storage: Storage) => Storage;
   } = {},
 ): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'web-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
   const repository = await openRepository({ database: config.database, migrate: true });
   const storage = createStorage(config.storage, config.presign, storageOptions);
-  const { wrapRepository, ...deps } = hooks;
-  const app = await buildApp({
+  const { wrapRepository, wrapStorage, ...deps } = hooks;
+  const app = await buildServer({
     config,
     repository: wrapRepository ? wrapRepository(repository) : repository,
-    storage,
+    storage: wrapStorage ? wrapStorage(storage) : storage,
     ...deps,
   });
   return {
@@ -52,6 +54,17 @@ export async function buildTestApp(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** `target` with one method replaced by `replacement`; every other member is the target's own. */
+export function withMethod<T extends object, K extends keyof T>(target: T, name: K, replacement: T[K]): T {
+  return new Proxy(target, {
+    get: (object, property) => {
+      if (property === name) return replacement;
+      const value: unknown = Reflect.get(object, property, object);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
 }
 
 export interface Upload {

@@ -8,7 +8,7 @@ import { fixturePath } from '@annot/testing';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { shutdownGracefully } from '../src/shutdown.ts';
-import { type RunningSystem, startDevSystem } from './system.ts';
+import { type RunningSystem, startSystem } from './system.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 const boundary = '----shutdown-test';
@@ -62,7 +62,7 @@ async function leftBehind(dataDir: string) {
 
 describe('graceful shutdown', () => {
   it('lets an upload in flight finish when it does so within the timeout', async () => {
-    const running = await startDevSystem();
+    const running = await startSystem();
     const { request, response } = startSlowUpload(running.url, 16 * 1024);
     await waitForRow(running);
 
@@ -81,7 +81,7 @@ describe('graceful shutdown', () => {
   });
 
   it('aborts an upload still in flight at the timeout, leaving no row and no object', async () => {
-    const running = await startDevSystem();
+    const running = await startSystem();
     const { request, response } = startSlowUpload(running.url, 16 * 1024);
     await waitForRow(running);
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { PutResult } from '@annot/storage';
 import { ACCEPTED_FIXTURES, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredOriginal } from '../src/index.ts';
-import { allRows, buildTestApp, postUpload, storedFiles, type TestApp } from './helper.ts';
+import { allRows, buildTestApp, postUpload, storedFiles, type TestApp, withMethod } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 
@@ -146,10 +146,24 @@ describe('hostile filenames', () => {
   });
 });
 
-describe('onOriginalStored', () => {
-  it('is called once per stored original, after it is complete, and never for a refused file', async () => {
-    const stored: StoredOriginal[] = [];
-    const t = await buildTestApp({}, {}, { onOriginalStored: (object) => stored.push(object) });
+describe('the originals bucket', () => {
+  // What S3 turns into an "Object Created" event (and the embedded system's store decorator too).
+  it('sees one completed put per stored original, and none for a refused file', async () => {
+    const stored: PutResult[] = [];
+    const t = await buildTestApp(
+      {},
+      {},
+      {
+        wrapStorage: (storage) => ({
+          ...storage,
+          originals: withMethod(storage.originals, 'put', async (...args) => {
+            const result = await storage.originals.put(...args);
+            stored.push(result);
+            return result;
+          }),
+        }),
+      },
+    );
     try {
       const response = await postUpload(t.app, [
         { filename: 'a.jpg', content: jpeg },
@@ -159,6 +173,31 @@ describe('onOriginalStored', () => {
       const [row] = await allRows(t);
       expect(response.statusCode).toBe(201);
       expect(stored).toEqual([{ key: row!.originalKey, size: jpeg.length, etag: expect.any(String) }]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('recording the size after the put', () => {
+  it('only logs a failure: the original is stored and its row stays, with no size yet', async () => {
+    const t = await buildTestApp(
+      {},
+      {},
+      {
+        wrapRepository: (repository) =>
+          withMethod(repository, 'recordOriginalSize', async () => {
+            throw new Error('database unavailable');
+          }),
+      },
+    );
+    try {
+      const response = await postUpload(t.app, [{ filename: 'a.jpg', content: jpeg }]);
+
+      expect(response.statusCode).toBe(201);
+      const [row] = await allRows(t);
+      expect(row).toMatchObject({ filename: 'a.jpg', byteSize: null, thumbnailStatus: 'pending' });
+      expect(await storedFiles(t, 'originals')).toEqual([row!.originalKey]);
     } finally {
       await t.close();
     }

@@ -1,5 +1,6 @@
-// The web app as a child process, started the way it is deployed (`node apps/web/src/server.ts`)
-// or run locally (`node apps/web/src/dev.ts`), so a bench measures the real entry point.
+// The web app as a child process, started the way it is deployed
+// (`node --expose-gc apps/web/src/main.ts`) or run locally (`node --expose-gc apps/embedded/src/dev.ts`),
+// so a bench measures the real entry point.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -24,16 +25,21 @@ export interface ServerProcess {
 }
 
 export interface StartOptions {
-  /** Path from the repository root, e.g. "apps/web/src/server.ts". */
+  /** Path from the repository root, e.g. "apps/web/src/main.ts". */
   readonly entry: string;
   /** Platform settings; every other platform setting in this process's environment is removed. */
   readonly env: Record<string, string>;
   /** Wait for this many cluster workers before returning (0: no cluster). */
   readonly workers?: number;
   readonly timeoutMs?: number;
-  /** Extra node flags (before the entry), e.g. for a diagnostic run. */
-  readonly nodeArgs?: readonly string[];
 }
+
+/**
+ * The node flags the web app is started with wherever it runs (the image's CMD, `pnpm start`,
+ * `pnpm dev`): --expose-gc gives its upload path V8's gc() (apps/web/src/upload/reclaim.ts), and
+ * the probe's forced collections use it too.
+ */
+export const NODE_FLAGS: readonly string[] = ['--expose-gc'];
 
 /** A port free right now on loopback (the server binds it a moment later). */
 export async function freePort(): Promise<number> {
@@ -61,15 +67,11 @@ function cleanEnv(): Record<string, string> {
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
   const port = options.env.PORT ?? String(await freePort());
   const env = { ...cleanEnv(), ...options.env, PORT: port, HOST: '127.0.0.1' };
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), path.resolve(repoRoot, options.entry)],
-    {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...NODE_FLAGS, path.resolve(repoRoot, options.entry)], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-8000);

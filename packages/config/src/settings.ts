@@ -55,7 +55,7 @@ export const SETTINGS = [
     name: 'LOCAL_WORKERS',
     default: 'true',
     description:
-      'Run the thumbnailer and annotator in-process on the local event bus (embedded default only).',
+      'Run the thumbnailer and annotator in-process on the local event bus (`pnpm dev`, @annot/embedded, only; the production entry never runs them).',
   },
   // database
   {

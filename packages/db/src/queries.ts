@@ -49,6 +49,10 @@ export function buildQueries(d: Dialect) {
         ['updated_at', v('updated_at')],
       ])}`,
 
+    // The size the web tier learns once the original is stored. Not an upsert: it fills in the
+    // web's own row, and must not bring back a row that was withdrawn in the meantime.
+    recordOriginalSize: 'UPDATE images SET byte_size = ?, updated_at = ? WHERE s3_key_original_sha256 = ?',
+
     // The thumbnailer's columns only; metadata is filled only where the row has none.
     recordThumbnail: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, s3_key_thumbnail, thumbnail_status, content_type, byte_size, width, height, uploaded_at, updated_at)
       VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?) ${d.onConflict([

@@ -78,6 +78,13 @@ export class SqlImageRepository implements ImageRepository {
     });
   }
 
+  async recordOriginalSize(originalKey: string, byteSize: number): Promise<void> {
+    const key = checkKey(originalKey, 'originalKey');
+    const [, updatedAt] = this.#times();
+    const params = [count(byteSize, 'byteSize'), updatedAt, keyHash(key)];
+    await this.#run('recordOriginalSize', key, () => this.#driver.run(this.#q.recordOriginalSize, params));
+  }
+
   async deleteByOriginalKey(originalKey: string): Promise<void> {
     const key = checkKey(originalKey, 'originalKey');
     await this.#run('deleteByOriginalKey', key, () => this.#driver.run(this.#q.deleteByHash, [keyHash(key)]));

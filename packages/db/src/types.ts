@@ -84,6 +84,12 @@ export interface ImageRepository {
   readonly dialect: 'mysql' | 'sqlite';
   /** Creates the pending row (or fills in a row a worker created first) and returns it. */
   createPending(image: NewImage): Promise<ImageRecord>;
+  /**
+   * Sets the stored original's size on its row: the web tier's second write, since the size is
+   * known only once the body has been streamed, after the pending row was written. Only that
+   * column (and updated_at) changes; a row that no longer exists is not created again.
+   */
+  recordOriginalSize(originalKey: string, byteSize: number): Promise<void>;
   /** Removes a row the web tier created for an upload that was then refused or aborted. */
   deleteByOriginalKey(originalKey: string): Promise<void>;
   /** The thumbnailer's UPSERT: thumbnail key, status completed; never touches annotation columns. */

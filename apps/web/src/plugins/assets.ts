@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -35,24 +36,23 @@ export function assetUrls(assets: ReadonlyMap<string, Asset>): Record<string, st
   return Object.fromEntries([...assets].map(([name, asset]) => [name, `/static/${name}?v=${asset.hash}`]));
 }
 
+const assetSchema = {
+  params: {
+    type: 'object',
+    properties: { name: { type: 'string', maxLength: 100 } },
+    required: ['name'],
+  },
+  querystring: { type: 'object', properties: { v: { type: 'string', maxLength: 64 } } },
+} as const;
+
 /** GET /static/:name. A request with the current version is immutable; any other must revalidate. */
 export async function setupAssets(
   app: FastifyInstance,
   options: { assets: ReadonlyMap<string, Asset> },
 ): Promise<void> {
-  app.get<{ Params: { name: string }; Querystring: { v?: string } }>(
-    '/static/:name',
-    {
-      schema: {
-        params: {
-          type: 'object',
-          properties: { name: { type: 'string', maxLength: 100 } },
-          required: ['name'],
-        },
-        querystring: { type: 'object', properties: { v: { type: 'string', maxLength: 64 } } },
-      },
-    },
-    async (request, reply) => {
+  app
+    .withTypeProvider<JsonSchemaToTsProvider>()
+    .get('/static/:name', { schema: assetSchema }, async (request, reply) => {
       const asset = options.assets.get(request.params.name);
       if (!asset) return reply.callNotFound();
       const etag = `"${asset.hash}"`;
@@ -67,6 +67,5 @@ export async function setupAssets(
         );
       if (request.headers['if-none-match'] === etag) return reply.code(304).send();
       return reply.send(asset.body);
-    },
-  );
+    });
 }

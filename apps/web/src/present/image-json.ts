@@ -1,40 +1,8 @@
 import type { ImageRecord, ImageStatus } from '@annot/db';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ImageJson, StatusJson } from '../routes/schemas.ts';
 import { imageUrls, thumbnailUrl } from './urls.ts';
-
-/** One image as the API shows it (GET /api/images, GET /api/images/:id). */
-export interface ImageJson {
-  readonly id: number;
-  readonly filename: string;
-  readonly annotation: string | null;
-  readonly annotationStatus: string;
-  readonly thumbnailStatus: string;
-  readonly annotationError: string | null;
-  readonly thumbnailError: string | null;
-  readonly uploadedAt: string;
-  readonly updatedAt: string;
-  readonly thumbnailUrl: string | null;
-  readonly originalUrl: string | null;
-  readonly annotator: string | null;
-  readonly model: string | null;
-  readonly contentType: string | null;
-  readonly byteSize: number | null;
-  readonly width: number | null;
-  readonly height: number | null;
-}
-
-/** What the gallery polls (GET /api/images/status). */
-export interface StatusJson {
-  readonly id: number;
-  readonly annotationStatus: string;
-  readonly thumbnailStatus: string;
-  readonly annotationError: string | null;
-  readonly thumbnailError: string | null;
-  readonly thumbnailUrl: string | null;
-  readonly annotation: string | null;
-  readonly updatedAt: string;
-}
 
 export async function imageJson(
   record: ImageRecord,

@@ -1,6 +1,6 @@
 import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { imageJson, statusJson } from '../present/image-json.ts';
 import {
   cursorSchema,
@@ -21,101 +21,94 @@ export interface ApiOptions {
 /** "1,2,3": up to MAX_STATUS_IDS positive integers; the schema checks the shape, this the count. */
 const IDS_PATTERN = '^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9})*$';
 
+const listSchema = {
+  querystring: {
+    type: 'object',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: MAX_API_LIMIT },
+      cursor: cursorSchema,
+    },
+    additionalProperties: false,
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        images: { type: 'array', items: imageSchema },
+        nextCursor: { type: ['string', 'null'] },
+      },
+      required: ['images', 'nextCursor'],
+      additionalProperties: false,
+    },
+    '4xx': errorSchema,
+  },
+} as const;
+
+const statusesSchema = {
+  querystring: {
+    type: 'object',
+    properties: { ids: { type: 'string', pattern: IDS_PATTERN, maxLength: MAX_STATUS_IDS * 11 } },
+    required: ['ids'],
+    additionalProperties: false,
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: { images: { type: 'array', items: statusSchema } },
+      required: ['images'],
+      additionalProperties: false,
+    },
+    '4xx': errorSchema,
+  },
+} as const;
+
+const oneSchema = {
+  params: {
+    type: 'object',
+    properties: { id: { type: 'integer', minimum: 1, maximum: MAX_ID } },
+    required: ['id'],
+  },
+  response: { 200: imageSchema, '4xx': errorSchema },
+} as const;
+
 /** The JSON API: a page of images, one image, and the statuses the gallery polls. */
-export async function apiImagesRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
+export const apiImagesRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ApiOptions }> = async (
+  app,
+  options,
+) => {
   const { repository, storage } = options;
 
-  app.get<{ Querystring: { limit?: number; cursor?: string } }>(
-    '/api/images',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          properties: {
-            limit: { type: 'integer', minimum: 1, maximum: MAX_API_LIMIT },
-            cursor: cursorSchema,
-          },
-          additionalProperties: false,
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              images: { type: 'array', items: imageSchema },
-              nextCursor: { type: ['string', 'null'] },
-            },
-            required: ['images', 'nextCursor'],
-          },
-          '4xx': errorSchema,
-        },
-      },
-    },
-    async (request) => {
-      const limit = request.query.limit ?? Math.min(options.pageSize, MAX_API_LIMIT);
-      const page = await repository.listPage({ limit, cursor: request.query.cursor ?? null });
-      const images = await Promise.all(page.images.map((record) => imageJson(record, storage, request.log)));
-      return { images, nextCursor: page.nextCursor };
-    },
-  );
+  app.get('/api/images', { schema: listSchema }, async (request) => {
+    const limit = request.query.limit ?? Math.min(options.pageSize, MAX_API_LIMIT);
+    const page = await repository.listPage({ limit, cursor: request.query.cursor ?? null });
+    const images = await Promise.all(page.images.map((record) => imageJson(record, storage, request.log)));
+    return { images, nextCursor: page.nextCursor };
+  });
 
-  app.get<{ Querystring: { ids: string } }>(
-    '/api/images/status',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          properties: { ids: { type: 'string', pattern: IDS_PATTERN, maxLength: MAX_STATUS_IDS * 11 } },
-          required: ['ids'],
-          additionalProperties: false,
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: { images: { type: 'array', items: statusSchema } },
-            required: ['images'],
-          },
-          '4xx': errorSchema,
-        },
-      },
-    },
-    async (request, reply) => {
-      const ids = [...new Set(request.query.ids.split(',').map(Number))];
-      if (ids.length > MAX_STATUS_IDS) {
-        return reply.code(400).send({
-          error: 'invalid_request',
-          message: `querystring/ids lists ${ids.length} ids; at most ${MAX_STATUS_IDS} are allowed`,
-        });
-      }
-      if (ids.some((id) => id > MAX_ID)) {
-        return reply
-          .code(400)
-          .send({ error: 'invalid_request', message: `querystring/ids: ids are at most ${MAX_ID}` });
-      }
-      const statuses = await repository.statuses(ids);
-      return {
-        images: await Promise.all(statuses.map((status) => statusJson(status, storage, request.log))),
-      };
-    },
-  );
+  app.get('/api/images/status', { schema: statusesSchema }, async (request, reply) => {
+    const ids = [...new Set(request.query.ids.split(',').map(Number))];
+    if (ids.length > MAX_STATUS_IDS) {
+      return reply.code(400).send({
+        error: 'invalid_request',
+        message: `querystring/ids lists ${ids.length} ids; at most ${MAX_STATUS_IDS} are allowed`,
+      });
+    }
+    if (ids.some((id) => id > MAX_ID)) {
+      return reply
+        .code(400)
+        .send({ error: 'invalid_request', message: `querystring/ids: ids are at most ${MAX_ID}` });
+    }
+    const statuses = await repository.statuses(ids);
+    return {
+      images: await Promise.all(statuses.map((status) => statusJson(status, storage, request.log))),
+    };
+  });
 
-  app.get<{ Params: { id: number } }>(
-    '/api/images/:id',
-    {
-      schema: {
-        params: {
-          type: 'object',
-          properties: { id: { type: 'integer', minimum: 1, maximum: MAX_ID } },
-          required: ['id'],
-        },
-        response: { 200: imageSchema, '4xx': errorSchema },
-      },
-    },
-    async (request, reply) => {
-      const record = await repository.getById(request.params.id);
-      if (!record) {
-        return reply.code(404).send({ error: 'not_found', message: `No image with id ${request.params.id}` });
-      }
-      return imageJson(record, storage, request.log);
-    },
-  );
-}
+  app.get('/api/images/:id', { schema: oneSchema }, async (request, reply) => {
+    const record = await repository.getById(request.params.id);
+    if (!record) {
+      return reply.code(404).send({ error: 'not_found', message: `No image with id ${request.params.id}` });
+    }
+    return imageJson(record, storage, request.log);
+  });
+};

@@ -1,7 +1,7 @@
 import type { ImageRepository } from '@annot/db';
 import { ACCEPT_ATTRIBUTE, ACCEPTED_NAMES, formatBytes, formatMegapixels } from '@annot/image-rules';
 import type { Storage } from '@annot/storage';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { toCard } from '../present/card.ts';
 import { FILE_FIELD } from '../upload/receive.ts';
 import type { GalleryCache } from './gallery-cache.ts';
@@ -18,8 +18,15 @@ export interface PagesOptions {
   readonly galleryCache: GalleryCache;
 }
 
+const gallerySchema = {
+  querystring: { type: 'object', properties: { cursor: cursorSchema } },
+} as const;
+
 /** The two HTML pages: the upload form and the gallery. */
-export async function pageRoutes(app: FastifyInstance, options: PagesOptions): Promise<void> {
+export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOptions }> = async (
+  app,
+  options,
+) => {
   const limits = {
     field: FILE_FIELD,
     // In the units every refusal message uses: "50 MiB", "60 megapixels".
@@ -32,30 +39,22 @@ export async function pageRoutes(app: FastifyInstance, options: PagesOptions): P
 
   app.get('/', async (_request, reply) => reply.viewAsync('upload', { page: 'upload', limits }));
 
-  app.get<{ Querystring: { cursor?: string } }>(
-    '/gallery',
-    {
-      schema: {
-        querystring: { type: 'object', properties: { cursor: cursorSchema } },
-      },
-    },
-    async (request, reply) => {
-      const cursor = request.query.cursor ?? null;
-      // Rendered at most once per GALLERY_CACHE_MS and cursor in this process (gallery-cache.ts).
-      const html = await options.galleryCache.page(cursor, async () => {
-        // One indexed keyset query; the image URLs come from the adapter's cache.
-        const page = await options.repository.listPage({ limit: options.pageSize, cursor });
-        const cards = await Promise.all(
-          page.images.map((record) => toCard(record, options.storage, request.log)),
-        );
-        return app.view('gallery', {
-          page: 'gallery',
-          cards,
-          nextCursor: page.nextCursor,
-          isFirstPage: cursor === null,
-        });
+  app.get('/gallery', { schema: gallerySchema }, async (request, reply) => {
+    const cursor = request.query.cursor ?? null;
+    // Rendered at most once per GALLERY_CACHE_MS and cursor in this process (gallery-cache.ts).
+    const html = await options.galleryCache.page(cursor, async () => {
+      // One indexed keyset query; the image URLs come from the adapter's cache.
+      const page = await options.repository.listPage({ limit: options.pageSize, cursor });
+      const cards = await Promise.all(
+        page.images.map((record) => toCard(record, options.storage, request.log)),
+      );
+      return app.view('gallery', {
+        page: 'gallery',
+        cards,
+        nextCursor: page.nextCursor,
+        isFirstPage: cursor === null,
       });
-      return reply.type('text/html; charset=utf-8').send(html);
-    },
-  );
-}
+    });
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+};

@@ -1,6 +1,12 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
 /**
  * JSON schemas of the API. Fastify validates requests with them (a bad parameter is a 400 that
- * names it, never a 500) and serialises responses with them (fast-json-stringify).
+ * names it, never a 500) and serialises responses with them (fast-json-stringify), and the routes'
+ * TypeScript types are derived from them (the json-schema-to-ts type provider; the schemas are
+ * `as const` for that). Response objects say `additionalProperties: false`, which is what
+ * fast-json-stringify does anyway (it writes only the listed properties), so that the derived
+ * types are exact.
  */
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -22,6 +28,7 @@ export const errorSchema = {
     requestId: { type: 'string' },
   },
   required: ['error', 'message'],
+  additionalProperties: false,
 } as const;
 
 export const imageSchema = {
@@ -46,7 +53,11 @@ export const imageSchema = {
     height: nullableInteger,
   },
   required: ['id', 'filename', 'annotationStatus', 'thumbnailStatus', 'uploadedAt', 'updatedAt'],
+  additionalProperties: false,
 } as const;
+
+/** One image as the API shows it (GET /api/images, GET /api/images/:id). */
+export type ImageJson = FromSchema<typeof imageSchema>;
 
 export const statusSchema = {
   type: 'object',
@@ -61,7 +72,11 @@ export const statusSchema = {
     updatedAt: { type: 'string' },
   },
   required: ['id', 'annotationStatus', 'thumbnailStatus'],
+  additionalProperties: false,
 } as const;
+
+/** What the gallery polls (GET /api/images/status). */
+export type StatusJson = FromSchema<typeof statusSchema>;
 
 /** Cursors are opaque to clients; the repository decodes and checks them. */
 export const cursorSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -75,6 +90,7 @@ export const uploadedSchema = {
     thumbnailStatus: status,
   },
   required: ['id', 'filename', 'annotationStatus', 'thumbnailStatus'],
+  additionalProperties: false,
 } as const;
 
 export const refusedSchema = {
@@ -86,4 +102,5 @@ export const refusedSchema = {
     message: { type: 'string' },
   },
   required: ['filename', 'status', 'error', 'message'],
+  additionalProperties: false,
 } as const;

@@ -2,9 +2,20 @@ import type { AppConfig } from '@annot/config';
 import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyPluginAsyncJsonSchemaToTs,
+  JsonSchemaToTsProvider,
+} from '@fastify/type-provider-json-schema-to-ts';
+import type {
+  ContextConfigDefault,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify';
 import { wantsHtml } from '../plugins/negotiate.ts';
-import type { StoredOriginal } from '../upload/accept-file.ts';
 import type { InFlightUploads } from '../upload/in-flight.ts';
 import { FILE_FIELD, type FileOutcome, receiveFiles } from '../upload/receive.ts';
 import type { UploadReclaimer } from '../upload/reclaim.ts';
@@ -15,7 +26,6 @@ export interface UploadRouteOptions {
   readonly storage: Storage;
   readonly limits: AppConfig['limits'];
   readonly inFlight: InFlightUploads;
-  readonly onOriginalStored?: ((object: StoredOriginal) => void) | undefined;
   /** Called once a request has stored at least one file, before it is answered. */
   readonly onAccepted?: (() => void) | undefined;
   readonly reclaimer?: UploadReclaimer | undefined;
@@ -26,6 +36,33 @@ const failedSchema = {
   ...errorSchema,
   properties: { ...errorSchema.properties, refused: { type: 'array', items: refusedSchema } },
 } as const;
+
+const uploadSchema = {
+  response: {
+    201: {
+      type: 'object',
+      properties: {
+        images: { type: 'array', items: uploadedSchema },
+        refused: { type: 'array', items: refusedSchema },
+      },
+      required: ['images', 'refused'],
+      additionalProperties: false,
+    },
+    '4xx': failedSchema,
+    '5xx': failedSchema,
+  },
+} as const;
+
+/** POST /upload's reply, its JSON bodies typed from uploadSchema. */
+type UploadReply = FastifyReply<
+  RouteGenericInterface,
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  ContextConfigDefault,
+  typeof uploadSchema,
+  JsonSchemaToTsProvider
+>;
 
 type Accepted = Extract<FileOutcome, { accepted: true }>;
 type Refused = Extract<FileOutcome, { accepted: false }>;
@@ -38,7 +75,10 @@ type Refused = Extract<FileOutcome, { accepted: false }>;
  * {error, message, refused}. A browser form: 303 to /gallery when every file was stored, else a
  * page listing what was stored and why the others were refused, with the same status as JSON.
  */
-export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOptions): Promise<void> {
+export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRouteOptions }> = async (
+  app,
+  options,
+) => {
   const { limits } = options;
   await app.register(multipart, {
     // Size is judged per file by the pipeline (413 for that file) rather than thrown for the request.
@@ -56,81 +96,56 @@ export async function uploadRoutes(app: FastifyInstance, options: UploadRouteOpt
     },
   });
 
-  app.post(
-    '/upload',
-    {
-      schema: {
-        response: {
-          201: {
-            type: 'object',
-            properties: {
-              images: { type: 'array', items: uploadedSchema },
-              refused: { type: 'array', items: refusedSchema },
-            },
-            required: ['images', 'refused'],
-          },
-          '4xx': failedSchema,
-          '5xx': failedSchema,
+  app.post('/upload', { schema: uploadSchema }, async (request, reply) => {
+    if (!request.isMultipart()) {
+      return reply.code(415).send({
+        error: 'unsupported_media_type',
+        message: `POST /upload expects multipart/form-data with the files in the field "${FILE_FIELD}"`,
+      });
+    }
+    if (options.inFlight.closed) {
+      return reply
+        .code(503)
+        .send({ error: 'unavailable', message: 'The server is shutting down; upload again shortly' });
+    }
+    const { signal, done } = options.inFlight.start();
+    try {
+      const outcomes = await receiveFiles(request.parts(), {
+        deps: {
+          repository: options.repository,
+          storage: options.storage,
+          limits,
+          log: request.log,
+          reclaimer: options.reclaimer,
         },
-      },
-    },
-    async (request, reply) => {
-      if (!request.isMultipart()) {
-        return reply.code(415).send({
-          error: 'unsupported_media_type',
-          message: `POST /upload expects multipart/form-data with the files in the field "${FILE_FIELD}"`,
-        });
-      }
-      if (options.inFlight.closed) {
-        return reply
-          .code(503)
-          .send({ error: 'unavailable', message: 'The server is shutting down; upload again shortly' });
-      }
-      const { signal, done } = options.inFlight.start();
-      try {
-        const outcomes = await receiveFiles(request.parts(), {
-          deps: {
-            repository: options.repository,
-            storage: options.storage,
-            limits,
-            log: request.log,
-            onOriginalStored: options.onOriginalStored,
-            reclaimer: options.reclaimer,
-          },
-          signal,
-          maxFiles: limits.maxFilesPerUpload,
-          requestId: request.id,
-        });
-        if (outcomes.some((outcome) => outcome.accepted)) options.onAccepted?.();
-        return respond(request, reply, outcomes);
-      } finally {
-        done();
-      }
-    },
-  );
-}
+        signal,
+        maxFiles: limits.maxFilesPerUpload,
+        requestId: request.id,
+      });
+      if (outcomes.some((outcome) => outcome.accepted)) options.onAccepted?.();
+      return respond(request, reply, outcomes);
+    } finally {
+      done();
+    }
+  });
+};
 
-async function respond(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  outcomes: FileOutcome[],
-): Promise<unknown> {
+function respond(request: FastifyRequest, reply: UploadReply, outcomes: FileOutcome[]): FastifyReply {
   const accepted = outcomes.filter((o): o is Accepted => o.accepted);
   const refused = outcomes.filter((o): o is Refused => !o.accepted);
   const html = wantsHtml(request);
   if (accepted.length === 0 && refused.length === 0) {
     const message = `No file was sent: choose one or more images (form field "${FILE_FIELD}")`;
-    reply.code(400);
     return html
-      ? reply.viewAsync('upload-result', { accepted, refused, message })
-      : reply.send({ error: 'no_file', message });
+      ? reply.code(400).view('upload-result', { accepted, refused, message })
+      : reply.code(400).send({ error: 'no_file', message });
   }
   const status = accepted.length > 0 ? 201 : refused[0]!.status;
   for (const r of refused)
     request.log.info({ filename: r.filename, error: r.error, status: r.status }, 'file refused');
   if (html) {
     if (refused.length === 0) return reply.redirect('/gallery', 303);
-    return reply.code(status).viewAsync('upload-result', { accepted, refused, message: null });
+    return reply.code(status).view('upload-result', { accepted, refused, message: null });
   }
   if (accepted.length > 0) {
     return reply.code(201).send({

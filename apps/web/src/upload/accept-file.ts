@@ -5,7 +5,7 @@ import { displayFilename, uploadKey } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { HeadReader } from './head-reader.ts';
-import { type InspectedImage, inspectUpload } from './inspect.ts';
+import { inspectUpload } from './inspect.ts';
 import type { UploadReclaimer } from './reclaim.ts';
 import { tooLarge, UploadRefusedError } from './refusal.ts';
 
@@ -15,19 +15,11 @@ export interface IncomingFile {
   readonly file: AsyncIterable<Buffer> & { readonly truncated: boolean; destroy(error?: Error): void };
 }
 
-/** An original that was stored completely. */
-export interface StoredOriginal {
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string | undefined;
-}
-
 export interface AcceptDeps {
   readonly repository: ImageRepository;
   readonly storage: Storage;
   readonly limits: { readonly maxUploadBytes: number; readonly maxInputPixels: number };
   readonly log: FastifyBaseLogger;
-  readonly onOriginalStored?: ((object: StoredOriginal) => void) | undefined;
   /** Told of every body chunk passed on to storage (frees the dead Buffers of large uploads). */
   readonly reclaimer?: UploadReclaimer | undefined;
 }
@@ -39,6 +31,11 @@ export interface AcceptDeps {
  * row is deleted and the object is absent (the store's put is atomic, and is deleted again in
  * case an adapter committed it before the failure), and the rest of the part is read off so the
  * next file of the request can be parsed.
+ *
+ * The row comes first: storing the object raises S3's "Object Created" event, which cannot be
+ * taken back, so the put is the last step that can fail an upload, and the workers always find
+ * the row of an object they are told about. Its size is known only after the put, and is then
+ * filled in by one named write (recordOriginalSize).
  */
 export async function acceptFile(
   part: IncomingFile,
@@ -58,7 +55,14 @@ export async function acceptFile(
     const image = await inspectUpload(reader, { ...deps.limits, truncated });
     signal.throwIfAborted();
     key = uploadKey(part.filename, { extension: image.format.extension });
-    const pending = await deps.repository.createPending(newImage(filename, key, image, null));
+    const pending = await deps.repository.createPending({
+      filename,
+      originalKey: key,
+      contentType: image.format.contentType,
+      byteSize: null,
+      width: image.width,
+      height: image.height,
+    });
 
     const refuse = (error: UploadRefusedError) => {
       refusal = error;
@@ -78,8 +82,7 @@ export async function acceptFile(
     });
     if (refusal) throw refusal; // an adapter must fail the put when its body fails; guard anyway
 
-    deps.onOriginalStored?.({ key, size: stored.size, etag: stored.etag });
-    await recordSize(deps, newImage(filename, key, image, stored.size));
+    await recordOriginalSize(deps, key, stored.size);
     // The row as it was accepted (both stages pending), whatever the workers have done since.
     return { ...pending, byteSize: stored.size };
   } catch (error) {
@@ -93,27 +96,15 @@ export async function acceptFile(
   }
 }
 
-function newImage(filename: string, key: string, image: InspectedImage, byteSize: number | null) {
-  return {
-    filename,
-    originalKey: key,
-    contentType: image.format.contentType,
-    byteSize,
-    width: image.width,
-    height: image.height,
-  };
-}
-
 /**
- * The size is known only once the body has been streamed; createPending fills it in on the same
- * row (it only fills columns, never resets a worker's status). The upload has already succeeded
- * at this point, so a failure here is only logged: the thumbnailer records the size too.
+ * The upload has already succeeded at this point (the object is stored, its event raised), so a
+ * failure here is only logged: the thumbnailer records the original's size too.
  */
-async function recordSize(deps: AcceptDeps, image: ReturnType<typeof newImage>): Promise<void> {
+async function recordOriginalSize(deps: AcceptDeps, key: string, byteSize: number): Promise<void> {
   try {
-    await deps.repository.createPending(image);
+    await deps.repository.recordOriginalSize(key, byteSize);
   } catch (error) {
-    deps.log.warn({ err: error, key: image.originalKey }, 'stored original, but could not record its size');
+    deps.log.warn({ err: error, key }, 'stored original, but could not record its size');
   }
 }
 

@@ -1,6 +1,3 @@
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
-
 /** Upload body bytes between two collections. */
 export const RECLAIM_EVERY_BYTES = 4 * 1024 * 1024;
 
@@ -17,6 +14,11 @@ type Collect = (options: { type: 'minor' }) => void;
  * JavaScript to make it collect sooner. So a 50 MB upload grew the process by its own size in dead
  * Buffers (BENCHMARKS.md). These Buffers die young, so a scavenge frees them; a full collection
  * would too, but costs 30-75 ms here instead of a few.
+ *
+ * The collection is V8's `gc`, which Node puts on the global object only when it is started with
+ * its documented `--expose-gc` flag: the production start command (the image's CMD, `pnpm start`),
+ * `pnpm dev` and the benches pass it. No V8 flag is changed at run time. Without the flag the
+ * reclaimer does nothing, and says so once, when it is made (at start).
  */
 export class UploadReclaimer {
   readonly #everyBytes: number;
@@ -24,9 +26,22 @@ export class UploadReclaimer {
   #received = 0;
   #scheduled = false;
 
-  constructor(options: { everyBytes?: number; collect?: Collect | null } = {}) {
+  constructor(
+    options: {
+      everyBytes?: number;
+      collect?: Collect | null;
+      /** Told once, here, when there is nothing to collect with. */
+      log?: { warn(message: string): void };
+    } = {},
+  ) {
     this.#everyBytes = options.everyBytes ?? RECLAIM_EVERY_BYTES;
     this.#collect = options.collect === undefined ? exposedGc() : options.collect;
+    if (!this.#collect) {
+      options.log?.warn(
+        'node runs without --expose-gc: upload bodies are freed only when V8 collects on its own, ' +
+          'so a large upload can grow the process by its own size meanwhile',
+      );
+    }
   }
 
   /** Counts body bytes received; collects (on the next turn of the event loop) every everyBytes. */
@@ -43,29 +58,7 @@ export class UploadReclaimer {
   }
 }
 
-let gc: Collect | null | undefined;
-
-/**
- * V8's gc(), without running the whole process with --expose-gc (which would put `gc` on the
- * global object for every module): V8 installs it in contexts created while the flag is set, so
- * a fresh vm context hands out the function, and the flag is cleared again. The function collects
- * the process's one heap, whichever context it came from. Null if V8 does not give it.
- */
+/** V8's gc() when node was started with --expose-gc, else null. */
 export function exposedGc(): Collect | null {
-  if (gc !== undefined) return gc;
-  const global = (globalThis as { gc?: unknown }).gc;
-  if (typeof global === 'function') {
-    gc = global as Collect;
-    return gc;
-  }
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const fromContext: unknown = runInNewContext('typeof gc === "function" ? gc : null');
-    gc = typeof fromContext === 'function' ? (fromContext as Collect) : null;
-  } catch {
-    gc = null;
-  } finally {
-    v8.setFlagsFromString('--no-expose-gc');
-  }
-  return gc;
+  return typeof globalThis.gc === 'function' ? globalThis.gc : null;
 }

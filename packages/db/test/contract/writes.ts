@@ -142,6 +142,24 @@ export function writeContract(ctx: Context): void {
       expect(second).toEqual(first);
     });
 
+    it('recordOriginalSize sets the size and updated_at of an existing row, and creates none', async () => {
+      const key = newKey();
+      ctx.clock.ms = Date.UTC(2025, 0, 2, 3, 4, 5, 6);
+      const row = await ctx.repo.createPending({ ...pending(key), byteSize: null });
+      ctx.clock.ms += 1500;
+      await ctx.repo.recordOriginalSize(key, 139_434);
+      expect(await ctx.repo.getByOriginalKey(key)).toEqual({
+        ...row,
+        byteSize: 139_434,
+        updatedAt: new Date(ctx.clock.ms),
+      });
+
+      const withdrawn = newKey();
+      await ctx.repo.recordOriginalSize(withdrawn, 1);
+      expect(await ctx.repo.getByOriginalKey(withdrawn)).toBeNull();
+      await expect(ctx.repo.recordOriginalSize(key, -1)).rejects.toThrow(InvalidImageInputError);
+    });
+
     it('deleteByOriginalKey removes the row, and is a no-op for an unknown key', async () => {
       const key = newKey();
       const row = await ctx.repo.createPending(pending(key));

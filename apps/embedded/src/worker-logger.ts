@@ -1,8 +1,8 @@
 import type { WorkerLogger } from '@annot/worker-runtime';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 
 /** Adapts pino (object first, then message) to the workers' logger (message first, then objects). */
-export function workerLogger(log: FastifyBaseLogger): WorkerLogger {
+export function workerLogger(log: Logger): WorkerLogger {
   const merge = (extra: object[]) => Object.assign({}, ...extra) as Record<string, unknown>;
   return {
     debug: (message, ...extra) => log.debug(merge(extra), message),

@@ -5,14 +5,14 @@ import type { ImageRepository } from '@annot/db';
 import { LocalEventBus, objectCreatedPattern } from '@annot/events';
 import type { Storage } from '@annot/storage';
 import { createThumbnailer, thumbnailerSettings } from '@annot/thumbnailer';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import { workerLogger } from './worker-logger.ts';
 
 export interface LocalWorkersOptions {
   readonly config: AppConfig;
   readonly storage: Storage;
   readonly repository: ImageRepository;
-  readonly log: FastifyBaseLogger;
+  readonly log: Logger;
   /** Waits this long before each delivery (tests use it to make the pending state observable). */
   readonly delayMs?: number;
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ACCEPTED_FIXTURES, fixturePath } from '@annot/testing';
+import type { StatusJson } from '@annot/web';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatusJson } from '../src/present/image-json.ts';
 import { type RunningSystem, startDevSystem, waitUntilSettled } from './system.ts';
 
 const THUMBNAIL = 128;

@@ -4,10 +4,9 @@
  * GEMINI_API_KEY is set). Any setting can still be overridden from the environment.
  */
 import type { AppConfig } from '@annot/config';
+import { exitOnSignals, loadConfigOrExit } from '@annot/web';
 import pino from 'pino';
-import { exitOnSignals } from './shutdown.ts';
-import { loadConfigOrExit } from './startup-config.ts';
-import { createSystem } from './system.ts';
+import { createEmbeddedSystem } from './system.ts';
 
 function describe(config: AppConfig): string[] {
   const database =
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
   const config = await loadConfigOrExit();
   // Request logs are noise while developing; LOG_LEVEL=info brings them back.
   const logger = pino({ level: process.env.LOG_LEVEL ? config.logLevel : 'warn' });
-  const system = await createSystem({ config, logger, localWorkers: config.localWorkers });
+  const system = await createEmbeddedSystem({ config, logger });
   exitOnSignals(system, { timeoutMs: config.server.shutdownTimeoutMs, log: logger });
   const address = await system.app.listen({ host: config.server.host, port: config.server.port });
   console.log(

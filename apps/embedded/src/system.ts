@@ -1,0 +1,40 @@
+import type { AppConfig } from '@annot/config';
+import { createSystem, type System } from '@annot/web';
+import type { Logger } from 'pino';
+import { PublishingObjectStore } from './publishing-store.ts';
+import { startLocalWorkers } from './workers.ts';
+
+export interface EmbeddedSystemOptions {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  /** Tests: delay before each worker runs. */
+  readonly workerDelayMs?: number;
+}
+
+/**
+ * The whole system in one process: the web app as `@annot/web` builds it and, with
+ * LOCAL_WORKERS (the default), both workers on a local event bus. Originals are stored through a
+ * decorator that publishes S3's "Object Created" event on the bus, so an upload flows to the
+ * workers as it does in AWS; closing the system lets them finish before the database closes.
+ */
+export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<System> {
+  const { config, logger, workerDelayMs } = options;
+  if (!config.localWorkers) return createSystem({ config, logger });
+  return createSystem({
+    config,
+    logger,
+    extend: ({ storage, repository }) => {
+      const bus = startLocalWorkers({
+        config,
+        storage,
+        repository,
+        log: logger.child({ component: 'workers' }),
+        ...(workerDelayMs === undefined ? {} : { delayMs: workerDelayMs }),
+      });
+      return {
+        wrapOriginals: (originals) => new PublishingObjectStore(originals, (event) => bus.publish(event)),
+        close: () => bus.drain(),
+      };
+    },
+  });
+}

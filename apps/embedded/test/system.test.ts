@@ -1,0 +1,62 @@
+import { readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '@annot/config';
+import { openRepository } from '@annot/db';
+import { fixturePath } from '@annot/testing';
+import { describe, expect, it } from 'vitest';
+import { startDevSystem } from './system.ts';
+
+/** Uploads one fixture as the upload page does; returns the new image's id. */
+async function upload(url: string): Promise<number> {
+  const form = new FormData();
+  form.append('image', new Blob([await readFile(fixturePath('Landscape_1.jpg'))]), 'Landscape_1.jpg');
+  const response = await fetch(`${url}/upload`, {
+    method: 'POST',
+    body: form,
+    headers: { accept: 'application/json' },
+  });
+  expect(response.status).toBe(201);
+  const { images } = (await response.json()) as { images: { id: number }[] };
+  return images[0]!.id;
+}
+
+/** A stopped system's row, read with a connection of its own. */
+async function rowAfterClose(dataDir: string, id: number) {
+  const repository = await openRepository({ database: loadConfig({ DATA_DIR: dataDir }).database });
+  try {
+    return await repository.getById(id);
+  } finally {
+    await repository.close();
+  }
+}
+
+describe('the embedded system', () => {
+  it('lets the workers finish what they were given before the database closes', async () => {
+    const running = await startDevSystem({}, 300);
+    try {
+      const id = await upload(running.url);
+      await running.system.close();
+
+      expect(await rowAfterClose(running.dataDir, id)).toMatchObject({
+        thumbnailStatus: 'completed',
+        annotationStatus: 'completed',
+      });
+    } finally {
+      await rm(running.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs no worker with LOCAL_WORKERS=false: uploads are stored and stay pending', async () => {
+    const running = await startDevSystem({ LOCAL_WORKERS: 'false' });
+    try {
+      const id = await upload(running.url);
+      await sleep(500);
+
+      const row = await running.system.repository.getById(id);
+      expect(row).toMatchObject({ thumbnailStatus: 'pending', annotationStatus: 'pending' });
+      expect(await running.system.storage.originals.head(row!.originalKey)).not.toBeNull();
+    } finally {
+      await running.stop();
+    }
+  });
+});
