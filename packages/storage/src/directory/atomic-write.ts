@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -35,6 +36,8 @@ export async function writeTemp(
     body instanceof Uint8Array
       ? Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)])
       : body;
+  // flags 'wx': never write through an existing file; flush: fsync before close.
+  const out = createWriteStream(temp, { flags: 'wx', flush: true });
   try {
     await pipeline(
       source,
@@ -46,11 +49,13 @@ export async function writeTemp(
           yield buffer;
         }
       },
-      // flags 'wx': never write through an existing file; flush: fsync before close.
-      createWriteStream(temp, { flags: 'wx', flush: true }),
+      out,
       signal ? { signal } : {},
     );
   } catch (error) {
+    // The stream opens its file asynchronously: when the body fails early, the open can complete
+    // after the failure, creating the file after an immediate rm. Wait for it to close first.
+    if (!out.closed) await once(out, 'close').catch(() => {});
     await rm(temp, { force: true });
     throw error;
   }
