@@ -25,15 +25,31 @@ export class PublishingObjectStore implements ObjectStore {
 
   async put(key: string, body: Readable | Uint8Array, options?: PutOptions): Promise<PutResult> {
     const result = await this.#inner.put(key, body, options);
+    this.#announce(result.key, result.size, result.etag);
+    return result;
+  }
+
+  /** The sweep's second chance for an upload whose event was lost (say, the process died first). */
+  async renotify(key: string): Promise<boolean> {
+    const info = await this.#inner.head(key);
+    if (info === null) return false;
+    this.#announce(key, info.size, info.etag);
+    return true;
+  }
+
+  clearUnfinishedWrites(before: Date): Promise<number> {
+    return this.#inner.clearUnfinishedWrites(before);
+  }
+
+  #announce(key: string, size: number, etag: string | undefined): void {
     this.#publish(
       buildObjectCreatedEvent({
         bucket: this.#inner.bucket,
-        key: result.key,
-        size: result.size,
-        ...(result.etag === undefined ? {} : { etag: result.etag }),
+        key,
+        size,
+        ...(etag === undefined ? {} : { etag }),
       }),
     );
-    return result;
   }
 
   get(key: string, options?: { signal?: AbortSignal }): Promise<GetResult> {

@@ -50,6 +50,20 @@ export interface ObjectStore {
    * base URL (the thumbnails with THUMBNAILS_BASE_URL).
    */
   urlFor(key: string): Promise<string>;
+  /**
+   * Raises the object's "Object Created" event again, for the reconciliation sweep (an upload
+   * whose event never reached the workers). S3: the object is copied onto itself, which S3
+   * reports to EventBridge like any write (in a versioned bucket this adds a version, which the
+   * noncurrent-version rule expires). Resolves false where the store raises no events (a bare
+   * directory: the embedded system wraps it in a store that publishes on its bus).
+   */
+  renotify(key: string): Promise<boolean>;
+  /**
+   * Removes writes that never finished and were started before `before`: S3 multipart uploads
+   * neither completed nor aborted (a crashed process's), or a directory's temp files. Resolves
+   * how many it removed. Safe to run from several processes at once.
+   */
+  clearUnfinishedWrites(before: Date): Promise<number>;
 }
 
 export class ObjectNotFoundError extends Error {

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DirectoryObjectStore, resolveObjectPath } from '../src/index.ts';
@@ -13,6 +14,13 @@ objectStoreContract('directory adapter', async () => {
     async leftovers() {
       const entries = await readdir(root, { recursive: true });
       return entries.filter((entry) => path.basename(entry).startsWith('.tmp-'));
+    },
+    renotifies: false,
+    // A process killed mid-put leaves its temp file beside the object's place.
+    async abandonWrite(key) {
+      const dir = path.dirname(resolveObjectPath(root, 'originals', key));
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, `.tmp-${randomUUID()}`), 'half an object');
     },
     // What the web app's file route does: /files/<bucket>/<encoded key> -> resolveObjectPath.
     async fetchUrl(url) {

@@ -12,11 +12,13 @@ export interface WrittenFile {
   readonly md5: string;
 }
 
+/** How temp files are named. Keys may not have segments starting with "." (see keys.ts), so no key can name one. */
+export const TEMP_PREFIX = '.tmp-';
+
 /** A temp file beside its target, so the final rename stays on one filesystem (and so is atomic). */
 export async function tempFileBeside(file: string): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
-  // Keys may not have segments starting with "." (see keys.ts), so no key can name a temp file.
-  return path.join(path.dirname(file), `.tmp-${randomUUID()}`);
+  return path.join(path.dirname(file), `${TEMP_PREFIX}${randomUUID()}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { type FileHandle, open, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { encodeKeyForUrl, publicObjectUrl, resolveObjectPath, validateBucketName } from '../keys.ts';
@@ -13,7 +13,7 @@ import {
   type PutResult,
 } from '../port.ts';
 import { readAll } from '../read-all.ts';
-import { commit, writeTemp } from './atomic-write.ts';
+import { commit, TEMP_PREFIX, writeTemp } from './atomic-write.ts';
 import {
   contentTypeFromName,
   derivedEtag,
@@ -128,6 +128,33 @@ export class DirectoryObjectStore implements ObjectStore {
     this.pathFor(key); // validates
     if (this.publicBaseUrl) return publicObjectUrl(this.publicBaseUrl, key);
     return `${this.urlPrefix}/${this.bucket}/${encodeKeyForUrl(key)}`;
+  }
+
+  /** A bare directory raises no events (the embedded system wraps it in a store that does). */
+  async renotify(_key: string): Promise<boolean> {
+    return false;
+  }
+
+  /** Removes temp files older than `before`: the writes of a process that died mid-put. */
+  async clearUnfinishedWrites(before: Date): Promise<number> {
+    const dir = path.join(this.root, this.bucket);
+    let entries: string[];
+    try {
+      entries = await readdir(dir, { recursive: true });
+    } catch (error) {
+      if (isMissing(error)) return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const entry of entries) {
+      if (!path.basename(entry).startsWith(TEMP_PREFIX)) continue;
+      const file = path.join(dir, entry);
+      const stats = await stat(file).catch(() => null);
+      if (!stats?.isFile() || stats.mtime >= before) continue;
+      await rm(file, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Opens the file first and reads its metadata from the handle, so a concurrent delete cannot split them. */

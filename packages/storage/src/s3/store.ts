@@ -1,14 +1,17 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { publicObjectUrl, validateKeyLength } from '../keys.ts';
+import { encodeKeyForUrl, publicObjectUrl, validateKeyLength } from '../keys.ts';
 import {
   type GetResult,
   type ObjectInfo,
@@ -144,6 +147,55 @@ export class S3ObjectStore implements ObjectStore {
     validateKeyLength(key);
     const base = this.#options.publicBaseUrl;
     return base ? Promise.resolve(publicObjectUrl(base, key)) : this.#presigner.urlFor(key);
+  }
+
+  async renotify(key: string): Promise<boolean> {
+    const info = await this.head(key);
+    if (info === null) return false;
+    // Copying an object onto itself is refused unless something changes: REPLACE restates the
+    // metadata it had. S3 sends EventBridge "Object Created" (reason CopyObject) for it.
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        CopySource: `${this.bucket}/${encodeKeyForUrl(key)}`,
+        MetadataDirective: 'REPLACE',
+        ...(info.contentType ? { ContentType: info.contentType } : {}),
+      }),
+    );
+    return true;
+  }
+
+  async clearUnfinishedWrites(before: Date): Promise<number> {
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    // Bounded: at most 100 pages of 1,000 uploads per call; the next sweep goes on.
+    for (let page = 0; page < 100; page++) {
+      const listed = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+          ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
+        }),
+      );
+      for (const upload of listed.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated >= before) continue;
+        try {
+          await this.client.send(
+            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }),
+          );
+          removed++;
+        } catch (error) {
+          // Another process aborted it first, or it completed meanwhile: nothing left to do.
+          if (!isNotFound(error)) throw error;
+        }
+      }
+      if (!listed.IsTruncated) break;
+      keyMarker = listed.NextKeyMarker;
+      uploadIdMarker = listed.NextUploadIdMarker;
+    }
+    return removed;
   }
 
   /** How many URLs were signed and how many came from the cache (for benchmarks). */

@@ -8,6 +8,10 @@ export interface ContractHarness {
   leftovers(): Promise<string[]>;
   /** The bytes a browser gets from a URL that urlFor returned. */
   fetchUrl(url: string): Promise<Uint8Array>;
+  /** Leaves a write of `key` unfinished, as a process killed mid-put does. */
+  abandonWrite(key: string): Promise<void>;
+  /** Whether the adapter itself raises an object's event again (S3 does; a bare directory has none). */
+  readonly renotifies: boolean;
   /** For S3: whether the put of `key` used a multipart upload. Undefined for adapters without parts. */
   usedMultipart?(key: string): boolean;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import { basicContract } from './basics.ts';
 import type { HarnessFactory } from './harness.ts';
 import { streamingContract } from './streaming.ts';
+import { sweepContract } from './sweep.ts';
 
 export type { ContractHarness, HarnessFactory } from './harness.ts';
 
@@ -8,4 +9,5 @@ export type { ContractHarness, HarnessFactory } from './harness.ts';
 export function objectStoreContract(name: string, factory: HarnessFactory): void {
   basicContract(name, factory);
   streamingContract(name, factory);
+  sweepContract(name, factory);
 }
