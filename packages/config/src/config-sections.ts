@@ -128,6 +128,13 @@ export function readLimits(r: EnvReader): AppConfig['limits'] {
   };
 }
 
+export function readSweep(r: EnvReader): AppConfig['sweep'] {
+  return {
+    staleUploadMs: r.read('STALE_UPLOAD_MS', int(1000, 7 * 24 * 3_600_000)),
+    intervalMs: r.read('SWEEP_INTERVAL_MS', int(0, 24 * 3_600_000)),
+  };
+}
+
 export function readThumbnail(r: EnvReader): AppConfig['thumbnail'] {
   return {
     width: r.read('THUMBNAIL_WIDTH', int(1, 4096)),

@@ -8,6 +8,7 @@ import {
   readPresign,
   readServer,
   readStorage,
+  readSweep,
   readThumbnail,
 } from './config-sections.ts';
 import { bool, type Env, EnvReader, int, nonEmpty } from './env-reader.ts';
@@ -58,6 +59,8 @@ export interface AppConfig {
   readonly galleryPageSize: number;
   /** How long a rendered gallery page is reused, per process and cursor (0: not at all). */
   readonly galleryCacheMs: number;
+  /** The reconciliation sweep of each web process (see STALE_UPLOAD_MS). */
+  readonly sweep: { readonly staleUploadMs: number; readonly intervalMs: number };
   readonly database: DatabaseConfig;
   readonly migrate: boolean;
   readonly storage: StorageConfig;
@@ -111,6 +114,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     storage,
     presign,
     limits: readLimits(r),
+    sweep: readSweep(r),
     thumbnail: readThumbnail(r),
     annotator: readAnnotator(r, geminiCredentials),
   };

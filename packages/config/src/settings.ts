@@ -123,6 +123,19 @@ export const SETTINGS = [
     description:
       'Largest accepted width x height (60 MP). Larger images get 422 on upload and are refused by the workers.',
   },
+  // reconciliation sweep
+  {
+    name: 'STALE_UPLOAD_MS',
+    default: '900000',
+    description:
+      'How old a row must be before the sweep repairs it (15 min): a row whose original never arrived is removed, one whose stages never started is sent to the workers again, and unfinished writes are cleared. Must exceed the longest upload.',
+  },
+  {
+    name: 'SWEEP_INTERVAL_MS',
+    default: '60000',
+    description:
+      'How often each web process runs the reconciliation sweep (with up to 20% random delay, so instances spread out); 0 turns it off.',
+  },
   // thumbnailer
   { name: 'THUMBNAIL_WIDTH', default: '128', description: 'Thumbnail width in pixels.' },
   { name: 'THUMBNAIL_HEIGHT', default: '128', description: 'Thumbnail height in pixels.' },
