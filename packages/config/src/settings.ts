@@ -123,6 +123,13 @@ export const SETTINGS = [
     description:
       'Largest accepted width x height (60 MP). Larger images get 422 on upload and are refused by the workers.',
   },
+  // workers
+  {
+    name: 'STAGE_LEASE_MS',
+    default: '90000',
+    description:
+      "How long a worker's claim on a stage of an image lasts, in ms: redeliveries stand down meanwhile; a dead worker's claim runs out. Above the longest run (annotator Lambda: 60 s).",
+  },
   // thumbnailer
   { name: 'THUMBNAIL_WIDTH', default: '128', description: 'Thumbnail width in pixels.' },
   { name: 'THUMBNAIL_HEIGHT', default: '128', description: 'Thumbnail height in pixels.' },
