@@ -115,6 +115,24 @@ for (const setup of SETUPS) {
       expect((await worker.handle(notUpload)).status).toBe('skipped');
     });
 
+    it.each([
+      ['a key that climbs out of the bucket', 'uploads/../../etc/passwd'],
+      ['a key over 1024 bytes', `uploads/0123/${'a'.repeat(1100)}.jpg`],
+    ])('skips %s for good, with a warning, instead of throwing it for retries', async (_, key) => {
+      const worker = thumbnailerFor(backend);
+      const event = buildObjectCreatedEvent({ bucket: backend.storage.originals.bucket, key });
+      expect(await worker.handle(event)).toMatchObject({
+        status: 'skipped',
+        reason: expect.stringMatching(/^key cannot be a stored object: /),
+      });
+      expect(worker.logger.entries).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          message: 'Skipped an event whose key cannot be a stored object',
+        }),
+      ]);
+    });
+
     it('skips a vanished original that has no row, and fails one that has a row', async () => {
       const worker = thumbnailerFor(backend);
       const withdrawn = uploadKey('withdrawn.jpg');
