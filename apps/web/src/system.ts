@@ -43,7 +43,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     refreshCredentials: createDatabaseUrlRefresher(config),
   });
   try {
-    const base = createStorage(config.storage, config.presign);
+    const base = createStorage(config.storage, config.presign, {
+      logger: logger.child({ component: 'storage' }),
+    });
     const local = options.localWorkers ?? (config.localWorkers && config.storage.kind === 'directory');
     let bus: LocalEventBus | null = null;
     let storage = base;
