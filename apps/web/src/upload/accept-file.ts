@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ImageRecord, ImageRepository } from '@annot/db';
 import { createIntegrityCheck, type IntegrityCheck } from '@annot/image-rules';
-import { displayFilename, uploadKey } from '@annot/object-keys';
+import { displayFilename, thumbnailKeyFor, uploadKey } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { HeadReader } from './head-reader.ts';
@@ -150,7 +150,8 @@ async function* checkBytes(source: AsyncIterable<Buffer>, options: CheckOptions)
 async function removeUpload(deps: AcceptDeps, key: string): Promise<void> {
   const results = await Promise.allSettled([
     deps.storage.originals.delete(key),
-    deps.repository.deleteByOriginalKey(key),
+    // The row before the thumbnail: a worker that records after the row is gone removes its own.
+    deps.repository.deleteByOriginalKey(key).then(() => deps.storage.thumbnails.delete(thumbnailKeyFor(key))),
   ]);
   for (const result of results) {
     if (result.status === 'rejected') {
