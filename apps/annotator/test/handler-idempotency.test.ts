@@ -1,10 +1,8 @@
 import { SKIPPED } from '@annot/worker-runtime';
-import { watchedStore, whatExists, withdrawUpload } from '@annot/worker-runtime/testing';
+import { deadHolder, watchedStore, whatExists, withdrawUpload } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Backend, rowsFor, SETUPS, upload, workerFor } from './setups.ts';
 import { fixtureBytes } from './support.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const setup of SETUPS) {
   describe.runIf(setup.available)(`annotation worker on ${setup.name}: idempotency and ordering`, () => {
@@ -55,10 +53,17 @@ for (const setup of SETUPS) {
 
       expect(backend.gemini.requests).toHaveLength(1);
       expect(outcomes.filter((o) => o.status === 'completed')).toEqual([{ status: 'completed', key }]);
-      expect(outcomes.filter((o) => o.status === 'skipped')).toEqual(
-        Array(4).fill({ status: 'skipped', key, reason: SKIPPED.inProgress }),
-      );
-      expect(worker.logger.entries.filter((e) => e.message.includes('stands down'))).toHaveLength(4);
+      // The others stood down while the first held the stage (or, on a machine slow enough that one
+      // came after it finished, on its result).
+      const skipped = outcomes.filter((o) => o.status === 'skipped');
+      expect(skipped).toHaveLength(4);
+      for (const outcome of skipped)
+        expect([SKIPPED.inProgress, 'already annotated']).toContain(outcome.reason);
+      expect(
+        worker.logger.entries.filter(
+          (e) => e.message.includes('stands down') || e.message.includes('already'),
+        ),
+      ).toHaveLength(4);
       const rows = await rowsFor(backend, key);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ annotationStatus: 'completed', annotation: 'A test photograph.' });
@@ -66,20 +71,14 @@ for (const setup of SETUPS) {
 
     it('waits out the lease of a worker that died holding it, then a later delivery does the work', async () => {
       const { key, event } = await upload(backend, photo, 'orphaned.jpg', 'image/jpeg');
-      // A worker claimed the stage and died: its lease is never released.
-      const dead = await backend.repository.claimStage({
-        originalKey: key,
-        stage: 'annotation',
-        leaseMs: 300,
-      });
-      expect(dead).not.toBeNull();
+      const dead = await deadHolder(backend, key, 'annotation');
       const worker = workerFor(backend, 'gemini');
       backend.gemini.enqueue({ kind: 'text', text: 'At last.' });
 
       expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: SKIPPED.inProgress });
       expect(backend.gemini.requests).toHaveLength(0);
 
-      await sleep(350);
+      await dead.runOut();
       expect(await worker.handle(structuredClone(event))).toEqual({ status: 'completed', key });
       expect(backend.gemini.requests).toHaveLength(1);
       expect(await backend.repository.getByOriginalKey(key)).toMatchObject({ annotation: 'At last.' });

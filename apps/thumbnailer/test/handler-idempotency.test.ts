@@ -3,7 +3,13 @@ import { thumbnailKeyFor } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 import { fixturePath } from '@annot/testing';
 import { SKIPPED } from '@annot/worker-runtime';
-import { rowsWithKey, watchedStore, whatExists, withdrawUpload } from '@annot/worker-runtime/testing';
+import {
+  deadHolder,
+  rowsWithKey,
+  watchedStore,
+  whatExists,
+  withdrawUpload,
+} from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeThumbnail } from '../src/thumbnail.ts';
 import { type Backend, SETUPS, thumbnailerFor, upload } from './setups.ts';
@@ -19,8 +25,6 @@ const decodes = vi.mocked(makeThumbnail);
 function thumbnailPrefix(key: string): string {
   return thumbnailKeyFor(key).replace(/[^/]+$/, '');
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const setup of SETUPS) {
   describe.runIf(setup.available)(`thumbnailer on ${setup.name}: idempotency and ordering`, () => {
@@ -87,19 +91,13 @@ for (const setup of SETUPS) {
 
     it('waits out the lease of a worker that died holding it, then a later delivery does the work', async () => {
       const { key, event } = await upload(backend, photo, 'orphaned.jpg', 'image/jpeg');
-      // A worker claimed the stage and died: its lease is never released.
-      const dead = await backend.repository.claimStage({
-        originalKey: key,
-        stage: 'thumbnail',
-        leaseMs: 300,
-      });
-      expect(dead).not.toBeNull();
+      const dead = await deadHolder(backend, key, 'thumbnail');
       const worker = thumbnailerFor(backend);
 
       expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: SKIPPED.inProgress });
       expect(decodes).not.toHaveBeenCalled();
 
-      await sleep(350);
+      await dead.runOut();
       expect(await worker.handle(structuredClone(event))).toEqual({ status: 'completed', key });
       expect(decodes).toHaveBeenCalledTimes(1);
       expect(await backend.repository.getByOriginalKey(key)).toMatchObject({ thumbnailStatus: 'completed' });

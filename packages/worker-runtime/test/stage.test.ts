@@ -164,9 +164,10 @@ for (const setup of await testBackends('worker-runtime')) {
           return outcome;
         }),
       );
-      // The four that lost the claim return while the winner is still working.
+      // The four that lost the claim return while the winner is still working (reading the
+      // original, then held in the work).
       await expect.poll(() => settled.length, { timeout: 10_000 }).toBe(4);
-      expect(seen).toHaveLength(1);
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(1);
       working.open();
       const outcomes = await Promise.all(deliveries);
 
@@ -189,17 +190,21 @@ for (const setup of await testBackends('worker-runtime')) {
         return 'late';
       });
       const { key, event } = await uploadOriginal(backend, jpeg, 'hung.jpg', 'image/jpeg');
-      const short = { ...stage, leaseMs: 300 };
+      const short = { ...stage, leaseMs: 1500 };
+      const claimedBy = Date.now() + short.leaseMs;
       const first = createStageWorker({ ...backend, logger: recordingLogger() }, short).handle(event);
-      await expect.poll(() => seen.length).toBe(1);
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(1);
 
       const worker = createStageWorker(
         { ...backend, logger: recordingLogger() },
         { ...short, work: async () => 'second' },
       );
       expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: SKIPPED.inProgress });
-      await new Promise((resolve) => setTimeout(resolve, 350));
-      expect(await worker.handle(event)).toEqual({ status: 'completed', key });
+      // Redelivered until one comes after the lease ran out (after claimedBy), and that one works.
+      await expect
+        .poll(() => worker.handle(event), { timeout: 10_000, interval: 100 })
+        .toEqual({ status: 'completed', key });
+      expect(Date.now()).toBeGreaterThanOrEqual(claimedBy);
 
       // The first wakes up at last: its result lands on the same row, and its release does not
       // free a lease it no longer holds.

@@ -76,3 +76,20 @@ export async function whatExists(backend: Backend, key: string) {
   ]);
   return { rows: rows.length, original: original !== null, thumbnail: thumbnail !== null };
 }
+
+/**
+ * A worker that claimed `stage` of the upload and died: its lease is never released. `runOut()`
+ * resolves once the lease has run out.
+ */
+export async function deadHolder(
+  backend: Backend,
+  key: string,
+  stage: 'thumbnail' | 'annotation',
+  leaseMs = 1000,
+): Promise<{ runOut(): Promise<void> }> {
+  const claim = await backend.repository.claimStage({ originalKey: key, stage, leaseMs });
+  if (!claim) throw new Error(`the ${stage} stage of ${key} is already claimed, or has no row`);
+  return {
+    runOut: () => new Promise((resolve) => setTimeout(resolve, claim.expiresAt.getTime() - Date.now() + 20)),
+  };
+}
