@@ -93,15 +93,24 @@ export function webEnv(
   };
 }
 
+/** How much longer than its Lambda timeout a worker's claim on a stage lasts. */
+export const STAGE_LEASE_MARGIN_SECONDS = 30;
+
 /**
  * A worker Lambda. AWS_REGION is left out on purpose: Lambda reserves it and sets it itself.
- * One invocation runs per container at a time, so a small pool suffices.
+ * One invocation runs per container at a time, so a small pool suffices. A worker's claim on a
+ * stage outlives its longest run (the function's timeout) by STAGE_LEASE_MARGIN_SECONDS, so a
+ * live worker never loses it, and runs out before Lambda's first retry of a timed-out run (about a
+ * minute later), so that retry does the work.
  */
-export function workerEnv(inputs: SharedEnvInputs & { readonly geminiApiKeySecretArn?: string }): AppEnv {
+export function workerEnv(
+  inputs: SharedEnvInputs & { readonly timeoutSeconds: number; readonly geminiApiKeySecretArn?: string },
+): AppEnv {
   return {
     ...sharedEnv(inputs),
     DB_MIGRATE: 'false',
     DB_POOL_SIZE: '2',
+    STAGE_LEASE_MS: String((inputs.timeoutSeconds + STAGE_LEASE_MARGIN_SECONDS) * 1000),
     ...(inputs.geminiApiKeySecretArn ? { GEMINI_API_KEY_SECRET_ARN: inputs.geminiApiKeySecretArn } : {}),
   };
 }

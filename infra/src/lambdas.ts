@@ -82,7 +82,9 @@ export class WorkerFunction extends pulumi.ComponentResource {
 
     const environment = pulumi
       .all([sharedEnvInputs(args), args.kind === 'annotator' ? args.geminiApiKeySecretArn : undefined])
-      .apply(([shared, geminiApiKeySecretArn]) => workerEnv({ ...shared, geminiApiKeySecretArn }));
+      .apply(([shared, geminiApiKeySecretArn]) =>
+        workerEnv({ ...shared, geminiApiKeySecretArn, timeoutSeconds: args.settings.timeoutSeconds }),
+      );
 
     this.function = new aws.lambda.Function(
       `${name}-function`,

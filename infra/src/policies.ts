@@ -113,7 +113,10 @@ export function annotatorPolicy(
   );
 }
 
-/** The thumbnailer reads originals and writes thumbnails, nothing else. */
+/**
+ * The thumbnailer reads originals and writes thumbnails, nothing else. It may delete a thumbnail:
+ * the one it wrote for an upload the web tier withdrew meanwhile (it never reads thumbnails).
+ */
 export function thumbnailerPolicy(
   inputs: WorkerPolicyInputs & { readonly thumbnailsBucketArn: string },
 ): PolicyDocument {
@@ -123,7 +126,7 @@ export function thumbnailerPolicy(
     {
       Sid: 'WriteThumbnails',
       Effect: 'Allow',
-      Action: ['s3:PutObject'],
+      Action: ['s3:PutObject', 's3:DeleteObject'],
       Resource: [`${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`],
     },
     readSecrets([inputs.databaseSecretArn]),
@@ -149,6 +152,13 @@ export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
       // row is deleted too), so a refused or aborted upload never leaves an orphan behind.
       Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
       Resource: [`${inputs.originalsBucketArn}/${UPLOADS_PREFIX}*`],
+    },
+    {
+      Sid: 'WithdrawThumbnails',
+      Effect: 'Allow',
+      // A withdrawn upload's thumbnail goes with its row and original: a worker may have written one.
+      Action: ['s3:DeleteObject'],
+      Resource: [`${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`],
     },
     {
       Sid: 'ReadImages',

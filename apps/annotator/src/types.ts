@@ -1,5 +1,5 @@
 import type { AppConfig } from '@annot/config';
-import type { CheckedImage, ImageLimits } from '@annot/worker-runtime';
+import type { CheckedImage, StageSettings } from '@annot/worker-runtime';
 
 export type { WorkerLogger, WorkerOutcome } from '@annot/worker-runtime';
 
@@ -16,4 +16,4 @@ export interface Annotator {
   describe(image: CheckedImage, options?: { signal?: AbortSignal }): Promise<string>;
 }
 
-export type AnnotatorSettings = AppConfig['annotator'] & ImageLimits;
+export type AnnotatorSettings = AppConfig['annotator'] & StageSettings;

@@ -1,11 +1,13 @@
 import type { AppConfig } from '@annot/config';
-import { createStageWorker, type EventWorker, imageLimits, type StageDeps } from '@annot/worker-runtime';
+import { createStageWorker, type EventWorker, type StageDeps, stageSettings } from '@annot/worker-runtime';
 import { AnnotatorConfigurationError } from './errors.ts';
 import type { Annotator, AnnotatorSettings } from './types.ts';
 
 /** The annotator's settings from the one configuration: built here, for Lambda and local runs alike. */
-export function annotatorSettings(config: Pick<AppConfig, 'annotator' | 'limits'>): AnnotatorSettings {
-  return { ...config.annotator, ...imageLimits(config) };
+export function annotatorSettings(
+  config: Pick<AppConfig, 'annotator' | 'limits' | 'stageLeaseMs'>,
+): AnnotatorSettings {
+  return { ...config.annotator, ...stageSettings(config) };
 }
 
 export interface AnnotationWorkerDeps extends StageDeps {
@@ -16,7 +18,7 @@ export interface AnnotationWorkerDeps extends StageDeps {
 /**
  * The transport-independent annotation worker, on the shared stage runner: it resolves when the
  * annotation is recorded, when a permanent failure is recorded as annotation_status = failed, or
- * when there is nothing to do. It throws on transient failures and on configuration errors (so the
+ * when there is nothing to do (a duplicate delivery, a withdrawn upload: no second model call). It throws on transient failures and on configuration errors (so the
  * platform retries and the dead-letter queue keeps the event), and throws InvalidEventError, after
  * logging it, on a malformed event.
  */
@@ -25,24 +27,25 @@ export function createAnnotationWorker(deps: AnnotationWorkerDeps): EventWorker 
   return createStageWorker(deps, {
     name: 'annotation',
     maxInputBytes: deps.settings.maxInputBytes,
+    leaseMs: deps.settings.stageLeaseMs,
     logFields: { annotator: annotator.name, model: annotator.model },
     // A redelivered event for an image this annotator and model already described: no second call.
     // A row described by another annotator or model (say, local before a Gemini key was set) is redone.
     alreadyDone: (row) =>
-      row?.annotationStatus === 'completed' &&
+      row.annotationStatus === 'completed' &&
       row.annotator === annotator.name &&
       row.annotationModel === annotator.model
         ? 'already annotated'
         : undefined,
     work: (image) => annotator.describe(image),
     async record(annotation, _image, key) {
-      await repository.recordAnnotation({
+      const recorded = await repository.recordAnnotation({
         originalKey: key,
         annotation,
         annotator: annotator.name,
         model: annotator.model,
       });
-      return { characters: annotation.length };
+      return recorded ? { characters: annotation.length } : null;
     },
     describeError: (error) =>
       error instanceof AnnotatorConfigurationError

@@ -1,8 +1,9 @@
 import { InvalidEventError } from '@annot/events';
 import { formatBytes } from '@annot/image-rules';
+import { withdrawUpload } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AnnotatorConfigurationError, TransientAnnotationError } from '../src/index.ts';
-import { type Backend, createRow, SETUPS, upload, workerFor } from './setups.ts';
+import { type Backend, SETUPS, upload, workerFor } from './setups.ts';
 import { fixtureBytes } from './support.ts';
 
 for (const setup of SETUPS) {
@@ -16,11 +17,8 @@ for (const setup of SETUPS) {
     afterAll(() => backend?.close());
     beforeEach(() => backend.gemini.reset());
 
-    async function uploadWithRow(name: string) {
-      const uploaded = await upload(backend, photo, name, 'image/jpeg');
-      await createRow(backend, uploaded.key, name, 'image/jpeg', photo.length);
-      return uploaded;
-    }
+    /** The web tier's upload: the pending row, then the original. */
+    const uploadWithRow = (name: string) => upload(backend, photo, name, 'image/jpeg');
 
     it('logs the key and request id of a completed annotation', async () => {
       const { key, event } = await uploadWithRow('logged.jpg');
@@ -71,13 +69,13 @@ for (const setup of SETUPS) {
       },
     );
 
-    it('skips an event for another bucket or outside uploads/, without a row', async () => {
+    it('skips an event for another bucket or outside uploads/, leaving the row alone', async () => {
       const { key, event } = await upload(backend, photo, 'elsewhere.jpg', 'image/jpeg');
       const otherBucket = structuredClone(event);
       otherBucket.detail.bucket.name = 'someone-elses-bucket';
 
       expect(await workerFor(backend, 'local').handle(otherBucket)).toMatchObject({ status: 'skipped', key });
-      expect(await backend.repository.getByOriginalKey(key)).toBeNull();
+      expect(await backend.repository.getByOriginalKey(key)).toMatchObject({ annotationStatus: 'pending' });
     });
 
     it('records a safety block as failed, with the reason', async () => {
@@ -163,14 +161,12 @@ for (const setup of SETUPS) {
 
     it('skips without creating a row when the original is gone and there is no row (a withdrawn upload)', async () => {
       const { key, event } = await upload(backend, photo, 'withdrawn.jpg', 'image/jpeg');
-      await backend.storage.originals.delete(key);
+      await withdrawUpload(backend, key);
+      const worker = workerFor(backend, 'gemini');
 
-      expect(await workerFor(backend, 'local').handle(event)).toEqual({
-        status: 'skipped',
-        key,
-        reason: 'original not found',
-      });
+      expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: 'withdrawn' });
       expect(await backend.repository.getByOriginalKey(key)).toBeNull();
+      expect(backend.gemini.requests).toEqual([]);
     });
 
     it('refuses an original over MAX_UPLOAD_BYTES before reading it', async () => {

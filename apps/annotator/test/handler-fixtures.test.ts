@@ -7,7 +7,7 @@ import {
 } from '@annot/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_MARKER } from '../src/index.ts';
-import { type Backend, createRow, SETUPS, upload, workerFor } from './setups.ts';
+import { type Backend, SETUPS, upload, workerFor } from './setups.ts';
 import { fixtureBytes } from './support.ts';
 
 for (const setup of SETUPS) {
@@ -24,7 +24,6 @@ for (const setup of SETUPS) {
       async (name, type) => {
         const bytes = await fixtureBytes(name);
         const { key, event } = await upload(backend, bytes, name, type);
-        await createRow(backend, key, name, type, bytes.length);
         const worker = workerFor(backend, 'gemini');
         backend.gemini.enqueue({ kind: 'text', text: `A description of ${name}.` });
 
@@ -50,7 +49,6 @@ for (const setup of SETUPS) {
       async (name, type) => {
         const bytes = await fixtureBytes(name);
         const { key, event } = await upload(backend, bytes, name, type);
-        await createRow(backend, key, name, type, bytes.length);
 
         expect(await workerFor(backend, 'local').handle(event)).toEqual({ status: 'completed', key });
 
@@ -71,7 +69,6 @@ for (const setup of SETUPS) {
       async (name, kind) => {
         const bytes = await fixtureBytes(name);
         const { key, event } = await upload(backend, bytes, name, 'application/octet-stream');
-        await createRow(backend, key, name, 'application/octet-stream', bytes.length);
 
         const outcome = await workerFor(backend, kind).handle(event);
 
@@ -91,7 +88,6 @@ for (const setup of SETUPS) {
       '%s is recorded as failed in plain words, without a model call',
       async (_name, damaged) => {
         const { key, event } = await upload(backend, damaged.bytes, 'broken', 'application/octet-stream');
-        await createRow(backend, key, 'broken', 'application/octet-stream', damaged.bytes.length);
 
         const outcome = await workerFor(backend, 'gemini').handle(event);
 

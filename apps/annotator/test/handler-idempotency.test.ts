@@ -1,5 +1,7 @@
+import { SKIPPED } from '@annot/worker-runtime';
+import { deadHolder, watchedStore, whatExists, withdrawUpload } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Backend, createRow, rowsFor, SETUPS, upload, workerFor } from './setups.ts';
+import { type Backend, rowsFor, SETUPS, upload, workerFor } from './setups.ts';
 import { fixtureBytes } from './support.ts';
 
 for (const setup of SETUPS) {
@@ -15,7 +17,6 @@ for (const setup of SETUPS) {
 
     it('leaves one row and makes one model call when the same event arrives twice', async () => {
       const { key, event } = await upload(backend, photo, 'twice.jpg', 'image/jpeg');
-      await createRow(backend, key, 'twice.jpg', 'image/jpeg', photo.length);
       const worker = workerFor(backend, 'gemini');
       backend.gemini.enqueue(
         { kind: 'text', text: 'First answer.' },
@@ -39,42 +40,75 @@ for (const setup of SETUPS) {
       expect(backend.gemini.requests).toHaveLength(1);
     });
 
-    it('leaves one complete row when two deliveries race', async () => {
-      const { key, event } = await upload(backend, photo, 'race.jpg', 'image/jpeg');
-      const worker = workerFor(backend, 'local');
+    it('makes one model call when the same event is delivered five times at once', async () => {
+      const { key, event } = await upload(backend, photo, 'five.jpg', 'image/jpeg');
+      const worker = workerFor(backend, 'gemini');
+      // A slow answer (the fake's default text), so the other deliveries arrive while the first is
+      // still waiting for it.
+      backend.gemini.enqueue({ kind: 'delay', ms: 200 });
 
-      const outcomes = await Promise.all([worker.handle(event), worker.handle(structuredClone(event))]);
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () => worker.handle(structuredClone(event))),
+      );
 
-      expect(outcomes.map((o) => o.status)).toEqual(['completed', 'completed']);
+      expect(backend.gemini.requests).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'completed')).toEqual([{ status: 'completed', key }]);
+      // The others stood down while the first held the stage (or, on a machine slow enough that one
+      // came after it finished, on its result).
+      const skipped = outcomes.filter((o) => o.status === 'skipped');
+      expect(skipped).toHaveLength(4);
+      for (const outcome of skipped)
+        expect([SKIPPED.inProgress, 'already annotated']).toContain(outcome.reason);
+      expect(
+        worker.logger.entries.filter(
+          (e) => e.message.includes('stands down') || e.message.includes('already'),
+        ),
+      ).toHaveLength(4);
       const rows = await rowsFor(backend, key);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ annotationStatus: 'completed', annotator: 'local' });
+      expect(rows[0]).toMatchObject({ annotationStatus: 'completed', annotation: 'A test photograph.' });
     });
 
-    it('makes a complete row when the event arrives before the web row, which then fills in its part', async () => {
-      const { key, event } = await upload(backend, photo, 'Early Bird.jpg', 'image/jpeg');
+    it('waits out the lease of a worker that died holding it, then a later delivery does the work', async () => {
+      const { key, event } = await upload(backend, photo, 'orphaned.jpg', 'image/jpeg');
+      const dead = await deadHolder(backend, key, 'annotation');
       const worker = workerFor(backend, 'gemini');
-      backend.gemini.enqueue({ kind: 'text', text: 'A waterfall in a rainforest.' });
+      backend.gemini.enqueue({ kind: 'text', text: 'At last.' });
 
-      expect(await worker.handle(event)).toEqual({ status: 'completed', key });
-      expect(await backend.repository.getByOriginalKey(key)).toMatchObject({
-        annotationStatus: 'completed',
-        thumbnailStatus: 'pending',
-        annotation: 'A waterfall in a rainforest.',
+      expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: SKIPPED.inProgress });
+      expect(backend.gemini.requests).toHaveLength(0);
+
+      await dead.runOut();
+      expect(await worker.handle(structuredClone(event))).toEqual({ status: 'completed', key });
+      expect(backend.gemini.requests).toHaveLength(1);
+      expect(await backend.repository.getByOriginalKey(key)).toMatchObject({ annotation: 'At last.' });
+    });
+
+    it('records nothing, and calls no model, for an event that arrives before the web row', async () => {
+      const { key, event } = await upload(backend, photo, 'Early Bird.jpg', 'image/jpeg', { row: false });
+      const worker = workerFor(backend, 'gemini');
+
+      expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: SKIPPED.withdrawn });
+      expect(backend.gemini.requests).toHaveLength(0);
+      expect(await rowsFor(backend, key)).toEqual([]);
+    });
+
+    it('records nothing for an upload withdrawn while the model was describing it', async () => {
+      const { key, event } = await upload(backend, photo, 'withdrawn.jpg', 'image/jpeg');
+      const originals = watchedStore(backend.storage.originals, {
+        getBytes: () => withdrawUpload(backend, key),
       });
+      const worker = workerFor(backend, 'gemini', {}, { ...backend.storage, originals: originals.store });
 
-      await createRow(backend, key, 'Early Bird.jpg', 'image/jpeg', photo.length);
-
-      const rows = await rowsFor(backend, key);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({
-        filename: 'Early Bird.jpg',
-        contentType: 'image/jpeg',
-        annotationStatus: 'completed',
-        annotation: 'A waterfall in a rainforest.',
-        annotator: 'gemini',
-        annotationModel: 'gemini-3.5-flash',
-      });
+      expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: SKIPPED.withdrawn });
+      expect(backend.gemini.requests).toHaveLength(1);
+      expect(await whatExists(backend, key)).toEqual({ rows: 0, original: false, thumbnail: false });
+      expect(worker.logger.entries).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message: 'Upload was withdrawn (its row is gone); annotation skipped',
+        }),
+      );
     });
 
     it('redoes an annotation written by another annotator (local, before a Gemini key was set)', async () => {

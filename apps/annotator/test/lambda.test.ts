@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@annot/config';
 import { openRepository } from '@annot/db';
-import { buildObjectCreatedEvent, InvalidEventError } from '@annot/events';
-import { uploadKey } from '@annot/object-keys';
+import { InvalidEventError } from '@annot/events';
 import { createStorage } from '@annot/storage';
 import { type FakeGemini, startFakeGemini } from '@annot/testing';
-import { captureLogLines, lambdaContext } from '@annot/worker-runtime/testing';
+import { captureLogLines, lambdaContext, uploadOriginal } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixtureBytes } from './support.ts';
 
@@ -46,15 +45,13 @@ describe('the Lambda entry point', () => {
   it('annotates an upload with Gemini and logs JSON lines carrying the key and request id', async () => {
     const config = loadConfig({ DATA_DIR: dir }, dir);
     const storage = createStorage(config.storage, config.presign);
+    const repository = await openRepository({ database: config.database, migrate: false });
     const bytes = await fixtureBytes('flowers.jpeg');
-    const key = uploadKey('flowers.jpeg');
-    await storage.originals.put(key, bytes, { contentType: 'image/jpeg' });
+    const { key, event } = await uploadOriginal({ storage, repository }, bytes, 'flowers.jpeg', 'image/jpeg');
+    await repository.close();
     gemini.enqueue({ kind: 'text', text: 'Pink flowers.' });
 
-    const outcome = await lambda.handler(
-      buildObjectCreatedEvent({ bucket: storage.originals.bucket, key }),
-      lambdaContext('req-λ-1', 'annotator'),
-    );
+    const outcome = await lambda.handler(event, lambdaContext('req-λ-1', 'annotator'));
 
     expect(outcome).toEqual({ status: 'completed', key });
     expect(gemini.requests.map((r) => r.apiKey)).toEqual(['lambda-key']);

@@ -3,6 +3,7 @@
  * embedded default (SQLite + a directory) and the AWS shape (MariaDB + s3rver on loopback), each
  * with a loopback server speaking Gemini's REST protocol.
  */
+import type { Storage } from '@annot/storage';
 import { type FakeGemini, startFakeGemini } from '@annot/testing';
 import { recordingLogger, rowsWithKey, type TestBackend, testBackends } from '@annot/worker-runtime/testing';
 import { createAnnotationWorker, createAnnotator } from '../src/index.ts';
@@ -38,39 +39,27 @@ export const SETUPS: Setup[] = (await testBackends('annotator')).map((setup) => 
 
 /**
  * A worker over a back end with a recording logger: the local annotator by default, or Gemini
- * (pointed at the back end's loopback server, small delays) with `kind: 'gemini'`.
+ * (pointed at the back end's loopback server, small delays) with `kind: 'gemini'`; `storage`
+ * replaces the back end's (say, to act at one step of a run).
  */
-export function workerFor(backend: Backend, kind: 'local' | 'gemini', env: Record<string, string> = {}) {
+export function workerFor(
+  backend: Backend,
+  kind: 'local' | 'gemini',
+  env: Record<string, string> = {},
+  storage: Storage = backend.storage,
+) {
   const gemini = kind === 'gemini' ? geminiTestEnv(backend.gemini.baseUrl) : {};
   const settings = settingsFrom({ ...backend.env, ...gemini, ...env });
   const logger = recordingLogger();
   const annotator = createAnnotator(settings);
   const worker = createAnnotationWorker({
-    storage: backend.storage,
+    storage,
     repository: backend.repository,
     annotator,
     settings,
     logger,
   });
   return { ...worker, annotator, logger };
-}
-
-/** The web tier's pending row for an upload. */
-export function createRow(
-  backend: Backend,
-  key: string,
-  filename: string,
-  contentType: string,
-  byteSize: number,
-) {
-  return backend.repository.createPending({
-    filename,
-    originalKey: key,
-    contentType,
-    byteSize,
-    width: null,
-    height: null,
-  });
 }
 
 /** Every row for a key: duplicates would show here. */

@@ -80,7 +80,8 @@ for (const setup of SETUPS) {
       await gone.close();
       const worker = thumbnailerFor(backend, backend.storage, gone.repository);
       await expect(worker.handle(event)).rejects.toThrow();
-      expect(await backend.repository.getByOriginalKey(key)).toBeNull();
+      expect(await backend.repository.getByOriginalKey(key)).toMatchObject({ thumbnailStatus: 'pending' });
+      expect(await backend.storage.thumbnails.head(thumbnailKeyFor(key))).toBeNull();
     });
 
     it.runIf(setup.name.includes('S3'))('throws when S3 cannot be reached', async () => {
@@ -98,7 +99,9 @@ for (const setup of SETUPS) {
       );
       const worker = thumbnailerFor(backend, unreachable);
       await expect(worker.handle(event)).rejects.toThrow(/ECONNREFUSED|connect/);
-      expect(await backend.repository.getByOriginalKey(key)).toBeNull();
+      expect(await backend.repository.getByOriginalKey(key)).toMatchObject({ thumbnailStatus: 'pending' });
+      // The lease was released: the retry, with S3 back, works at once.
+      expect(await thumbnailerFor(backend).handle(event)).toEqual({ status: 'completed', key });
     });
 
     it('skips events for other buckets and keys outside uploads/', async () => {
@@ -112,24 +115,35 @@ for (const setup of SETUPS) {
       expect((await worker.handle(notUpload)).status).toBe('skipped');
     });
 
+    it.each([
+      ['a key that climbs out of the bucket', 'uploads/../../etc/passwd'],
+      ['a key over 1024 bytes', `uploads/0123/${'a'.repeat(1100)}.jpg`],
+    ])('skips %s for good, with a warning, instead of throwing it for retries', async (_, key) => {
+      const worker = thumbnailerFor(backend);
+      const event = buildObjectCreatedEvent({ bucket: backend.storage.originals.bucket, key });
+      expect(await worker.handle(event)).toMatchObject({
+        status: 'skipped',
+        reason: expect.stringMatching(/^key cannot be a stored object: /),
+      });
+      expect(worker.logger.entries).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          message: 'Skipped an event whose key cannot be a stored object',
+        }),
+      ]);
+    });
+
     it('skips a vanished original that has no row, and fails one that has a row', async () => {
       const worker = thumbnailerFor(backend);
       const withdrawn = uploadKey('withdrawn.jpg');
       const bucket = backend.storage.originals.bucket;
       expect(await worker.handle(buildObjectCreatedEvent({ bucket, key: withdrawn }))).toMatchObject({
         status: 'skipped',
+        reason: 'withdrawn',
       });
       expect(await backend.repository.getByOriginalKey(withdrawn)).toBeNull();
 
       const { key, event } = await upload(backend, photo, 'deleted.jpg', 'image/jpeg');
-      await backend.repository.createPending({
-        filename: 'deleted.jpg',
-        originalKey: key,
-        contentType: 'image/jpeg',
-        byteSize: photo.length,
-        width: 1920,
-        height: 1080,
-      });
       await backend.storage.originals.delete(key);
       expect(await worker.handle(event)).toMatchObject({
         status: 'failed',

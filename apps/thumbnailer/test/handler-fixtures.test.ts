@@ -30,7 +30,8 @@ for (const setup of SETUPS) {
     });
     afterAll(() => backend?.close());
 
-    // No web row first: the thumbnailer's UPSERT alone must make a complete row.
+    // The web row (pending, the content type and size) first, as the web tier writes it; the
+    // thumbnailer fills in the thumbnail and the dimensions.
     it.each(ACCEPTED_FIXTURES)('thumbnails $name into a 128x128 JPEG and records it', async (fixture) => {
       const bytes = await readFile(fixturePath(fixture.name));
       const { key, event } = await upload(backend, bytes, fixture.name, fixture.type);

@@ -54,7 +54,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     refreshCredentials: createDatabaseUrlRefresher(config),
   });
   try {
-    const base = createStorage(config.storage, config.presign);
+    const base = createStorage(config.storage, config.presign, {
+      logger: logger.child({ component: 'storage' }),
+    });
     const extension = options.extend?.({ config, repository, storage: base, logger }) ?? {};
     const storage: Storage = extension.wrapOriginals
       ? { originals: extension.wrapOriginals(base.originals), thumbnails: base.thumbnails }

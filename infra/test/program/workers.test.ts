@@ -149,7 +149,10 @@ describe('the worker Lambdas', () => {
     expect(customFn('annotator').environment.variables).toMatchObject({
       GEMINI_MODEL: 'gemini-test-model',
       THUMBNAIL_WIDTH: '256',
+      // A claim on a stage outlives the function's longest run by 30 s.
+      STAGE_LEASE_MS: '150000',
     });
+    expect(customFn('thumbnailer').environment.variables.STAGE_LEASE_MS).toBe('75000');
     for (const config of ofType(custom.resources, T.invokeConfig))
       expect(config.inputs.maximumRetryAttempts).toBe(0);
     for (const target of ofType(custom.resources, T.target))

@@ -70,6 +70,8 @@ export interface AppConfig {
     readonly maxFilesPerUpload: number;
     readonly maxInputPixels: number;
   };
+  /** How long a worker's claim on one stage of an image lasts (STAGE_LEASE_MS). */
+  readonly stageLeaseMs: number;
   readonly thumbnail: {
     readonly width: number;
     readonly height: number;
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     presign,
     limits: readLimits(r),
     sweep: readSweep(r),
+    stageLeaseMs: r.read('STAGE_LEASE_MS', int(100, 86_400_000)),
     thumbnail: readThumbnail(r),
     annotator: readAnnotator(r, geminiCredentials),
   };

@@ -136,6 +136,13 @@ export const SETTINGS = [
     description:
       'How often each web process runs the reconciliation sweep (with up to 20% random delay, so instances spread out); 0 turns it off.',
   },
+  // workers
+  {
+    name: 'STAGE_LEASE_MS',
+    default: '90000',
+    description:
+      "How long a worker's claim on a stage of an image lasts, in ms: redeliveries stand down meanwhile; a dead worker's claim runs out. Above the longest run (annotator Lambda: 60 s).",
+  },
   // thumbnailer
   { name: 'THUMBNAIL_WIDTH', default: '128', description: 'Thumbnail width in pixels.' },
   { name: 'THUMBNAIL_HEIGHT', default: '128', description: 'Thumbnail height in pixels.' },

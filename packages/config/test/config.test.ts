@@ -60,6 +60,14 @@ describe('loadConfig defaults (the embedded default)', () => {
     expect(errorOf(() => loadConfig({ GALLERY_CACHE_MS: '-1' }, cwd)).message).toContain('GALLERY_CACHE_MS');
   });
 
+  it('gives a worker 90 s to hold a stage, longer than the annotator Lambda’s 60 s timeout', () => {
+    expect(config.stageLeaseMs).toBe(90_000);
+    expect(loadConfig({ STAGE_LEASE_MS: '500' }, cwd).stageLeaseMs).toBe(500);
+    for (const value of ['0', '99', '86400001', '1.5', 'soon']) {
+      expect(errorOf(() => loadConfig({ STAGE_LEASE_MS: value }, cwd)).message).toContain('STAGE_LEASE_MS');
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }, cwd).server.port).toBe(3000);
   });

@@ -10,11 +10,20 @@ export interface MigrationSession {
   all<T>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
 }
 
+/** What a write statement did. */
+export interface RunResult {
+  /**
+   * Rows the statement matched: for an UPDATE, every row its WHERE found, changed or not (SQLite
+   * counts them so; MySQL does with the FOUND_ROWS client flag, which the pool sets).
+   */
+  readonly changes: number;
+}
+
 /** The few primitives the repository and the migrator need from a database. */
 export interface Driver {
   readonly dialect: Dialect;
   /** Runs one statement. On MySQL, deadlocks and lock wait timeouts are retried inside. */
-  run(sql: string, params: readonly SqlValue[]): Promise<void>;
+  run(sql: string, params: readonly SqlValue[]): Promise<RunResult>;
   all<T>(sql: string, params: readonly SqlValue[]): Promise<T[]>;
   /**
    * Runs `fn` while holding the database-wide migration lock: a named lock (GET_LOCK) on MySQL,

@@ -1,6 +1,6 @@
 export type { Dialect } from './dialect.ts';
 export { mysqlDialect, sqliteDialect } from './dialect.ts';
-export type { Driver, MigrationSession, SqlValue } from './driver.ts';
+export type { Driver, MigrationSession, RunResult, SqlValue } from './driver.ts';
 export * from './errors.ts';
 export type { DbLogger } from './logger.ts';
 export { type MigrationResult, migrate, migrateDriver } from './migrate.ts';

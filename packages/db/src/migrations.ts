@@ -76,4 +76,29 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX images_uploaded_at_id ON images (uploaded_at, id)',
     ],
   },
+  {
+    version: 2,
+    name: 'stage leases',
+    // A worker claims its stage of an image before working on it: one conditional UPDATE sets the
+    // lease when it is free or has run out, and the affected-row count says who won. So duplicate
+    // deliveries of one event (EventBridge delivers at least once) do the work once, and a worker
+    // that died holding a lease blocks its stage only until the lease runs out. The token is the
+    // holder's, so a late release never frees a lease a later delivery took. Plain columns on the
+    // row: a claim needs the row to exist (a withdrawn upload cannot be claimed), and the lease goes
+    // with the row. None is indexed (claims find the row by its unique key hash); adding nullable
+    // columns is an instant ALTER on MySQL 8 and MariaDB 10.11, and one statement here.
+    mysql: [
+      `ALTER TABLE images
+        ADD COLUMN thumbnail_lease_until DATETIME(3) NULL,
+        ADD COLUMN thumbnail_lease_token CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NULL,
+        ADD COLUMN annotation_lease_until DATETIME(3) NULL,
+        ADD COLUMN annotation_lease_token CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NULL`,
+    ],
+    sqlite: [
+      'ALTER TABLE images ADD COLUMN thumbnail_lease_until INTEGER',
+      'ALTER TABLE images ADD COLUMN thumbnail_lease_token TEXT',
+      'ALTER TABLE images ADD COLUMN annotation_lease_until INTEGER',
+      'ALTER TABLE images ADD COLUMN annotation_lease_token TEXT',
+    ],
+  },
 ];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import mysql from 'mysql2/promise';
+import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import { mysqlDialect } from './dialect.ts';
 import type { Driver, MigrationSession, SqlValue } from './driver.ts';
 import { MigrationError } from './errors.ts';
@@ -34,6 +34,9 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
       supportBigNumbers: true,
       enableKeepAlive: true,
       connectTimeout: 10_000,
+      // An UPDATE reports the rows it matched, not only those it changed (mysql2's default, pinned
+      // here): the repository reads "0 rows" as "no such row", and a repeated write changes nothing.
+      flags: ['FOUND_ROWS'],
     });
   // Every use of the pool goes through `pools.use`, so a rotated password is picked up (see
   // rotating-pool.ts) wherever the first refused login happens.
@@ -58,7 +61,8 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
   return {
     dialect: mysqlDialect,
     async run(sql, params) {
-      await execute(sql, params);
+      const [result] = await execute(sql, params);
+      return { changes: (result as ResultSetHeader).affectedRows };
     },
     async all<T>(sql: string, params: readonly SqlValue[]) {
       const [rows] = await execute(sql, params);

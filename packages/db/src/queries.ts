@@ -12,33 +12,49 @@ const STATUS_COLUMNS =
   'annotation, updated_at';
 
 const STAGE_COLUMNS = {
-  thumbnail: { status: 'thumbnail_status', error: 'thumbnail_error' },
-  annotation: { status: 'annotation_status', error: 'annotation_error' },
-} as const satisfies Record<Stage, { status: string; error: string }>;
+  thumbnail: {
+    status: 'thumbnail_status',
+    error: 'thumbnail_error',
+    leaseUntil: 'thumbnail_lease_until',
+    leaseToken: 'thumbnail_lease_token',
+  },
+  annotation: {
+    status: 'annotation_status',
+    error: 'annotation_error',
+    leaseUntil: 'annotation_lease_until',
+    leaseToken: 'annotation_lease_token',
+  },
+} as const satisfies Record<Stage, { status: string; error: string; leaseUntil: string; leaseToken: string }>;
+
+/** One statement per stage. */
+const perStage = (build: (stage: Stage) => string): Record<Stage, string> => ({
+  thumbnail: build('thumbnail'),
+  annotation: build('annotation'),
+});
 
 /**
- * Every statement the repository runs, written once and rendered for one dialect. Each write is
- * an UPSERT on s3_key_original_sha256, so the web insert and both workers may arrive in any order.
- * The first three placeholders of every upsert are (filename, s3_key_original, hash).
+ * An UPDATE of the row whose key hash is the last placeholder. MySQL evaluates the assignments
+ * left to right and later ones see columns already assigned, SQLite evaluates every one against
+ * the old row: so, as in upserts (see Dialect.onConflict), no assignment reads a column assigned
+ * earlier in the list.
+ */
+const updateRow = (assignments: ReadonlyArray<readonly [column: string, expression: string]>) =>
+  `UPDATE images SET ${assignments.map(([column, expression]) => `${column} = ${expression}`).join(', ')} WHERE s3_key_original_sha256 = ?`;
+
+/**
+ * Every statement the repository runs, written once and rendered for one dialect.
+ *
+ * Only the web tier creates rows (createPending, an UPSERT on s3_key_original_sha256 whose first
+ * three placeholders are filename, s3_key_original, hash). The workers' writes are plain UPDATEs
+ * of that row: when the web tier has withdrawn the upload (row deleted), they match no row and
+ * write nothing, so a worker can never bring back a row without its original.
  */
 export function buildQueries(d: Dialect) {
   const v = d.inserted;
 
-  const failure = (stage: Stage) => {
-    const { status, error } = STAGE_COLUMNS[stage];
-    return `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, ${status}, ${error}, uploaded_at, updated_at)
-      VALUES (?, ?, ?, 'failed', ?, ?, ?) ${d.onConflict([
-        // A stage that already completed stays completed (a late or duplicate failure must not
-        // undo a success). The error is assigned before the status: see Dialect.onConflict.
-        [error, `CASE WHEN ${status} = 'completed' THEN ${error} ELSE ${v(error)} END`],
-        [status, `CASE WHEN ${status} = 'completed' THEN ${status} ELSE 'failed' END`],
-        ['updated_at', v('updated_at')],
-      ])}`;
-  };
-
   return {
-    // The web tier's row. If a worker got there first, the web's filename and the checked
-    // metadata fill it in; the workers' results and statuses are kept.
+    // The web tier's row; a second call for the same key (the stored size, once known) fills in
+    // the metadata it has and keeps the workers' results and statuses.
     createPending: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, content_type, byte_size, width, height, annotation_status, thumbnail_status, uploaded_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'pending', ?, ?) ${d.onConflict([
         ['filename', v('filename')],
@@ -53,31 +69,59 @@ export function buildQueries(d: Dialect) {
     // web's own row, and must not bring back a row that was withdrawn in the meantime.
     recordOriginalSize: 'UPDATE images SET byte_size = ?, updated_at = ? WHERE s3_key_original_sha256 = ?',
 
-    // The thumbnailer's columns only; metadata is filled only where the row has none.
-    recordThumbnail: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, s3_key_thumbnail, thumbnail_status, content_type, byte_size, width, height, uploaded_at, updated_at)
-      VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?) ${d.onConflict([
-        ['s3_key_thumbnail', v('s3_key_thumbnail')],
-        ['thumbnail_status', `'completed'`],
-        ['thumbnail_error', 'NULL'],
-        ['content_type', `COALESCE(content_type, ${v('content_type')})`],
-        ['byte_size', `COALESCE(byte_size, ${v('byte_size')})`],
-        ['width', `COALESCE(width, ${v('width')})`],
-        ['height', `COALESCE(height, ${v('height')})`],
-        ['updated_at', v('updated_at')],
-      ])}`,
+    // The thumbnailer's columns only; the original's metadata is filled only where the row has none.
+    recordThumbnail: updateRow([
+      ['s3_key_thumbnail', '?'],
+      ['thumbnail_status', `'completed'`],
+      ['thumbnail_error', 'NULL'],
+      ['content_type', 'COALESCE(content_type, ?)'],
+      ['byte_size', 'COALESCE(byte_size, ?)'],
+      ['width', 'COALESCE(width, ?)'],
+      ['height', 'COALESCE(height, ?)'],
+      ['updated_at', '?'],
+    ]),
 
     // The annotator's columns only.
-    recordAnnotation: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, annotation, annotator, annotation_model, annotation_status, uploaded_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'completed', ?, ?) ${d.onConflict([
-        ['annotation', v('annotation')],
-        ['annotator', v('annotator')],
-        ['annotation_model', v('annotation_model')],
-        ['annotation_status', `'completed'`],
-        ['annotation_error', 'NULL'],
-        ['updated_at', v('updated_at')],
-      ])}`,
+    recordAnnotation: updateRow([
+      ['annotation', '?'],
+      ['annotator', '?'],
+      ['annotation_model', '?'],
+      ['annotation_status', `'completed'`],
+      ['annotation_error', 'NULL'],
+      ['updated_at', '?'],
+    ]),
 
-    markFailed: { thumbnail: failure('thumbnail'), annotation: failure('annotation') },
+    // A stage that already completed stays completed (a late or duplicate failure must not undo a
+    // success). The error is assigned before the status, which it reads.
+    markFailed: perStage((stage) => {
+      const { status, error } = STAGE_COLUMNS[stage];
+      return updateRow([
+        [error, `CASE WHEN ${status} = 'completed' THEN ${error} ELSE ? END`],
+        [status, `CASE WHEN ${status} = 'completed' THEN ${status} ELSE 'failed' END`],
+        ['updated_at', '?'],
+      ]);
+    }),
+
+    // (lease until, token, hash, now): takes the stage's lease when it is free or has run out. One
+    // statement, so of several deliveries at once exactly one matches the row (InnoDB re-reads the
+    // locked row's committed lease; SQLite has one writer). updated_at is left alone: a claim is
+    // not a change anyone polling the row should see.
+    claimStage: perStage((stage) => {
+      const { leaseUntil, leaseToken } = STAGE_COLUMNS[stage];
+      return `${updateRow([
+        [leaseUntil, '?'],
+        [leaseToken, '?'],
+      ])} AND (${leaseUntil} IS NULL OR ${leaseUntil} <= ?)`;
+    }),
+
+    // (hash, token): frees the stage, only if the lease is still this holder's.
+    releaseStage: perStage((stage) => {
+      const { leaseUntil, leaseToken } = STAGE_COLUMNS[stage];
+      return `${updateRow([
+        [leaseUntil, 'NULL'],
+        [leaseToken, 'NULL'],
+      ])} AND ${leaseToken} = ?`;
+    }),
 
     deleteByHash: 'DELETE FROM images WHERE s3_key_original_sha256 = ?',
     selectById: `SELECT ${IMAGE_COLUMNS} FROM images WHERE id = ?`,

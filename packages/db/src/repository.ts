@@ -1,21 +1,26 @@
-import { filenameFromKey } from '@annot/object-keys';
+import { randomUUID } from 'node:crypto';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Driver, SqlValue } from './driver.ts';
 import { DatabaseError, InvalidImageInputError } from './errors.ts';
 import { buildQueries, type Queries } from './queries.ts';
 import type {
   AnnotationResult,
+  ClaimRequest,
   ImageRecord,
   ImageRepository,
   ImageStatus,
   NewImage,
   Page,
+  Stage,
+  StageClaim,
   StageFailure,
   ThumbnailResult,
 } from './types.ts';
 import { checkKey, clip, count, keyHash, LIMITS, optionalText, toRecord, toStatus } from './values.ts';
 
 export const MAX_PAGE_SIZE = 1000;
+/** The longest lease a claim may ask for: a day (a longer one is a unit mistake). */
+const MAX_LEASE_MS = 86_400_000;
 /** Ids per `IN (...)` statement; counts are padded to powers of two to bound prepared statements. */
 const STATUS_CHUNK = 128;
 
@@ -50,25 +55,32 @@ export class SqlImageRepository implements ImageRepository {
     }
   }
 
-  /** (filename, s3_key_original, hash): the head of every upsert's VALUES. */
-  #head(filename: string, key: string): SqlValue[] {
-    return [clip(filename, LIMITS.filename), key, keyHash(key)];
+  /** The repository's clock, as the dialect stores times. */
+  #dbNow(): SqlValue {
+    return this.#driver.dialect.toDbTime(this.#now());
   }
 
-  #times(): [SqlValue, SqlValue] {
-    const now = this.#driver.dialect.toDbTime(this.#now());
-    return [now, now];
+  /** Runs a worker's UPDATE of one row (its key hash is the last parameter); false when no row matched. */
+  async #update(operation: string, key: string, sql: string, params: readonly SqlValue[]): Promise<boolean> {
+    const { changes } = await this.#run(operation, key, () =>
+      this.#driver.run(sql, [...params, keyHash(key)]),
+    );
+    return changes > 0;
   }
 
   async createPending(image: NewImage): Promise<ImageRecord> {
     const key = checkKey(image.originalKey, 'originalKey');
+    const now = this.#dbNow();
     const params = [
-      ...this.#head(image.filename, key),
+      clip(image.filename, LIMITS.filename),
+      key,
+      keyHash(key),
       optionalText(image.contentType, LIMITS.contentType),
       count(image.byteSize, 'byteSize'),
       count(image.width, 'width'),
       count(image.height, 'height'),
-      ...this.#times(),
+      now, // uploaded_at
+      now, // updated_at
     ];
     return this.#run('createPending', key, async () => {
       await this.#driver.run(this.#q.createPending, params);
@@ -78,11 +90,10 @@ export class SqlImageRepository implements ImageRepository {
     });
   }
 
-  async recordOriginalSize(originalKey: string, byteSize: number): Promise<void> {
+  async recordOriginalSize(originalKey: string, byteSize: number): Promise<boolean> {
     const key = checkKey(originalKey, 'originalKey');
-    const [, updatedAt] = this.#times();
-    const params = [count(byteSize, 'byteSize'), updatedAt, keyHash(key)];
-    await this.#run('recordOriginalSize', key, () => this.#driver.run(this.#q.recordOriginalSize, params));
+    const params = [count(byteSize, 'byteSize'), this.#dbNow()];
+    return this.#update('recordOriginalSize', key, this.#q.recordOriginalSize, params);
   }
 
   async deleteByOriginalKey(originalKey: string): Promise<void> {
@@ -90,39 +101,69 @@ export class SqlImageRepository implements ImageRepository {
     await this.#run('deleteByOriginalKey', key, () => this.#driver.run(this.#q.deleteByHash, [keyHash(key)]));
   }
 
-  async recordThumbnail(result: ThumbnailResult): Promise<void> {
+  recordThumbnail(result: ThumbnailResult): Promise<boolean> {
     const key = checkKey(result.originalKey, 'originalKey');
-    const params = [
-      ...this.#head(filenameFromKey(key), key),
+    return this.#update('recordThumbnail', key, this.#q.recordThumbnail, [
       checkKey(result.thumbnailKey, 'thumbnailKey'),
       optionalText(result.contentType, LIMITS.contentType),
       count(result.byteSize, 'byteSize'),
       count(result.width, 'width'),
       count(result.height, 'height'),
-      ...this.#times(),
-    ];
-    await this.#run('recordThumbnail', key, () => this.#driver.run(this.#q.recordThumbnail, params));
+      this.#dbNow(),
+    ]);
   }
 
-  async recordAnnotation(result: AnnotationResult): Promise<void> {
+  recordAnnotation(result: AnnotationResult): Promise<boolean> {
     const key = checkKey(result.originalKey, 'originalKey');
-    const params = [
-      ...this.#head(filenameFromKey(key), key),
+    return this.#update('recordAnnotation', key, this.#q.recordAnnotation, [
       clip(result.annotation, LIMITS.annotation),
       clip(result.annotator, LIMITS.annotator),
       clip(result.model, LIMITS.annotationModel),
-      ...this.#times(),
-    ];
-    await this.#run('recordAnnotation', key, () => this.#driver.run(this.#q.recordAnnotation, params));
+      this.#dbNow(),
+    ]);
   }
 
-  async markFailed(failure: StageFailure): Promise<void> {
+  markFailed(failure: StageFailure): Promise<boolean> {
     const key = checkKey(failure.originalKey, 'originalKey');
-    const sql = this.#q.markFailed[failure.stage];
-    if (!sql) throw new InvalidImageInputError(`Unknown stage ${JSON.stringify(failure.stage)}`);
+    const stage = checkStage(failure.stage);
     const reason = clip(failure.reason === '' ? 'unknown error' : failure.reason, LIMITS.error);
-    const params = [...this.#head(filenameFromKey(key), key), reason, ...this.#times()];
-    await this.#run(`markFailed(${failure.stage})`, key, () => this.#driver.run(sql, params));
+    return this.#update(`markFailed(${stage})`, key, this.#q.markFailed[stage], [reason, this.#dbNow()]);
+  }
+
+  async claimStage(request: ClaimRequest): Promise<StageClaim | null> {
+    const key = checkKey(request.originalKey, 'originalKey');
+    const stage = checkStage(request.stage);
+    const { leaseMs } = request;
+    if (!Number.isSafeInteger(leaseMs) || leaseMs < 1 || leaseMs > MAX_LEASE_MS) {
+      throw new InvalidImageInputError(
+        `leaseMs must be an integer from 1 to ${MAX_LEASE_MS} (got ${String(leaseMs)})`,
+      );
+    }
+    const now = this.#now();
+    const claim: StageClaim = {
+      originalKey: key,
+      stage,
+      token: randomUUID(),
+      expiresAt: new Date(now + leaseMs),
+    };
+    const toDb = this.#driver.dialect.toDbTime;
+    const { changes } = await this.#run(`claimStage(${stage})`, key, () =>
+      this.#driver.run(this.#q.claimStage[stage], [
+        toDb(now + leaseMs),
+        claim.token,
+        keyHash(key),
+        toDb(now),
+      ]),
+    );
+    return changes > 0 ? claim : null;
+  }
+
+  async releaseStage(claim: StageClaim): Promise<void> {
+    const key = checkKey(claim.originalKey, 'originalKey');
+    const stage = checkStage(claim.stage);
+    await this.#run(`releaseStage(${stage})`, key, () =>
+      this.#driver.run(this.#q.releaseStage[stage], [keyHash(key), claim.token]),
+    );
   }
 
   async getById(id: number): Promise<ImageRecord | null> {
@@ -190,4 +231,11 @@ export class SqlImageRepository implements ImageRepository {
   close(): Promise<void> {
     return this.#driver.close();
   }
+}
+
+function checkStage(stage: Stage): Stage {
+  if (stage !== 'thumbnail' && stage !== 'annotation') {
+    throw new InvalidImageInputError(`Unknown stage ${JSON.stringify(stage)}`);
+  }
+  return stage;
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { sqliteDialect } from './dialect.ts';
-import type { Driver, MigrationSession, SqlValue } from './driver.ts';
+import type { Driver, MigrationSession, RunResult, SqlValue } from './driver.ts';
 
 export interface SqliteDriverOptions {
   /** A file path (its directory is created), or ":memory:". */
@@ -34,9 +34,9 @@ export function openSqliteDriver(options: SqliteDriverOptions): Driver {
     }
     return statement;
   };
-  const run = async (sql: string, params: readonly SqlValue[]): Promise<void> => {
-    prepare(sql).run(...params);
-  };
+  const run = async (sql: string, params: readonly SqlValue[]): Promise<RunResult> => ({
+    changes: Number(prepare(sql).run(...params).changes),
+  });
   const all = async <T>(sql: string, params: readonly SqlValue[]): Promise<T[]> =>
     prepare(sql).all(...params) as T[];
 
@@ -53,7 +53,9 @@ export function openSqliteDriver(options: SqliteDriverOptions): Driver {
           exec: async (sql) => {
             db.exec(sql);
           },
-          run,
+          run: async (sql, params) => {
+            await run(sql, params);
+          },
           all,
         };
         const result = await fn(session);

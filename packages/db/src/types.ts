@@ -58,6 +58,24 @@ export interface StageFailure {
   readonly reason: string;
 }
 
+/** What a worker asks for before working on one stage of an image. */
+export interface ClaimRequest {
+  readonly originalKey: string;
+  readonly stage: Stage;
+  /** How long the claim holds if never released (a worker that died), in ms. */
+  readonly leaseMs: number;
+}
+
+/** A worker's hold on one stage of one image, from claimStage until released or run out. */
+export interface StageClaim {
+  readonly originalKey: string;
+  readonly stage: Stage;
+  /** This claim's own id: only its release frees the stage. */
+  readonly token: string;
+  /** When the lease runs out if it is never released. */
+  readonly expiresAt: Date;
+}
+
 export interface ImageStatus {
   readonly id: number;
   readonly annotationStatus: Status;
@@ -76,28 +94,46 @@ export interface Page {
 }
 
 /**
- * The repository over the `images` table. Every write is an UPSERT keyed by the original's key,
- * so the web insert and both workers may arrive in any order, any number of times, and still
- * leave one complete row.
+ * The repository over the `images` table. Rows are keyed by the original's key. Only the web tier
+ * creates them (createPending, before it stores the original); the workers only update the row
+ * that exists, any number of times, and write nothing once the web tier has withdrawn the upload.
  */
 export interface ImageRepository {
   readonly dialect: 'mysql' | 'sqlite';
-  /** Creates the pending row (or fills in a row a worker created first) and returns it. */
+  /** Creates the pending row (or fills in the metadata of the existing one) and returns it. */
   createPending(image: NewImage): Promise<ImageRecord>;
   /**
    * Sets the stored original's size on its row: the web tier's second write, since the size is
    * known only once the body has been streamed, after the pending row was written. Only that
-   * column (and updated_at) changes; a row that no longer exists is not created again.
+   * column (and updated_at) changes; a row that no longer exists is not created again, and
+   * false is resolved (the sweep removed it: the upload outlived STALE_UPLOAD_MS).
    */
-  recordOriginalSize(originalKey: string, byteSize: number): Promise<void>;
-  /** Removes a row the web tier created for an upload that was then refused or aborted. */
+  recordOriginalSize(originalKey: string, byteSize: number): Promise<boolean>;
+  /** Withdraws an upload's row (refused, aborted or deleted); a worker's later write then finds none. */
   deleteByOriginalKey(originalKey: string): Promise<void>;
-  /** The thumbnailer's UPSERT: thumbnail key, status completed; never touches annotation columns. */
-  recordThumbnail(result: ThumbnailResult): Promise<void>;
-  /** The annotator's UPSERT: annotation, annotator, model, status completed; never touches thumbnail columns. */
-  recordAnnotation(result: AnnotationResult): Promise<void>;
-  /** Marks one stage failed with a reason. A stage already completed stays completed. */
-  markFailed(failure: StageFailure): Promise<void>;
+  /**
+   * The thumbnailer's result: thumbnail key, status completed; never touches annotation columns.
+   * Resolves false, writing nothing, when the row is gone (the upload was withdrawn).
+   */
+  recordThumbnail(result: ThumbnailResult): Promise<boolean>;
+  /**
+   * The annotator's result: annotation, annotator, model, status completed; never touches thumbnail
+   * columns. Resolves false, writing nothing, when the row is gone.
+   */
+  recordAnnotation(result: AnnotationResult): Promise<boolean>;
+  /**
+   * Marks one stage failed with a reason. A stage already completed stays completed. Resolves
+   * false, writing nothing, when the row is gone.
+   */
+  markFailed(failure: StageFailure): Promise<boolean>;
+  /**
+   * Takes the lease on one stage of an image, atomically: resolves the claim when the stage was
+   * free or its lease had run out, and null when another claim holds it or the row is gone.
+   * Claiming changes no column anyone reads (not even updated_at).
+   */
+  claimStage(request: ClaimRequest): Promise<StageClaim | null>;
+  /** Frees the stage, if the lease is still this claim's (a later claim is never freed by it). */
+  releaseStage(claim: StageClaim): Promise<void>;
   getById(id: number): Promise<ImageRecord | null>;
   getByOriginalKey(originalKey: string): Promise<ImageRecord | null>;
   /** Newest first, keyset-paginated. Throws InvalidCursorError for a malformed cursor. */

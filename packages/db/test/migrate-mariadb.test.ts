@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, type Migration, migrate } from '../src/index.ts';
 import { mysqlConfig } from './helpers.ts';
 
-const V2: Migration = {
-  version: 2,
+const NEXT = MIGRATIONS.at(-1)!.version + 1;
+const LATER: Migration = {
+  version: NEXT,
   name: 'test: add a column',
   // Not idempotent on purpose: a second, unserialised run would fail with "Duplicate column".
   mysql: ['ALTER TABLE images ADD COLUMN test_note VARCHAR(20) NULL'],
@@ -41,10 +42,10 @@ describe.runIf(await mariaDbAvailable())('migrations on MariaDB', () => {
 
     // A release with one more migration, booted by four instances together: it applies once.
     const next = await Promise.all(
-      Array.from({ length: 4 }, () => migrate({ database, migrations: [...MIGRATIONS, V2] })),
+      Array.from({ length: 4 }, () => migrate({ database, migrations: [...MIGRATIONS, LATER] })),
     );
-    expect(next.flatMap((result) => result.applied)).toEqual([2]);
-    expect(await appliedVersions(db.url)).toEqual([...MIGRATIONS.map((m) => m.version), 2]);
+    expect(next.flatMap((result) => result.applied)).toEqual([NEXT]);
+    expect(await appliedVersions(db.url)).toEqual([...MIGRATIONS.map((m) => m.version), NEXT]);
   });
 
   it('waits while another session holds the migration lock', async () => {
@@ -59,15 +60,15 @@ describe.runIf(await mariaDbAvailable())('migrations on MariaDB', () => {
       )) as unknown as [[{ acquired: number }]];
       expect(row.acquired).toBe(1);
       let finished = false;
-      const running = migrate({ database, migrations: [...MIGRATIONS, V2] }).then((result) => {
+      const running = migrate({ database, migrations: [...MIGRATIONS, LATER] }).then((result) => {
         finished = true;
         return result;
       });
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(finished).toBe(false);
-      expect(await appliedVersions(db.url)).not.toContain(2);
+      expect(await appliedVersions(db.url)).not.toContain(NEXT);
       await holder.query("SELECT RELEASE_LOCK(CONCAT('annot_migrate_', SHA1(DATABASE())))");
-      expect((await running).applied).toEqual([2]);
+      expect((await running).applied).toEqual([NEXT]);
     } finally {
       await holder.end();
     }

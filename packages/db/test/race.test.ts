@@ -40,8 +40,11 @@ describe.runIf(await mariaDbAvailable())('the web insert and both workers racing
     await db?.drop();
   });
 
-  it(`leaves ${KEYS} complete rows, whatever the order, with no error reaching the caller`, async () => {
+  it(`leaves ${KEYS} rows, each worker's result recorded exactly when its write found the row, with no error reaching the caller`, async () => {
     const keys = Array.from({ length: KEYS }, (_, i) => newKey(`race ${i}.jpg`));
+    // Whether each worker's write found the web's row (in production the row always comes first;
+    // here the order is random, so some writes come before it and must record nothing).
+    const found = keys.map(() => ({ thumbnail: false, annotation: false }));
     const writes = (key: string, i: number) => [
       () =>
         web.createPending({
@@ -52,20 +55,22 @@ describe.runIf(await mariaDbAvailable())('the web insert and both workers racing
           width: 600,
           height: 450,
         }),
-      () =>
-        thumbnailer.recordThumbnail({
+      async () => {
+        found[i]!.thumbnail = await thumbnailer.recordThumbnail({
           originalKey: key,
           thumbnailKey: thumbnailKeyFor(key),
           width: 1,
           height: 1,
-        }),
-      () =>
-        annotator.recordAnnotation({
+        });
+      },
+      async () => {
+        found[i]!.annotation = await annotator.recordAnnotation({
           originalKey: key,
           annotation: `Image ${i}`,
           annotator: 'local',
           model: 'v1',
-        }),
+        });
+      },
     ];
     // Each key's three writes in a random order, adjacent in the queue so they overlap in time;
     // the keys themselves in a random order. Everything is started at once.
@@ -84,22 +89,28 @@ describe.runIf(await mariaDbAvailable())('the web insert and both workers racing
       expect(rows).toHaveLength(KEYS);
       const byKey = new Map(rows.map((row) => [row.s3_key_original, row]));
       keys.forEach((key, i) => {
+        const { thumbnail, annotation } = found[i]!;
         expect(byKey.get(key)).toEqual({
           s3_key_original: key,
           filename: `Race ü ${i}.jpg`,
-          s3_key_thumbnail: thumbnailKeyFor(key),
-          annotation: `Image ${i}`,
-          annotator: 'local',
-          thumbnail_status: 'completed',
-          annotation_status: 'completed',
+          s3_key_thumbnail: thumbnail ? thumbnailKeyFor(key) : null,
+          annotation: annotation ? `Image ${i}` : null,
+          annotator: annotation ? 'local' : null,
+          thumbnail_status: thumbnail ? 'completed' : 'pending',
+          annotation_status: annotation ? 'completed' : 'pending',
           byte_size: 1000 + i,
-          // The web's checked width wins over the thumbnailer's, whichever came first.
+          // The web's checked width: the thumbnailer fills it only where the row has none.
           width: 600,
         });
       });
+      // Both outcomes happened: the check above saw writes that found the row and writes that did not.
+      const outcomes = found.flatMap(({ thumbnail, annotation }) => [thumbnail, annotation]);
+      expect(new Set(outcomes)).toEqual(new Set([true, false]));
     } finally {
       await connection.end();
     }
-    console.info(`race: ${queue.length} writes, ${retries} lock-conflict retries inside the repository`);
+    console.info(
+      `race: ${queue.length} writes, ${found.filter((f) => f.thumbnail).length} thumbnails and ${found.filter((f) => f.annotation).length} annotations found their row, ${retries} lock-conflict retries inside the repository`,
+    );
   });
 });

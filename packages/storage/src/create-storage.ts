@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { StorageConfig } from '@annot/config';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DirectoryObjectStore } from './directory/store.ts';
+import type { StorageLogger } from './logger.ts';
 import type { Storage } from './port.ts';
 import type { PresignSettings } from './s3/presigner.ts';
 import { S3ObjectStore, type S3ObjectStoreOptions } from './s3/store.ts';
@@ -15,7 +16,9 @@ export interface CreateStorageOptions {
   /** S3 adapter: extra client settings (credentials, request handler...), merged over the config's. */
   readonly s3ClientConfig?: S3ClientConfig;
   /** S3 adapter: passed on to both stores. */
-  readonly s3?: Pick<S3ObjectStoreOptions, 'partSize' | 'queueSize' | 'onCleanupError'>;
+  readonly s3?: Pick<S3ObjectStoreOptions, 'partSize' | 'queueSize'>;
+  /** Where the stores' warnings go (default: nowhere); the apps pass theirs. */
+  readonly logger?: StorageLogger | undefined;
 }
 
 /** The S3 client for a config: built once per process and shared, since it owns the connection pool. */
@@ -56,7 +59,7 @@ export function createStorage(
     };
   }
   const client = createS3Client(config, options.s3ClientConfig);
-  const shared = { client, presign, ...options.s3 };
+  const shared = { client, presign, ...options.s3, logger: options.logger };
   return {
     originals: new S3ObjectStore({ ...shared, bucket: config.originalsBucket }),
     thumbnails: new S3ObjectStore({

@@ -9,6 +9,7 @@ export {
   validateBucketName,
   validateObjectKey,
 } from './keys.ts';
+export { type StorageLogger, silentStorageLogger } from './logger.ts';
 export * from './port.ts';
 export { resolveBucketEndpoint } from './s3/endpoint.ts';
 export * from './s3/presigner.ts';

@@ -4,9 +4,12 @@ import path from 'node:path';
 export class InvalidObjectKeyError extends Error {
   override readonly name = 'InvalidObjectKeyError';
   readonly key: string;
+  /** What is wrong with it, without the key (say, "longer than 1024 bytes"). */
+  readonly reason: string;
   constructor(key: string, reason: string) {
     super(`Invalid object key ${JSON.stringify(key.slice(0, 200))}: ${reason}`);
     this.key = key;
+    this.reason = reason;
   }
 }
 

@@ -25,7 +25,7 @@ function asRecord(value: unknown): Record<string, unknown> {
 }
 
 /** Strings are cut at 200 characters; anything that is not a scalar is named, never copied. */
-function short(value: unknown): unknown {
+export function short(value: unknown): unknown {
   if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}…` : value;
   if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean')
     return value;

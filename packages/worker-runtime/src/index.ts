@@ -3,6 +3,6 @@ export { summariseEvent } from './event-summary.ts';
 export { firstLine, PermanentFailure } from './failure.ts';
 export { type Intake, type IntakeOptions, receiveEvent } from './intake.ts';
 export { type CheckedImage, checkOriginal, readOriginal } from './read-original.ts';
-export { type ImageLimits, imageLimits } from './settings.ts';
-export { createStageWorker, type Stage, type StageDeps } from './stage.ts';
+export { type ImageLimits, type StageSettings, stageSettings } from './settings.ts';
+export { createStageWorker, SKIPPED, type Stage, type StageDeps } from './stage.ts';
 export type { EventWorker, LogContext, WorkerLogger, WorkerOutcome } from './types.ts';

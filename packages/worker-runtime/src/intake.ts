@@ -1,6 +1,7 @@
 import { InvalidEventError, type ObjectCreated, parseObjectCreatedEvent } from '@annot/events';
 import { UPLOADS_PREFIX } from '@annot/object-keys';
-import { summariseEvent } from './event-summary.ts';
+import { InvalidObjectKeyError, validateObjectKey } from '@annot/storage';
+import { short, summariseEvent } from './event-summary.ts';
 import type { LogContext, WorkerLogger, WorkerOutcome } from './types.ts';
 
 export interface IntakeOptions {
@@ -19,7 +20,10 @@ export type Intake =
  * The first step of every worker. A malformed event is logged (with a short summary, never the
  * payload) and rethrown as InvalidEventError, so the platform keeps it in the dead-letter queue.
  * An event for another bucket, or for a key that is not an upload, is logged and skipped: the rule
- * may be shared, and such an event is never an error of the image.
+ * may be shared, and such an event is never an error of the image. So is an event whose key cannot
+ * be a stored object on every store (`validateObjectKey`, the storage package's rule: over 1024
+ * bytes, a `..` or other dot segment, an empty segment, a control character...): no upload has such
+ * a key, and retrying it could never succeed.
  */
 export function receiveEvent(event: unknown, options: IntakeOptions): Intake {
   const { logger, requestId } = options;
@@ -48,7 +52,26 @@ export function receiveEvent(event: unknown, options: IntakeOptions): Intake {
     });
     return { accepted: false, outcome: { status: 'skipped', key, reason: notOurs } };
   }
+  const unusable = whyNotAnObjectKey(key);
+  if (unusable) {
+    logger.warn('Skipped an event whose key cannot be a stored object', {
+      ...log,
+      key: short(key),
+      reason: unusable,
+    });
+    return { accepted: false, outcome: { status: 'skipped', key, reason: unusable } };
+  }
   return { accepted: true, event: created, log };
+}
+
+function whyNotAnObjectKey(key: string): string | undefined {
+  try {
+    validateObjectKey(key);
+    return undefined;
+  } catch (error) {
+    if (error instanceof InvalidObjectKeyError) return `key cannot be a stored object: ${error.reason}`;
+    throw error;
+  }
 }
 
 function whyNotOurs(created: ObjectCreated, originalsBucket: string): string | undefined {

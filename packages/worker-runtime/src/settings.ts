@@ -8,6 +8,17 @@ export interface ImageLimits {
   readonly maxInputBytes: number;
 }
 
-export function imageLimits(config: Pick<AppConfig, 'limits'>): ImageLimits {
-  return { maxInputPixels: config.limits.maxInputPixels, maxInputBytes: config.limits.maxUploadBytes };
+/** What the stage runner takes from the one configuration: the image limits and the lease. */
+export interface StageSettings extends ImageLimits {
+  /** How long a worker's claim on its stage of an image lasts (STAGE_LEASE_MS). */
+  readonly stageLeaseMs: number;
+}
+
+/** Both workers' share of their settings, built the same way for Lambda and local runs. */
+export function stageSettings(config: Pick<AppConfig, 'limits' | 'stageLeaseMs'>): StageSettings {
+  return {
+    maxInputPixels: config.limits.maxInputPixels,
+    maxInputBytes: config.limits.maxUploadBytes,
+    stageLeaseMs: config.stageLeaseMs,
+  };
 }

@@ -1,7 +1,7 @@
-import type { ImageRecord, ImageRepository } from '@annot/db';
+import type { ImageRecord, ImageRepository, StageClaim } from '@annot/db';
 import { problems } from '@annot/image-rules';
 import type { Storage } from '@annot/storage';
-import { PermanentFailure } from './failure.ts';
+import { firstLine, PermanentFailure } from './failure.ts';
 import { receiveEvent } from './intake.ts';
 import { type CheckedImage, checkOriginal, readOriginal } from './read-original.ts';
 import type { EventWorker, LogContext, WorkerLogger, WorkerOutcome } from './types.ts';
@@ -18,36 +18,73 @@ export interface Stage<Result> {
   readonly name: 'thumbnail' | 'annotation';
   /** Originals larger than this are refused before being read. */
   readonly maxInputBytes: number;
+  /**
+   * How long the worker's claim on the stage lasts (STAGE_LEASE_MS): longer than the longest run,
+   * so that only a worker that died loses it.
+   */
+  readonly leaseMs: number;
   /** Fields every log line of this stage carries (say, the annotator and model). */
   readonly logFields?: Readonly<Record<string, unknown>>;
   /**
    * Why a redelivered event needs no second run (say "already thumbnailed"), or undefined when
    * the work is to be done. The row is the record of finished work.
    */
-  alreadyDone(row: ImageRecord | null, key: string): string | undefined;
+  alreadyDone(row: ImageRecord, key: string): string | undefined;
   /** The work on a checked image. Throws PermanentFailure for a fault of the image. */
-  work(
-    image: CheckedImage,
-    context: { readonly key: string; readonly row: ImageRecord | null },
-  ): Promise<Result>;
-  /** Stores the result; resolves the fields of the success log line. */
-  record(result: Result, image: CheckedImage, key: string): Promise<Record<string, unknown>>;
+  work(image: CheckedImage, context: { readonly key: string; readonly row: ImageRecord }): Promise<Result>;
+  /**
+   * Stores the result. Resolves the fields of the success log line, or null when the row was gone
+   * (the repository's write found none: the upload was withdrawn meanwhile).
+   */
+  record(result: Result, image: CheckedImage, key: string): Promise<Record<string, unknown> | null>;
+  /**
+   * Removes what the stage may have stored for an upload that was withdrawn (say, the thumbnail
+   * object), so nothing outlives the row. Called whenever the runner finds the row gone, also on a
+   * redelivery, so a removal that failed is tried again. Must not mind that there is nothing.
+   */
+  discard?(key: string): Promise<void>;
   /** The log line for an error that is not the image's fault (default: a transient one). */
   describeError?(error: unknown): string | undefined;
 }
 
+/** The reasons of the runner's `skipped` outcomes, after the intake's. */
+export const SKIPPED = {
+  /** The row is gone: the web tier withdrew the upload (refused, aborted or deleted). */
+  withdrawn: 'withdrawn',
+  /** Another delivery of the same event holds the stage's lease and is working on it. */
+  inProgress: 'another delivery is working on it',
+} as const;
+
 /**
  * The one skeleton of both workers: intake (malformed events rethrown, others' events skipped),
- * already done?, read the original, check it, work, record. A PermanentFailure becomes the stage's
- * `failed` status with its reason; anything else is rethrown, so the platform retries (and, in AWS,
- * the dead-letter queue keeps the event). The Lambda handler and the local event bus both call
- * `handle`.
+ * claim the stage, already done?, read the original, check it, work, record, release the claim.
+ * A PermanentFailure becomes the stage's `failed` status with its reason; anything else is
+ * rethrown, so the platform retries (and, in AWS, the dead-letter queue keeps the event). The
+ * Lambda handler and the local event bus both call `handle`.
+ *
+ * The claim is a lease (see ImageRepository.claimStage): of several deliveries of one event at
+ * once, one works and the others stand down (`skipped`); a worker that dies holding it blocks the
+ * stage only until it runs out. The row is read after the claim, so a delivery that claims just
+ * after another one finished and released sees its result and does not work again.
+ *
+ * Workers only update the web tier's row. When it is gone, the upload was withdrawn: the event is
+ * skipped, and the stage discards whatever it stored, so a withdrawn upload leaves nothing.
  */
 export function createStageWorker<Result>(deps: StageDeps, stage: Stage<Result>): EventWorker {
   return {
     handle: (event, context = {}) => runStage(deps, stage, event, context.requestId),
   };
 }
+
+interface Run {
+  readonly logger: WorkerLogger;
+  readonly log: LogContext & Record<string, unknown>;
+  readonly label: string;
+}
+
+/** The row is gone: the upload was withdrawn (see `withdrawn`). */
+const WITHDRAWN = Symbol('withdrawn');
+type Step = WorkerOutcome | typeof WITHDRAWN;
 
 async function runStage<Result>(
   deps: StageDeps,
@@ -59,25 +96,66 @@ async function runStage<Result>(
   const intake = receiveEvent(event, { logger, originalsBucket: storage.originals.bucket, requestId });
   if (!intake.accepted) return intake.outcome;
   const { key } = intake.event;
-  const log = { ...intake.log, ...stage.logFields };
-  const label = stage.name === 'thumbnail' ? 'Thumbnail' : 'Annotation';
+  const run: Run = {
+    logger,
+    log: { ...intake.log, ...stage.logFields },
+    label: stage.name === 'thumbnail' ? 'Thumbnail' : 'Annotation',
+  };
 
-  const existing = await repository.getByOriginalKey(key);
-  const done = stage.alreadyDone(existing, key);
+  const claim = await repository.claimStage({ originalKey: key, stage: stage.name, leaseMs: stage.leaseMs });
+  try {
+    const step = await claimed(deps, stage, run, claim);
+    return step === WITHDRAWN ? await withdrawn(stage, run) : step;
+  } finally {
+    if (claim) await release(repository, claim, run);
+  }
+}
+
+/** After the claim (won, or null when another delivery holds the stage or the row is gone). */
+async function claimed<Result>(
+  deps: StageDeps,
+  stage: Stage<Result>,
+  run: Run,
+  claim: StageClaim | null,
+): Promise<Step> {
+  const { key } = run.log;
+  const row = await deps.repository.getByOriginalKey(key);
+  if (row === null) return WITHDRAWN;
+  const done = stage.alreadyDone(row, key);
   if (done !== undefined) {
-    logger.info(`${label} already recorded; duplicate event skipped`, log);
+    run.logger.info(`${run.label} already recorded; duplicate event skipped`, run.log);
     return { status: 'skipped', key, reason: done };
   }
+  if (claim === null) {
+    run.logger.info(`${run.label} is being made by another delivery of this event; this one stands down`, {
+      ...run.log,
+      leaseMs: stage.leaseMs,
+    });
+    return { status: 'skipped', key, reason: SKIPPED.inProgress };
+  }
+  return work(deps, stage, run, row);
+}
 
+async function work<Result>(
+  deps: StageDeps,
+  stage: Stage<Result>,
+  run: Run,
+  row: ImageRecord,
+): Promise<Step> {
+  const { key } = run.log;
   const started = performance.now();
   try {
-    const bytes = await readOriginal(storage.originals, key, stage.maxInputBytes);
-    if (bytes === null) return originalGone(existing, { logger, log });
+    const bytes = await readOriginal(deps.storage.originals, key, stage.maxInputBytes);
+    // S3 is strongly consistent: the original was deleted after the event was sent. The row was
+    // there a moment ago, so the person should see why no result will ever appear (if the row
+    // has gone too since, the failure finds none and the upload counts as withdrawn).
+    if (bytes === null) throw PermanentFailure.of(problems.originalMissing());
     const image = await checkOriginal(bytes);
-    const result = await stage.work(image, { key, row: existing });
+    const result = await stage.work(image, { key, row });
     const fields = await stage.record(result, image, key);
-    logger.info(`${label} written`, {
-      ...log,
+    if (fields === null) return WITHDRAWN;
+    run.logger.info(`${run.label} written`, {
+      ...run.log,
       format: image.format.format,
       bytes: image.size,
       ...fields,
@@ -86,32 +164,52 @@ async function runStage<Result>(
     return { status: 'completed', key };
   } catch (error) {
     if (error instanceof PermanentFailure) {
-      await repository.markFailed({ originalKey: key, stage: stage.name, reason: error.reason });
-      logger.warn(`${label} refused; recorded as failed`, {
-        ...log,
+      const failure = { originalKey: key, stage: stage.name, reason: error.reason };
+      if (!(await deps.repository.markFailed(failure))) return WITHDRAWN;
+      run.logger.warn(`${run.label} refused; recorded as failed`, {
+        ...run.log,
         reason: error.reason,
         detail: error.detail,
       });
       return { status: 'failed', key, reason: error.reason };
     }
-    const message =
-      stage.describeError?.(error) ?? `${label} failed with a transient error; rethrowing for a retry`;
-    logger.error(message, { ...log, error });
-    throw error;
+    throw transient(stage, run, error);
   }
 }
 
+/** Logs an error that is not the image's fault, and gives it back to be thrown for a retry. */
+function transient<Result>(stage: Stage<Result>, run: Run, error: unknown): unknown {
+  const message =
+    stage.describeError?.(error) ?? `${run.label} failed with a transient error; rethrowing for a retry`;
+  run.logger.error(message, { ...run.log, error });
+  return error;
+}
+
 /**
- * When the original is gone. S3 is strongly consistent: a missing object was deleted after the
- * event was sent. With no row, the web tier withdrew a refused or aborted upload and there is
- * nothing to show, so the event is skipped. With a row, the person should see why no result will
- * ever appear, so the image is recorded as failed.
+ * The row is gone: the web tier withdrew the upload. The event is skipped, and the stage discards
+ * what it may have stored. (The web tier deletes the row before the thumbnail, so a thumbnail
+ * stored before that is deleted by the web tier, and one stored after it is discarded here.) A
+ * failing discard is thrown, so the retry tries again.
  */
-function originalGone(
-  row: ImageRecord | null,
-  context: { readonly logger: WorkerLogger; readonly log: LogContext },
-): WorkerOutcome {
-  if (row) throw PermanentFailure.of(problems.originalMissing());
-  context.logger.warn('Original is gone and has no row; upload was withdrawn, skipped', context.log);
-  return { status: 'skipped', key: context.log.key, reason: 'original not found' };
+async function withdrawn<Result>(stage: Stage<Result>, run: Run): Promise<WorkerOutcome> {
+  try {
+    await stage.discard?.(run.log.key);
+  } catch (error) {
+    throw transient(stage, run, error);
+  }
+  run.logger.warn(`Upload was withdrawn (its row is gone); ${run.label.toLowerCase()} skipped`, run.log);
+  return { status: 'skipped', key: run.log.key, reason: SKIPPED.withdrawn };
+}
+
+/** Frees the stage. A failure only costs the lease's remaining time, so it is logged, not thrown. */
+async function release(repository: ImageRepository, claim: StageClaim, run: Run): Promise<void> {
+  try {
+    await repository.releaseStage(claim);
+  } catch (error) {
+    run.logger.warn(`Could not release the ${claim.stage} lease; it runs out by itself`, {
+      ...run.log,
+      expiresAt: claim.expiresAt.toISOString(),
+      error: firstLine(error),
+    });
+  }
 }

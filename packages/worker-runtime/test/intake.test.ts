@@ -90,3 +90,30 @@ describe('receiveEvent', () => {
     expect(logger.entries.map((e) => e.level)).toEqual(['warn']);
   });
 });
+
+describe('receiveEvent: keys that cannot be a stored object', () => {
+  it.each([
+    ['a path that climbs out of its directory', 'uploads/../../etc/passwd', 'a path segment starts with "."'],
+    ['a key over 1024 bytes', `uploads/${'é'.repeat(600)}.jpg`, 'longer than 1024 bytes'],
+    ['an empty segment', 'uploads/0123//a.jpg', 'empty path segment'],
+    ['a control character', 'uploads/0123/a\u0000.jpg', 'contains a control character'],
+  ])('skips %s for good, with one warning', (_, key, why) => {
+    const event = buildObjectCreatedEvent({ id: 'ev-9', bucket: ORIGINALS, key });
+    const { logger, attempt } = intake(event);
+    const reason = `key cannot be a stored object: ${why}`;
+    expect(attempt()).toEqual({ accepted: false, outcome: { status: 'skipped', key, reason } });
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'Skipped an event whose key cannot be a stored object',
+        attributes: {
+          // Cut for the log line: an over-long key is not copied whole.
+          key: key.length > 200 ? `${key.slice(0, 200)}…` : key,
+          requestId: 'req-1',
+          eventId: 'ev-9',
+          reason,
+        },
+      },
+    ]);
+  });
+});

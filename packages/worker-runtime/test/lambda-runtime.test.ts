@@ -5,7 +5,7 @@ import { loadConfig } from '@annot/config';
 import { openRepository } from '@annot/db';
 import { createTestDatabase, mariaDbAvailable, TEST_MYSQL_URL } from '@annot/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLambdaRuntime } from '../src/lambda/index.ts';
+import { createLambdaRuntime, createPowertoolsLogger, detailsFirstLoggerFor } from '../src/lambda/index.ts';
 import { captureLogLines, lambdaContext } from './support/lambda.ts';
 
 let logLines: () => Record<string, unknown>[];
@@ -45,6 +45,24 @@ describe('createLambdaRuntime on the embedded back end', () => {
     } finally {
       await runtime.repository.close();
     }
+  });
+
+  it('gives the database and storage packages the same JSON lines, their details as keys', () => {
+    const logger = detailsFirstLoggerFor(createPowertoolsLogger('web-less', 'info'));
+    logger.warn(
+      { err: new Error('AbortMultipartUpload refused'), bucket: 'b', uploadId: 'u-1' },
+      'could not abort a failed multipart upload; the bucket lifecycle rule removes its parts',
+    );
+    logger.info({ version: 2 }, 'applied database migration');
+    const [warning, info] = logLines();
+    expect(warning).toMatchObject({
+      level: 'WARN',
+      message: 'could not abort a failed multipart upload; the bucket lifecycle rule removes its parts',
+      bucket: 'b',
+      uploadId: 'u-1',
+      err: expect.objectContaining({ message: 'AbortMultipartUpload refused' }),
+    });
+    expect(info).toMatchObject({ level: 'INFO', message: 'applied database migration', version: 2 });
   });
 
   it('opens the configured storage and the already migrated database', async () => {

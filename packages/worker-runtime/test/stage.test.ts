@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { ImageRecord } from '@annot/db';
+import type { ImageRecord, ImageRepository } from '@annot/db';
+import { thumbnailKeyFor } from '@annot/object-keys';
 import { damagedImages, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CheckedImage, createStageWorker, PermanentFailure, type Stage } from '../src/index.ts';
+import { type CheckedImage, createStageWorker, PermanentFailure, SKIPPED, type Stage } from '../src/index.ts';
 import {
   recordingLogger,
   rowsWithKey,
@@ -13,24 +14,50 @@ import {
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 
-/** A stage that records what it was given and does what the test says. */
-function probeStage(behaviour: (image: CheckedImage) => Promise<string> = async () => 'done') {
+/** A promise and the function that settles it. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/**
+ * A stage that records what it was given and does what the test says; it records a thumbnail key
+ * in the real repository, so a withdrawn row shows as it would for a worker.
+ */
+function probeStage(
+  repository: ImageRepository,
+  behaviour: (image: CheckedImage) => Promise<string> = async () => 'done',
+) {
   const seen: CheckedImage[] = [];
+  const discarded: string[] = [];
   const stage: Stage<string> = {
     name: 'thumbnail',
     maxInputBytes: 1_000_000,
+    leaseMs: 60_000,
     logFields: { worker: 'probe' },
-    alreadyDone: (row) => (row?.thumbnailStatus === 'completed' ? 'already done' : undefined),
+    alreadyDone: (row) => (row.thumbnailStatus === 'completed' ? 'already done' : undefined),
     async work(image) {
       seen.push(image);
       return behaviour(image);
     },
-    async record(result) {
-      return { result };
+    async record(result, _image, key) {
+      const found = await repository.recordThumbnail({
+        originalKey: key,
+        thumbnailKey: thumbnailKeyFor(key),
+      });
+      return found ? { result } : null;
+    },
+    async discard(key) {
+      discarded.push(key);
     },
   };
-  return { stage, seen };
+  return { stage, seen, discarded };
 }
+
+const messages = (logger: ReturnType<typeof recordingLogger>) => logger.entries.map((e) => e.message);
 
 for (const setup of await testBackends('worker-runtime')) {
   describe.runIf(setup.available)(`the stage runner on ${setup.name}`, () => {
@@ -40,19 +67,12 @@ for (const setup of await testBackends('worker-runtime')) {
     });
     afterAll(() => backend?.close());
 
-    const pendingRow = (key: string) =>
-      backend.repository.createPending({
-        filename: 'x',
-        originalKey: key,
-        contentType: 'image/jpeg',
-        byteSize: null,
-        width: 1,
-        height: 1,
-      });
+    const probe = (behaviour?: (image: CheckedImage) => Promise<string>) =>
+      probeStage(backend.repository, behaviour);
 
     it('hands the work a checked image and logs one success line with the stage fields', async () => {
       const logger = recordingLogger();
-      const { stage, seen } = probeStage();
+      const { stage, seen } = probe();
       const { key, event } = await uploadOriginal(backend, jpeg, 'a.jpg', 'image/jpeg');
       const worker = createStageWorker({ ...backend, logger }, stage);
 
@@ -80,11 +100,10 @@ for (const setup of await testBackends('worker-runtime')) {
       async (_name, damaged) => {
         const logger = recordingLogger();
         // A decoder-only fault reaches the work, which fails the way a decoder does.
-        const { stage, seen } = probeStage(async () => {
+        const { stage, seen } = probe(async () => {
           throw new PermanentFailure('The file is damaged: decoder said so');
         });
         const { key, event } = await uploadOriginal(backend, damaged.bytes, 'broken.bin', 'image/jpeg');
-        await pendingRow(key);
         const outcome = await createStageWorker({ ...backend, logger }, stage).handle(event);
 
         expect(outcome.status).toBe('failed');
@@ -97,10 +116,9 @@ for (const setup of await testBackends('worker-runtime')) {
     );
 
     it('refuses what is not an accepted image before any work, naming what it is', async () => {
-      const { stage, seen } = probeStage();
+      const { stage, seen } = probe();
       const svg = readFileSync(fixturePath('circle.svg'));
       const { key, event } = await uploadOriginal(backend, svg, 'c.svg', 'image/svg+xml');
-      await pendingRow(key);
       const outcome = await createStageWorker({ ...backend, logger: recordingLogger() }, stage).handle(event);
       expect(outcome).toEqual({
         status: 'failed',
@@ -111,9 +129,8 @@ for (const setup of await testBackends('worker-runtime')) {
     });
 
     it('skips work already recorded, without reading the original', async () => {
-      const { stage, seen } = probeStage();
+      const { stage, seen } = probe();
       const { key, event } = await uploadOriginal(backend, jpeg, 'b.jpg', 'image/jpeg');
-      await pendingRow(key);
       await backend.repository.recordThumbnail({
         originalKey: key,
         thumbnailKey: 'thumbnails/x.jpg',
@@ -127,43 +144,175 @@ for (const setup of await testBackends('worker-runtime')) {
       const outcome = await createStageWorker({ ...backend, logger }, stage).handle(event);
       expect(outcome).toEqual({ status: 'skipped', key, reason: 'already done' });
       expect(seen).toEqual([]);
-      expect(logger.entries.map((e) => e.message)).toEqual([
-        'Thumbnail already recorded; duplicate event skipped',
+      expect(messages(logger)).toEqual(['Thumbnail already recorded; duplicate event skipped']);
+    });
+
+    it('of five deliveries at once, one works and four stand down, each saying so', async () => {
+      const working = gate();
+      const { stage, seen } = probe(async () => {
+        await working.opened;
+        return 'done';
+      });
+      const { key, event } = await uploadOriginal(backend, jpeg, 'five.jpg', 'image/jpeg');
+      const logger = recordingLogger();
+      const worker = createStageWorker({ ...backend, logger }, stage);
+
+      const settled: string[] = [];
+      const deliveries = Array.from({ length: 5 }, () =>
+        worker.handle(structuredClone(event)).then((outcome) => {
+          settled.push(outcome.status);
+          return outcome;
+        }),
+      );
+      // The four that lost the claim return while the winner is still working (reading the
+      // original, then held in the work).
+      await expect.poll(() => settled.length, { timeout: 10_000 }).toBe(4);
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(1);
+      working.open();
+      const outcomes = await Promise.all(deliveries);
+
+      expect(outcomes.filter((o) => o.status === 'completed')).toEqual([{ status: 'completed', key }]);
+      expect(outcomes.filter((o) => o.status === 'skipped')).toEqual(
+        Array(4).fill({ status: 'skipped', key, reason: SKIPPED.inProgress }),
+      );
+      expect(messages(logger).filter((m) => m.includes('stands down'))).toEqual(
+        Array(4).fill('Thumbnail is being made by another delivery of this event; this one stands down'),
+      );
+      expect(seen).toHaveLength(1);
+      // Released: a sixth delivery finds the work recorded, not a held stage.
+      expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: 'already done' });
+    });
+
+    it('lets a later delivery do the work once the lease of one that hung has run out', async () => {
+      const hung = gate();
+      const { stage, seen } = probe(async () => {
+        await hung.opened;
+        return 'late';
+      });
+      const { key, event } = await uploadOriginal(backend, jpeg, 'hung.jpg', 'image/jpeg');
+      const short = { ...stage, leaseMs: 1500 };
+      const claimedBy = Date.now() + short.leaseMs;
+      const first = createStageWorker({ ...backend, logger: recordingLogger() }, short).handle(event);
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(1);
+
+      const worker = createStageWorker(
+        { ...backend, logger: recordingLogger() },
+        { ...short, work: async () => 'second' },
+      );
+      expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: SKIPPED.inProgress });
+      // Redelivered until one comes after the lease ran out (after claimedBy), and that one works.
+      await expect
+        .poll(() => worker.handle(event), { timeout: 10_000, interval: 100 })
+        .toEqual({ status: 'completed', key });
+      expect(Date.now()).toBeGreaterThanOrEqual(claimedBy);
+
+      // The first wakes up at last: its result lands on the same row, and its release does not
+      // free a lease it no longer holds.
+      hung.open();
+      expect(await first).toEqual({ status: 'completed', key });
+      expect(await rowsWithKey(backend, key)).toEqual([
+        expect.objectContaining({ thumbnailStatus: 'completed' }),
       ]);
     });
 
-    it('skips the event of a withdrawn upload (original gone, no row)', async () => {
-      const { stage } = probeStage();
+    it('can work again on a redelivery after a permanent failure', async () => {
+      let attempts = 0;
+      const { stage } = probe(async () => {
+        attempts++;
+        if (attempts === 1) throw new PermanentFailure('The model said no');
+        return 'done';
+      });
+      const { key, event } = await uploadOriginal(backend, jpeg, 'again.jpg', 'image/jpeg');
+      const worker = createStageWorker({ ...backend, logger: recordingLogger() }, stage);
+      expect(await worker.handle(event)).toMatchObject({ status: 'failed', reason: 'The model said no' });
+      expect(await worker.handle(event)).toEqual({ status: 'completed', key });
+    });
+
+    it('skips the event of a withdrawn upload (row and original gone), discarding what the stage stored', async () => {
+      const { stage, seen, discarded } = probe();
       const { key, event } = await uploadOriginal(backend, jpeg, 'c.jpg', 'image/jpeg');
+      await backend.repository.deleteByOriginalKey(key);
       await backend.storage.originals.delete(key);
       const logger = recordingLogger();
       const outcome = await createStageWorker({ ...backend, logger }, stage).handle(event);
-      expect(outcome).toEqual({ status: 'skipped', key, reason: 'original not found' });
+      expect(outcome).toEqual({ status: 'skipped', key, reason: SKIPPED.withdrawn });
+      expect(seen).toEqual([]);
+      expect(discarded).toEqual([key]);
       expect(logger.entries).toEqual([
         expect.objectContaining({
           level: 'warn',
-          message: 'Original is gone and has no row; upload was withdrawn, skipped',
+          message: 'Upload was withdrawn (its row is gone); thumbnail skipped',
         }),
       ]);
       expect(await rowsWithKey(backend, key)).toEqual([]);
     });
 
+    it('skips, recording nothing, an upload withdrawn while it was being worked on', async () => {
+      const { key, event } = await uploadOriginal(backend, jpeg, 'mid.jpg', 'image/jpeg');
+      const withdraw = () => backend.repository.deleteByOriginalKey(key);
+      const { stage, discarded } = probe(async () => {
+        await withdraw();
+        return 'done';
+      });
+      expect(await createStageWorker({ ...backend, logger: recordingLogger() }, stage).handle(event)).toEqual(
+        {
+          status: 'skipped',
+          key,
+          reason: SKIPPED.withdrawn,
+        },
+      );
+      expect(discarded).toEqual([key]);
+
+      // A permanent failure of a withdrawn upload records nothing either.
+      const second = await uploadOriginal(backend, jpeg, 'mid-fail.jpg', 'image/jpeg');
+      const failing = probe(async () => {
+        await backend.repository.deleteByOriginalKey(second.key);
+        throw new PermanentFailure('The file is damaged');
+      });
+      expect(
+        await createStageWorker({ ...backend, logger: recordingLogger() }, failing.stage).handle(
+          second.event,
+        ),
+      ).toEqual({ status: 'skipped', key: second.key, reason: SKIPPED.withdrawn });
+      expect(await rowsWithKey(backend, key)).toEqual([]);
+      expect(await rowsWithKey(backend, second.key)).toEqual([]);
+    });
+
+    it('throws a failing discard for a retry, after an error line', async () => {
+      const { stage } = probe();
+      const { key, event } = await uploadOriginal(backend, jpeg, 'discard.jpg', 'image/jpeg');
+      await backend.repository.deleteByOriginalKey(key);
+      const broken = new Error('storage unreachable');
+      const logger = recordingLogger();
+      const worker = createStageWorker(
+        { ...backend, logger },
+        {
+          ...stage,
+          discard: async () => {
+            throw broken;
+          },
+        },
+      );
+      await expect(worker.handle(event)).rejects.toBe(broken);
+      expect(logger.entries).toEqual([
+        expect.objectContaining({ level: 'error', attributes: expect.objectContaining({ key }) }),
+      ]);
+    });
+
     it('records a row whose original is gone as failed, saying so', async () => {
-      const { stage } = probeStage();
+      const { stage } = probe();
       const { key, event } = await uploadOriginal(backend, jpeg, 'd.jpg', 'image/jpeg');
-      await pendingRow(key);
       await backend.storage.originals.delete(key);
       const outcome = await createStageWorker({ ...backend, logger: recordingLogger() }, stage).handle(event);
       expect(outcome).toEqual({ status: 'failed', key, reason: 'The file no longer exists in storage' });
     });
 
-    it('rethrows anything else for a retry, leaving the row pending', async () => {
+    it('rethrows anything else for a retry, leaving the row pending and the stage free', async () => {
       const transient = new Error('connection reset');
-      const { stage } = probeStage(async () => {
+      const { stage } = probe(async () => {
         throw transient;
       });
       const { key, event } = await uploadOriginal(backend, jpeg, 'e.jpg', 'image/jpeg');
-      await pendingRow(key);
       const logger = recordingLogger();
       const worker = createStageWorker(
         { ...backend, logger },
@@ -173,6 +322,31 @@ for (const setup of await testBackends('worker-runtime')) {
       const [row] = (await rowsWithKey(backend, key)) as ImageRecord[];
       expect(row?.thumbnailStatus).toBe('pending');
       expect(logger.entries).toEqual([expect.objectContaining({ level: 'error', message: 'Custom words' })]);
+      // The retry need not wait for the lease to run out.
+      const retry = createStageWorker({ ...backend, logger: recordingLogger() }, probe().stage);
+      expect(await retry.handle(event)).toEqual({ status: 'completed', key });
+    });
+
+    it('keeps the outcome when releasing the lease fails, and says the lease runs out by itself', async () => {
+      const { stage } = probe();
+      const { key, event } = await uploadOriginal(backend, jpeg, 'f.jpg', 'image/jpeg');
+      const repository = new Proxy(backend.repository, {
+        get(target, property) {
+          if (property === 'releaseStage') return async () => Promise.reject(new Error('connection lost'));
+          const value = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const logger = recordingLogger();
+      const outcome = await createStageWorker({ ...backend, repository, logger }, stage).handle(event);
+      expect(outcome).toEqual({ status: 'completed', key });
+      expect(logger.entries).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message: 'Could not release the thumbnail lease; it runs out by itself',
+          attributes: expect.objectContaining({ key, error: 'connection lost' }),
+        }),
+      );
     });
   });
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ImageRecord, ImageRepository } from '@annot/db';
 import { createIntegrityCheck, type IntegrityCheck } from '@annot/image-rules';
-import { displayFilename, uploadKey } from '@annot/object-keys';
+import { displayFilename, thumbnailKeyFor, uploadKey } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { HeadReader } from './head-reader.ts';
@@ -98,13 +98,22 @@ export async function acceptFile(
 
 /**
  * The upload has already succeeded at this point (the object is stored, its event raised), so a
- * failure here is only logged: the thumbnailer records the original's size too.
+ * database failure here is only logged: the thumbnailer records the original's size too, and the
+ * reconciliation sweep repairs a row left without one. A row that is gone was removed by the sweep
+ * (the upload ran longer than STALE_UPLOAD_MS): the upload fails and its object is withdrawn.
  */
 async function recordOriginalSize(deps: AcceptDeps, key: string, byteSize: number): Promise<void> {
+  let found: boolean;
   try {
-    await deps.repository.recordOriginalSize(key, byteSize);
+    found = await deps.repository.recordOriginalSize(key, byteSize);
   } catch (error) {
     deps.log.warn({ err: error, key }, 'stored original, but could not record its size');
+    return;
+  }
+  if (!found) {
+    throw new Error(
+      `the row of ${key} was swept while its upload was still running (longer than STALE_UPLOAD_MS)`,
+    );
   }
 }
 
@@ -141,7 +150,8 @@ async function* checkBytes(source: AsyncIterable<Buffer>, options: CheckOptions)
 async function removeUpload(deps: AcceptDeps, key: string): Promise<void> {
   const results = await Promise.allSettled([
     deps.storage.originals.delete(key),
-    deps.repository.deleteByOriginalKey(key),
+    // The row before the thumbnail: a worker that records after the row is gone removes its own.
+    deps.repository.deleteByOriginalKey(key).then(() => deps.storage.thumbnails.delete(thumbnailKeyFor(key))),
   ]);
   for (const result of results) {
     if (result.status === 'rejected') {

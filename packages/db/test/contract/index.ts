@@ -1,6 +1,7 @@
 import type { Opener } from '../helpers.ts';
 import { useRepository } from '../helpers.ts';
 import { failureContract } from './failures.ts';
+import { leaseContract } from './leases.ts';
 import { pagingContract } from './paging.ts';
 import { readContract } from './reads.ts';
 import { writeContract } from './writes.ts';
@@ -10,6 +11,7 @@ export function repositoryContract(open: Opener): void {
   const context = useRepository(open);
   writeContract(context);
   failureContract(context);
+  leaseContract(context);
   readContract(context);
   pagingContract(context);
 }

@@ -1,4 +1,4 @@
-import { filenameFromKey, thumbnailKeyFor } from '@annot/object-keys';
+import { thumbnailKeyFor } from '@annot/object-keys';
 import { describe, expect, it } from 'vitest';
 import { InvalidImageInputError } from '../../src/index.ts';
 import { type Context, newKey, pending } from '../helpers.ts';
@@ -31,48 +31,62 @@ export function writeContract(ctx: Context): void {
       expect(row.updatedAt.toISOString()).toBe('2024-02-29T23:59:58.987Z');
     });
 
-    it('the thumbnailer may come first: its row gets a filename from the key, then the web fills it in', async () => {
+    it('a worker that comes before the web row writes nothing and creates no row', async () => {
       const key = newKey('Sunset.PNG');
-      await ctx.repo.recordThumbnail({
-        originalKey: key,
-        thumbnailKey: thumbnailKeyFor(key),
-        width: 9,
-        height: 9,
-      });
-      const early = await ctx.repo.getByOriginalKey(key);
-      expect(early).toMatchObject({
-        filename: filenameFromKey(key),
-        thumbnailKey: thumbnailKeyFor(key),
-        thumbnailStatus: 'completed',
-        annotationStatus: 'pending',
-        width: 9,
-        contentType: null,
-      });
-      const row = await ctx.repo.createPending(pending(key, 'Sunset.PNG'));
-      // The web's checked values win; the thumbnailer's result and status stay.
-      expect(row).toMatchObject({
-        id: early?.id,
+      expect(
+        await ctx.repo.recordThumbnail({ originalKey: key, thumbnailKey: thumbnailKeyFor(key), width: 9 }),
+      ).toBe(false);
+      expect(
+        await ctx.repo.recordAnnotation({
+          originalKey: key,
+          annotation: 'A kite.',
+          annotator: 'x',
+          model: 'm',
+        }),
+      ).toBe(false);
+      expect(await ctx.repo.getByOriginalKey(key)).toBeNull();
+      // The web row, when it comes, is a plain pending one.
+      expect(await ctx.repo.createPending(pending(key, 'Sunset.PNG'))).toMatchObject({
         filename: 'Sunset.PNG',
-        contentType: 'image/jpeg',
-        width: 600,
-        height: 450,
-        thumbnailKey: thumbnailKeyFor(key),
-        thumbnailStatus: 'completed',
+        thumbnailKey: null,
+        thumbnailStatus: 'pending',
+        annotation: null,
         annotationStatus: 'pending',
       });
     });
 
-    it('the annotator may come first, and the web row keeps its annotation', async () => {
+    it('a worker cannot bring back a withdrawn row', async () => {
       const key = newKey();
-      await ctx.repo.recordAnnotation({
-        originalKey: key,
-        annotation: 'A red kite.',
-        annotator: 'gemini',
-        model: 'm-1',
-      });
+      await ctx.repo.createPending(pending(key));
+      await ctx.repo.deleteByOriginalKey(key);
+      expect(await ctx.repo.recordThumbnail({ originalKey: key, thumbnailKey: thumbnailKeyFor(key) })).toBe(
+        false,
+      );
+      expect(
+        await ctx.repo.recordAnnotation({
+          originalKey: key,
+          annotation: 'Late.',
+          annotator: 'x',
+          model: 'm',
+        }),
+      ).toBe(false);
+      expect(await ctx.repo.getByOriginalKey(key)).toBeNull();
+    });
+
+    it('the web row’s second write (the stored size) keeps what a worker recorded meanwhile', async () => {
+      const key = newKey();
+      await ctx.repo.createPending({ ...pending(key), byteSize: null });
+      expect(
+        await ctx.repo.recordAnnotation({
+          originalKey: key,
+          annotation: 'A red kite.',
+          annotator: 'gemini',
+          model: 'm-1',
+        }),
+      ).toBe(true);
       const row = await ctx.repo.createPending(pending(key));
       expect(row).toMatchObject({
-        filename: pending(key).filename,
+        byteSize: pending(key).byteSize,
         annotation: 'A red kite.',
         annotator: 'gemini',
         annotationModel: 'm-1',
@@ -128,16 +142,20 @@ export function writeContract(ctx: Context): void {
       });
     });
 
-    it('the same write twice leaves one identical row', async () => {
+    it('the same write twice leaves one identical row, and both find it', async () => {
       ctx.clock.ms = Date.UTC(2025, 0, 2, 3, 4, 5, 6);
       const key = newKey();
       const thumbnail = { originalKey: key, thumbnailKey: thumbnailKeyFor(key), byteSize: 5 };
       const annotation = { originalKey: key, annotation: 'Twice.', annotator: 'local', model: 'v1' };
-      await ctx.repo.recordThumbnail(thumbnail);
-      await ctx.repo.recordAnnotation(annotation);
-      const first = await ctx.repo.createPending(pending(key));
-      await ctx.repo.recordThumbnail(thumbnail);
-      await ctx.repo.recordAnnotation(annotation);
+      await ctx.repo.createPending(pending(key));
+      expect(await ctx.repo.recordThumbnail(thumbnail)).toBe(true);
+      expect(await ctx.repo.recordAnnotation(annotation)).toBe(true);
+      const first = await ctx.repo.getByOriginalKey(key);
+      // The same clock: the second writes change no value at all, and still report the row as
+      // found (MySQL counts matched rows, not changed ones, with FOUND_ROWS).
+      expect(await ctx.repo.recordThumbnail(thumbnail)).toBe(true);
+      expect(await ctx.repo.recordAnnotation(annotation)).toBe(true);
+      expect(await ctx.repo.markFailed({ originalKey: key, stage: 'thumbnail', reason: 'late' })).toBe(true);
       const second = await ctx.repo.createPending(pending(key));
       expect(second).toEqual(first);
     });
@@ -147,7 +165,7 @@ export function writeContract(ctx: Context): void {
       ctx.clock.ms = Date.UTC(2025, 0, 2, 3, 4, 5, 6);
       const row = await ctx.repo.createPending({ ...pending(key), byteSize: null });
       ctx.clock.ms += 1500;
-      await ctx.repo.recordOriginalSize(key, 139_434);
+      expect(await ctx.repo.recordOriginalSize(key, 139_434)).toBe(true);
       expect(await ctx.repo.getByOriginalKey(key)).toEqual({
         ...row,
         byteSize: 139_434,
@@ -155,7 +173,7 @@ export function writeContract(ctx: Context): void {
       });
 
       const withdrawn = newKey();
-      await ctx.repo.recordOriginalSize(withdrawn, 1);
+      expect(await ctx.repo.recordOriginalSize(withdrawn, 1)).toBe(false);
       expect(await ctx.repo.getByOriginalKey(withdrawn)).toBeNull();
       await expect(ctx.repo.recordOriginalSize(key, -1)).rejects.toThrow(InvalidImageInputError);
     });

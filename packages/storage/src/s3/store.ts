@@ -12,6 +12,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { encodeKeyForUrl, publicObjectUrl, validateKeyLength } from '../keys.ts';
+import { type StorageLogger, silentStorageLogger } from '../logger.ts';
 import {
   type GetResult,
   type ObjectInfo,
@@ -44,11 +45,12 @@ export interface S3ObjectStoreOptions {
    * slowly than S3 takes it, and each part in flight would be 5 MiB more per upload.
    */
   readonly queueSize?: number;
-  /** Told when cleaning up a failed multipart upload fails too (default: console.warn). */
-  readonly onCleanupError?: (
-    error: unknown,
-    detail: { bucket: string; key: string; uploadId: string },
-  ) => void;
+  /**
+   * Where the store's warnings go: when aborting a failed multipart upload fails too (the put still
+   * throws its own error, and the bucket's AbortIncompleteMultipartUpload rule removes the parts).
+   * Default: nowhere.
+   */
+  readonly logger?: StorageLogger | undefined;
 }
 
 /** An ObjectStore on an S3 bucket (or an S3-compatible server through the client's endpoint). ETags are bare (unquoted). */
@@ -93,13 +95,11 @@ export class S3ObjectStore implements ObjectStore {
       signal: options.signal,
       partSize: this.#options.partSize,
       queueSize: this.#options.queueSize ?? 1,
-      onCleanupError: (error, uploadId) => {
-        const report =
-          this.#options.onCleanupError ??
-          ((e: unknown) =>
-            console.warn(`Could not abort multipart upload ${uploadId} of ${this.bucket}/${key}`, e));
-        report(error, { bucket: this.bucket, key, uploadId });
-      },
+      onCleanupError: (error, uploadId) =>
+        (this.#options.logger ?? silentStorageLogger).warn(
+          { err: error, bucket: this.bucket, key, uploadId },
+          'could not abort a failed multipart upload; the bucket lifecycle rule removes its parts',
+        ),
     });
     return { key, size, etag: bareEtag(etag) };
   }
@@ -183,7 +183,11 @@ export class S3ObjectStore implements ObjectStore {
         if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated >= before) continue;
         try {
           await this.client.send(
-            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }),
+            new AbortMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key: upload.Key,
+              UploadId: upload.UploadId,
+            }),
           );
           removed++;
         } catch (error) {

@@ -1,2 +1,7 @@
-export { createPowertoolsLogger, POWERTOOLS_LEVELS, workerLoggerFor } from './logger.ts';
+export {
+  createPowertoolsLogger,
+  detailsFirstLoggerFor,
+  POWERTOOLS_LEVELS,
+  workerLoggerFor,
+} from './logger.ts';
 export { createLambdaRuntime, type LambdaRuntime, type LambdaRuntimeOptions } from './runtime.ts';

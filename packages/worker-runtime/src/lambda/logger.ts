@@ -1,4 +1,6 @@
 import type { LogLevel } from '@annot/config';
+import type { DbLogger } from '@annot/db';
+import type { StorageLogger } from '@annot/storage';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, LogLevel as PowertoolsLevel } from '@aws-lambda-powertools/logger/types';
 import type { WorkerLogger } from '../types.ts';
@@ -30,5 +32,17 @@ export function workerLoggerFor(logger: Logger): WorkerLogger {
     info: (message, ...extra) => logger.info(message, ...attributes(extra)),
     warn: (message, ...extra) => logger.warn(message, ...attributes(extra)),
     error: (message, ...extra) => logger.error(message, ...attributes(extra)),
+  };
+}
+
+/**
+ * The same logger in the pino shape the database and storage packages take (`warn(details,
+ * message)`), so their warnings (lock retries, a refreshed password, a failed multipart abort)
+ * reach the function's log too.
+ */
+export function detailsFirstLoggerFor(logger: Logger): DbLogger & StorageLogger {
+  return {
+    info: (details, message) => logger.info(message, details as LogAttributes),
+    warn: (details, message) => logger.warn(message, details as LogAttributes),
   };
 }

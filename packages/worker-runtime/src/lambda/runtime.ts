@@ -21,7 +21,7 @@ import { createStorage, type Storage } from '@annot/storage';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { EventWorker, WorkerLogger, WorkerOutcome } from '../types.ts';
-import { createPowertoolsLogger, workerLoggerFor } from './logger.ts';
+import { createPowertoolsLogger, detailsFirstLoggerFor, workerLoggerFor } from './logger.ts';
 
 export interface LambdaRuntime {
   readonly config: AppConfig;
@@ -49,11 +49,13 @@ export async function createLambdaRuntime(
   const fetchSecret = options.fetchSecret ?? secretsManagerFetcher;
   const config = await resolveSecrets(loadConfig(options.env ?? process.env), fetchSecret);
   const logger = createPowertoolsLogger(serviceName, config.logLevel);
-  const storage = createStorage(config.storage, config.presign);
+  const packageLogger = detailsFirstLoggerFor(logger);
+  const storage = createStorage(config.storage, config.presign, { logger: packageLogger });
   // RDS rotates the database secret: a warm container re-reads it when a new login is refused.
   const repository = await openRepository({
     database: config.database,
     migrate: false,
+    logger: packageLogger,
     refreshCredentials: createDatabaseUrlRefresher(config, fetchSecret),
   });
   return {

@@ -5,3 +5,4 @@ export * from './backends.ts';
 export * from './lambda.ts';
 export * from './recording-logger.ts';
 export * from './uploads.ts';
+export * from './watched-store.ts';
