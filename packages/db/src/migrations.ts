@@ -101,4 +101,21 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE images ADD COLUMN annotation_lease_token TEXT',
     ],
   },
+  {
+    version: 3,
+    name: 'sweep indexes',
+    // The reconciliation sweep looks for images a stage never finished: `<stage>_status = 'pending'
+    // AND updated_at < ?`, one query per stage. These indexes make each a range scan over the few
+    // pending rows, not a scan of the table (most rows are completed). Both columns are short:
+    // VARCHAR(16) utf8mb4 (64 bytes) and DATETIME(3), far within InnoDB's 3072-byte key limit.
+    mysql: [
+      `ALTER TABLE images
+        ADD INDEX images_thumbnail_pending (thumbnail_status, updated_at),
+        ADD INDEX images_annotation_pending (annotation_status, updated_at)`,
+    ],
+    sqlite: [
+      'CREATE INDEX images_thumbnail_pending ON images (thumbnail_status, updated_at)',
+      'CREATE INDEX images_annotation_pending ON images (annotation_status, updated_at)',
+    ],
+  },
 ];

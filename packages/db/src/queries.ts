@@ -27,7 +27,7 @@ const STAGE_COLUMNS = {
 } as const satisfies Record<Stage, { status: string; error: string; leaseUntil: string; leaseToken: string }>;
 
 /** One statement per stage. */
-const perStage = (build: (stage: Stage) => string): Record<Stage, string> => ({
+const perStage = <T>(build: (stage: Stage) => T): Record<Stage, T> => ({
   thumbnail: build('thumbnail'),
   annotation: build('annotation'),
 });
@@ -140,6 +140,25 @@ export function buildQueries(d: Dialect) {
 
     statuses: (count: number) =>
       `SELECT ${STATUS_COLUMNS} FROM images WHERE id IN (${Array.from({ length: count }, () => '?').join(', ')})`,
+
+    // The reconciliation sweep. A NULL byte_size is an original not (yet) known to be stored: the
+    // web tier sets it after the put. Oldest first, on the (uploaded_at, id) index.
+    staleUploads: (limit: number) =>
+      `SELECT ${IMAGE_COLUMNS} FROM images WHERE uploaded_at < ? AND byte_size IS NULL ` +
+      `ORDER BY uploaded_at, id LIMIT ${limit}`,
+    // Only while the row is still stale: an upload that finished meanwhile keeps its row, and two
+    // sweeps at once delete it once.
+    deleteStaleUpload:
+      'DELETE FROM images WHERE s3_key_original_sha256 = ? AND byte_size IS NULL AND uploaded_at < ?',
+    // A stage still pending long after the original arrived: its event never reached the worker.
+    stalledStage: perStage((stage) => {
+      const { status } = STAGE_COLUMNS[stage];
+      return (limit: number) =>
+        `SELECT ${IMAGE_COLUMNS} FROM images WHERE ${status} = 'pending' AND updated_at < ? ` +
+        `AND byte_size IS NOT NULL ORDER BY updated_at LIMIT ${limit}`;
+    }),
+    // Sent on again: the row waits STALE_UPLOAD_MS more before the next try.
+    markRenotified: 'UPDATE images SET updated_at = ? WHERE s3_key_original_sha256 = ?',
 
     ping: 'SELECT 1 AS ok',
   };

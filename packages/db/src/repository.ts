@@ -172,6 +172,46 @@ export class SqlImageRepository implements ImageRepository {
     return rows[0] ? toRecord(rows[0], this.#driver.dialect) : null;
   }
 
+  async staleUploads(before: Date, limit: number): Promise<ImageRecord[]> {
+    checkLimit(limit);
+    const rows = await this.#run('staleUploads', null, () =>
+      this.#driver.all<Row>(this.#q.staleUploads(limit), [this.#driver.dialect.toDbTime(before.getTime())]),
+    );
+    return rows.map((row) => toRecord(row, this.#driver.dialect));
+  }
+
+  async deleteStaleUpload(originalKey: string, before: Date): Promise<boolean> {
+    const key = checkKey(originalKey, 'originalKey');
+    const { changes } = await this.#run('deleteStaleUpload', key, () =>
+      this.#driver.run(this.#q.deleteStaleUpload, [
+        keyHash(key),
+        this.#driver.dialect.toDbTime(before.getTime()),
+      ]),
+    );
+    return changes > 0;
+  }
+
+  async stalledImages(before: Date, limit: number): Promise<ImageRecord[]> {
+    checkLimit(limit);
+    const at = this.#driver.dialect.toDbTime(before.getTime());
+    const found = new Map<number, ImageRecord>();
+    for (const stage of ['thumbnail', 'annotation'] as const) {
+      const rows = await this.#run(`stalledImages(${stage})`, null, () =>
+        this.#driver.all<Row>(this.#q.stalledStage[stage](limit), [at]),
+      );
+      for (const row of rows) {
+        const record = toRecord(row, this.#driver.dialect);
+        found.set(record.id, record);
+      }
+    }
+    return [...found.values()].sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime()).slice(0, limit);
+  }
+
+  async markRenotified(originalKey: string): Promise<void> {
+    const key = checkKey(originalKey, 'originalKey');
+    await this.#update('markRenotified', key, this.#q.markRenotified, [this.#dbNow()]);
+  }
+
   async getByOriginalKey(originalKey: string): Promise<ImageRecord | null> {
     const key = checkKey(originalKey, 'originalKey');
     const rows = await this.#run('getByOriginalKey', key, () =>
@@ -182,9 +222,7 @@ export class SqlImageRepository implements ImageRepository {
 
   async listPage(options: { limit: number; cursor?: string | null }): Promise<Page> {
     const { limit } = options;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-      throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${String(limit)})`);
-    }
+    checkLimit(limit);
     const after = options.cursor ? decodeCursor(options.cursor) : null;
     const dialect = this.#driver.dialect;
     // One row more than asked tells whether an older page exists.
@@ -238,4 +276,11 @@ function checkStage(stage: Stage): Stage {
     throw new InvalidImageInputError(`Unknown stage ${JSON.stringify(stage)}`);
   }
   return stage;
+}
+
+/** Limits are written into the SQL (see queries.ts), so they are checked first. */
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${String(limit)})`);
+  }
 }

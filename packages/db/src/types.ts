@@ -134,6 +134,20 @@ export interface ImageRepository {
   claimStage(request: ClaimRequest): Promise<StageClaim | null>;
   /** Frees the stage, if the lease is still this claim's (a later claim is never freed by it). */
   releaseStage(claim: StageClaim): Promise<void>;
+  /**
+   * The reconciliation sweep's view: rows created before `before` whose original is not known to
+   * be stored (byte_size NULL), oldest first, at most `limit`.
+   */
+  staleUploads(before: Date, limit: number): Promise<ImageRecord[]>;
+  /** Removes such a row if it is still stale (its upload did not finish meanwhile); whether it did. */
+  deleteStaleUpload(originalKey: string, before: Date): Promise<boolean>;
+  /**
+   * Rows whose original is stored but a stage has stayed pending since before `before` (its event
+   * never reached the worker), least recently touched first, at most `limit`.
+   */
+  stalledImages(before: Date, limit: number): Promise<ImageRecord[]>;
+  /** Marks a stalled row as sent on again (updated_at = now), so the next try waits its turn. */
+  markRenotified(originalKey: string): Promise<void>;
   getById(id: number): Promise<ImageRecord | null>;
   getByOriginalKey(originalKey: string): Promise<ImageRecord | null>;
   /** Newest first, keyset-paginated. Throws InvalidCursorError for a malformed cursor. */

@@ -60,6 +60,9 @@ describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
       PRIMARY: 4,
       images_original_sha256: 32,
       images_uploaded_at_id: 12,
+      // VARCHAR(16) utf8mb4 + DATETIME(3): the sweep's pending-stage indexes.
+      images_thumbnail_pending: 64 + 8,
+      images_annotation_pending: 64 + 8,
     });
     for (const size of bytes.values()) expect(size).toBeLessThanOrEqual(INNODB_MAX_KEY_BYTES);
   });

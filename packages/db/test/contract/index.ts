@@ -4,6 +4,7 @@ import { failureContract } from './failures.ts';
 import { leaseContract } from './leases.ts';
 import { pagingContract } from './paging.ts';
 import { readContract } from './reads.ts';
+import { sweepContract } from './sweep.ts';
 import { writeContract } from './writes.ts';
 
 /** The one behaviour suite every dialect must pass (run by sqlite.test.ts and mariadb.test.ts). */
@@ -14,4 +15,5 @@ export function repositoryContract(open: Opener): void {
   leaseContract(context);
   readContract(context);
   pagingContract(context);
+  sweepContract(context);
 }
