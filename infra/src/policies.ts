@@ -39,14 +39,19 @@ function readOriginals(originalsBucketArn: string): Statement[] {
       Action: ['s3:GetObject'],
       Resource: [`${originalsBucketArn}/${UPLOADS_PREFIX}*`],
     },
-    {
-      Sid: 'ListOriginals',
-      Effect: 'Allow',
-      Action: ['s3:ListBucket'],
-      Resource: [originalsBucketArn],
-      Condition: { StringLike: { 's3:prefix': [`${UPLOADS_PREFIX}*`] } },
-    },
+    listOriginals(originalsBucketArn),
   ];
+}
+
+/** Without ListBucket, S3 answers a HEAD of a missing object with 403 instead of 404. */
+function listOriginals(originalsBucketArn: string): Statement {
+  return {
+    Sid: 'ListOriginals',
+    Effect: 'Allow',
+    Action: ['s3:ListBucket'],
+    Resource: [originalsBucketArn],
+    Condition: { StringLike: { 's3:prefix': [`${UPLOADS_PREFIX}*`] } },
+  };
 }
 
 function readSecrets(secretArns: readonly string[]): Statement {
@@ -168,6 +173,17 @@ export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
         `${inputs.originalsBucketArn}/${UPLOADS_PREFIX}*`,
         `${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`,
       ],
+    },
+    // The reconciliation sweep: HEAD of a missing original must answer 404, not 403 (S3 hides
+    // absence from callers without ListBucket), and it aborts multipart uploads a crashed instance
+    // left unfinished, which it first has to list. Re-raising an upload's event copies the object
+    // onto itself: GetObject and PutObject above.
+    listOriginals(inputs.originalsBucketArn),
+    {
+      Sid: 'ListUnfinishedUploads',
+      Effect: 'Allow',
+      Action: ['s3:ListBucketMultipartUploads'],
+      Resource: [inputs.originalsBucketArn],
     },
     readSecrets([inputs.databaseSecretArn]),
     writeLogs(inputs.logGroupArn),

@@ -3,6 +3,7 @@ import { type ImageRepository, openRepository } from '@annot/db';
 import { createStorage, type ObjectStore, type Storage } from '@annot/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildServer } from './server.ts';
+import { ReconciliationSweep } from './sweep.ts';
 
 /** The adapters a system is built on, as an extension gets them. */
 export interface SystemAdapters {
@@ -39,7 +40,9 @@ export interface System {
   readonly repository: ImageRepository;
   /** The storage the app uses (with the extension's decorator, if any). */
   readonly storage: Storage;
-  /** Stops the app (waiting for requests in flight), lets the extension finish, closes the database. */
+  /** The reconciliation sweep of this process (started; SWEEP_INTERVAL_MS=0 leaves it idle). */
+  readonly sweep: ReconciliationSweep;
+  /** Stops the app (waiting for requests in flight) and the sweep, lets the extension finish, closes the database. */
   close(): Promise<void>;
 }
 
@@ -62,12 +65,19 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       ? { originals: extension.wrapOriginals(base.originals), thumbnails: base.thumbnails }
       : base;
     const app = await buildServer({ config, repository, storage, logger });
+    const sweep = new ReconciliationSweep(
+      { repository, storage, log: logger.child({ component: 'sweep' }) },
+      config.sweep,
+    );
+    sweep.start();
     return {
       app,
       repository,
       storage,
+      sweep,
       async close() {
         try {
+          await sweep.stop();
           await app.close();
           // A cut connection can end the server before an aborted upload has cleaned up after itself.
           await app.uploads.whenIdle();

@@ -1,0 +1,165 @@
+import type { ImageRecord, ImageRepository } from '@annot/db';
+import { problems, sentence } from '@annot/image-rules';
+import { thumbnailKeyFor } from '@annot/object-keys';
+import type { Storage } from '@annot/storage';
+import type { FastifyBaseLogger } from 'fastify';
+
+/** Rows looked at per kind and per run; a larger backlog is worked through run by run. */
+const BATCH = 100;
+/**
+ * A stage still pending is sent on to the workers again each STALE_UPLOAD_MS, while the image is
+ * younger than this many STALE_UPLOAD_MS (three tries with the default 15 minutes); after that it
+ * is recorded as failed, so nothing shows as pending for ever and nothing is copied for ever.
+ */
+const RENOTIFY_TRIES = 3;
+
+/** The reason a stage gets when the workers never finished it. */
+export const NEVER_FINISHED =
+  'Processing did not finish: the workers did not answer after several tries. Upload the image again.';
+
+export interface SweepDeps {
+  readonly repository: ImageRepository;
+  /** The storage the app stores uploads in (in the embedded system, the store that raises events). */
+  readonly storage: Storage;
+  readonly log: FastifyBaseLogger;
+}
+
+export interface SweepOptions {
+  /** STALE_UPLOAD_MS: rows younger than this are never touched. */
+  readonly staleUploadMs: number;
+  /** The clock (tests move it forward). */
+  readonly now?: () => number;
+}
+
+export interface SweepReport {
+  /** Rows whose original never arrived, removed (with any thumbnail). */
+  readonly removed: number;
+  /** Rows whose original was stored but never recorded: size recorded, event raised again. */
+  readonly repaired: number;
+  /** Stored images a stage never finished, sent on to the workers again. */
+  readonly renotified: number;
+  /** Stages given up on after RENOTIFY_TRIES, or whose original is gone: recorded as failed. */
+  readonly failed: number;
+  /** Writes that never finished (multipart uploads, temp files), cleared. */
+  readonly clearedWrites: number;
+}
+
+/**
+ * One pass of the reconciliation sweep: what a crash, a lost event or a failed cleanup left behind,
+ * older than STALE_UPLOAD_MS, is put right. Every step is conditional or idempotent, so several web
+ * processes (every instance runs it) may sweep at once: a row is removed only while still stale,
+ * a second event for an image is stood down by the workers' stage lease, a multipart upload
+ * aborted twice is gone once.
+ */
+export async function sweepOnce(
+  deps: Pick<SweepDeps, 'repository' | 'storage'>,
+  options: SweepOptions,
+): Promise<SweepReport> {
+  const { repository, storage } = deps;
+  const now = (options.now ?? Date.now)();
+  const before = new Date(now - options.staleUploadMs);
+  let removed = 0;
+  let repaired = 0;
+  let renotified = 0;
+  let failed = 0;
+
+  for (const row of await repository.staleUploads(before, BATCH)) {
+    const stored = await storage.originals.head(row.originalKey);
+    if (stored === null) {
+      // The upload never finished (the process died, or its cleanup failed): nothing to show.
+      if (await repository.deleteStaleUpload(row.originalKey, before)) {
+        await storage.thumbnails.delete(thumbnailKeyFor(row.originalKey));
+        removed++;
+      }
+    } else if (await repository.recordOriginalSize(row.originalKey, stored.size)) {
+      // Stored, but the process died before it said so: its event may have died with it.
+      await storage.originals.renotify(row.originalKey);
+      repaired++;
+    }
+  }
+
+  const giveUpBefore = now - RENOTIFY_TRIES * options.staleUploadMs - options.staleUploadMs;
+  for (const row of await repository.stalledImages(before, BATCH)) {
+    const sent =
+      row.uploadedAt.getTime() > giveUpBefore && (await storage.originals.renotify(row.originalKey));
+    if (sent) {
+      await repository.markRenotified(row.originalKey);
+      renotified++;
+    } else {
+      const gone = (await storage.originals.head(row.originalKey)) === null;
+      await failPending(repository, row, gone ? sentence(problems.originalMissing()) : NEVER_FINISHED);
+      failed++;
+    }
+  }
+
+  const clearedWrites = await storage.originals.clearUnfinishedWrites(before);
+  return { removed, repaired, renotified, failed, clearedWrites };
+}
+
+async function failPending(repository: ImageRepository, row: ImageRecord, reason: string): Promise<void> {
+  if (row.thumbnailStatus === 'pending') {
+    await repository.markFailed({ originalKey: row.originalKey, stage: 'thumbnail', reason });
+  }
+  if (row.annotationStatus === 'pending') {
+    await repository.markFailed({ originalKey: row.originalKey, stage: 'annotation', reason });
+  }
+}
+
+/**
+ * Runs `sweepOnce` every SWEEP_INTERVAL_MS (plus up to 20% at random, so instances spread out; the
+ * first run comes after a random part of one interval), never two at once in a process. A failed
+ * run (the database or storage is down) is logged and tried again at the next interval.
+ */
+export class ReconciliationSweep {
+  readonly #deps: SweepDeps;
+  readonly #options: SweepOptions & { readonly intervalMs: number };
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(deps: SweepDeps, options: SweepOptions & { readonly intervalMs: number }) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#options.intervalMs <= 0) return;
+    this.#schedule(Math.random() * this.#options.intervalMs);
+  }
+
+  /** Stops the timer and waits for a run in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** One run now (the timer's, or a test's). */
+  run(): Promise<void> {
+    this.#running ??= this.#runOnce().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #runOnce(): Promise<void> {
+    const { log } = this.#deps;
+    try {
+      const report = await sweepOnce(this.#deps, this.#options);
+      if (Object.values(report).some((n) => n > 0))
+        log.info({ sweep: report }, 'reconciliation sweep repaired');
+    } catch (error) {
+      log.warn({ err: error }, 'reconciliation sweep failed; it runs again at the next interval');
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(async () => {
+      await this.run();
+      this.#schedule(this.#options.intervalMs * (1 + 0.2 * Math.random()));
+    }, delayMs);
+    // The sweep never keeps a process alive on its own.
+    this.#timer.unref();
+  }
+}

@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@annot/config';
+import { type ImageRepository, openRepository } from '@annot/db';
+import { thumbnailKeyFor, uploadKey } from '@annot/object-keys';
+import { createStorage, type ObjectStore, type Storage } from '@annot/storage';
+import { createTestDatabase, fixturePath, mariaDbAvailable, startS3Server } from '@annot/testing';
+import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEVER_FINISHED, ReconciliationSweep, sweepOnce } from '../src/sweep.ts';
+
+const STALE = 1000;
+const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
+const log = pino({ level: 'silent' });
+/** The sweep's clock, moved past STALE_UPLOAD_MS (or far past it, for the give-up rule). */
+const later =
+  (staleTimes = 10) =>
+  () =>
+    Date.now() + staleTimes * STALE;
+
+interface Backend {
+  readonly repository: ImageRepository;
+  readonly storage: Storage;
+  /** Keys whose event the sweep raised again. */
+  readonly renotified: string[];
+  /** Whether this storage raises events itself (S3 does; a bare directory does not). */
+  readonly renotifies: boolean;
+  abandonWrite(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Records renotify calls, passing them on. */
+function recording(store: ObjectStore, calls: string[]): ObjectStore {
+  return new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property);
+      if (property === 'renotify') {
+        return (key: string) => {
+          calls.push(key);
+          return target.renotify(key);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+const SETUPS = [
+  {
+    name: 'SQLite + directory',
+    available: true,
+    async open(): Promise<Backend> {
+      const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sweep-'));
+      const config = loadConfig({ DATA_DIR: dataDir });
+      const repository = await openRepository({ database: config.database, migrate: true });
+      const base = createStorage(config.storage, config.presign);
+      const renotified: string[] = [];
+      return {
+        repository,
+        storage: { originals: recording(base.originals, renotified), thumbnails: base.thumbnails },
+        renotified,
+        renotifies: false,
+        async abandonWrite(key) {
+          const dir = path.join(dataDir, 'blobs', base.originals.bucket, path.dirname(key));
+          await mkdir(dir, { recursive: true });
+          await writeFile(path.join(dir, '.tmp-crashed'), 'half');
+        },
+        async close() {
+          await repository.close();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'MariaDB + S3 (s3rver)',
+    available: await mariaDbAvailable(),
+    async open(): Promise<Backend> {
+      const database = await createTestDatabase('sweep');
+      const s3 = await startS3Server(['sweep-originals', 'sweep-thumbnails']);
+      const config = loadConfig({
+        ...s3.env({ originals: 'sweep-originals', thumbnails: 'sweep-thumbnails' }),
+        DATABASE_URL: database.url,
+      });
+      const repository = await openRepository({ database: config.database, migrate: true });
+      const base = createStorage(config.storage, config.presign, {
+        s3ClientConfig: { credentials: s3.credentials },
+      });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        region: s3.region,
+        forcePathStyle: true,
+        credentials: s3.credentials,
+      });
+      const renotified: string[] = [];
+      return {
+        repository,
+        storage: { originals: recording(base.originals, renotified), thumbnails: base.thumbnails },
+        renotified,
+        renotifies: true,
+        async abandonWrite(key) {
+          const { UploadId } = await client.send(
+            new CreateMultipartUploadCommand({ Bucket: 'sweep-originals', Key: key }),
+          );
+          await client.send(
+            new UploadPartCommand({
+              Bucket: 'sweep-originals',
+              Key: key,
+              UploadId,
+              PartNumber: 1,
+              Body: 'x',
+            }),
+          );
+        },
+        async close() {
+          client.destroy();
+          await repository.close();
+          await s3.stop();
+          await database.drop();
+        },
+      };
+    },
+  },
+];
+
+for (const setup of SETUPS) {
+  describe.runIf(setup.available)(`the reconciliation sweep on ${setup.name}`, () => {
+    let b: Backend;
+    beforeAll(async () => {
+      b = await setup.open();
+    });
+    afterAll(() => b?.close());
+
+    const row = (key: string, byteSize: number | null) =>
+      b.repository.createPending({
+        filename: path.basename(key),
+        originalKey: key,
+        contentType: 'image/jpeg',
+        byteSize,
+        width: 600,
+        height: 450,
+      });
+
+    it('leaves everything younger than STALE_UPLOAD_MS alone', async () => {
+      const key = uploadKey('young.jpg');
+      await row(key, null);
+      const report = await sweepOnce(b, { staleUploadMs: STALE });
+      expect(report).toEqual({ removed: 0, repaired: 0, renotified: 0, failed: 0, clearedWrites: 0 });
+      expect(await b.repository.getByOriginalKey(key)).not.toBeNull();
+      await b.repository.deleteByOriginalKey(key);
+    });
+
+    it('removes a row whose original never arrived (a crash mid-upload), with its thumbnail', async () => {
+      const key = uploadKey('crashed.jpg');
+      await row(key, null);
+      await b.storage.thumbnails.put(thumbnailKeyFor(key), jpeg, { contentType: 'image/jpeg' });
+
+      expect(await sweepOnce(b, { staleUploadMs: STALE, now: later() })).toMatchObject({ removed: 1 });
+      expect(await b.repository.getByOriginalKey(key)).toBeNull();
+      expect(await b.storage.thumbnails.head(thumbnailKeyFor(key))).toBeNull();
+    });
+
+    it('completes a row whose original was stored but never recorded, and raises its event again', async () => {
+      const key = uploadKey('stored.jpg');
+      await row(key, null);
+      await b.storage.originals.put(key, jpeg, { contentType: 'image/jpeg' });
+
+      expect(await sweepOnce(b, { staleUploadMs: STALE, now: later() })).toMatchObject({ repaired: 1 });
+      expect((await b.repository.getByOriginalKey(key))?.byteSize).toBe(jpeg.length);
+      expect(b.renotified).toContain(key);
+      await b.repository.deleteByOriginalKey(key);
+    });
+
+    it('sends a stored image whose stages never started on to the workers, once per STALE_UPLOAD_MS', async () => {
+      const key = uploadKey('stalled.jpg');
+      await row(key, jpeg.length);
+      await b.storage.originals.put(key, jpeg, { contentType: 'image/jpeg' });
+      b.renotified.length = 0;
+
+      // Past STALE_UPLOAD_MS, and young enough to be sent on (not given up on).
+      const report = await sweepOnce(b, { staleUploadMs: STALE, now: later(2) });
+      const after = await b.repository.getByOriginalKey(key);
+      if (b.renotifies) {
+        expect(report).toMatchObject({ renotified: 1, failed: 0 });
+        expect(after).toMatchObject({ thumbnailStatus: 'pending', annotationStatus: 'pending' });
+        // Just sent on: not again until STALE_UPLOAD_MS has passed once more.
+        expect(await sweepOnce(b, { staleUploadMs: STALE, now: () => Date.now() + STALE / 2 })).toMatchObject(
+          {
+            renotified: 0,
+          },
+        );
+      } else {
+        // A bare directory raises no events: no worker will ever come, so the stages fail plainly.
+        expect(report).toMatchObject({ renotified: 0, failed: 1 });
+        expect(after).toMatchObject({ thumbnailError: NEVER_FINISHED, annotationError: NEVER_FINISHED });
+      }
+      expect(b.renotified).toEqual([key]);
+      await b.repository.deleteByOriginalKey(key);
+    });
+
+    it('gives up on a stage the workers never finish after three tries: failed, in plain words', async () => {
+      const key = uploadKey('never.jpg');
+      await row(key, jpeg.length);
+      await b.storage.originals.put(key, jpeg, { contentType: 'image/jpeg' });
+      await b.repository.recordThumbnail({ originalKey: key, thumbnailKey: thumbnailKeyFor(key) });
+
+      expect(await sweepOnce(b, { staleUploadMs: STALE, now: later(10) })).toMatchObject({ failed: 1 });
+      expect(await b.repository.getByOriginalKey(key)).toMatchObject({
+        thumbnailStatus: 'completed',
+        annotationStatus: 'failed',
+        annotationError: NEVER_FINISHED,
+      });
+    });
+
+    it('clears writes a crashed process left unfinished', async () => {
+      await b.abandonWrite(uploadKey('half.jpg'));
+      expect(await sweepOnce(b, { staleUploadMs: STALE, now: later() })).toMatchObject({ clearedWrites: 1 });
+    });
+
+    it('is safe when several processes sweep at once', async () => {
+      const keys = Array.from({ length: 5 }, (_, i) => uploadKey(`race-${i}.jpg`));
+      for (const key of keys) await row(key, null);
+      const reports = await Promise.all(
+        Array.from({ length: 3 }, () => sweepOnce(b, { staleUploadMs: STALE, now: later() })),
+      );
+      expect(reports.reduce((sum, r) => sum + r.removed, 0)).toBe(5);
+      for (const key of keys) expect(await b.repository.getByOriginalKey(key)).toBeNull();
+    });
+
+    it('runs on its timer, and a failed run is logged and retried', async () => {
+      const key = uploadKey('timer.jpg');
+      await row(key, null);
+      let calls = 0;
+      const flaky: ImageRepository = new Proxy(b.repository, {
+        get(target, property) {
+          const value = Reflect.get(target, property);
+          if (property === 'staleUploads') {
+            return (...args: [Date, number]) => {
+              calls++;
+              if (calls === 1) return Promise.reject(new Error('database went away'));
+              return target.staleUploads(...args);
+            };
+          }
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const sweep = new ReconciliationSweep(
+        { repository: flaky, storage: b.storage, log },
+        { staleUploadMs: STALE, intervalMs: 50, now: later() },
+      );
+      sweep.start();
+      for (let i = 0; i < 100 && (await b.repository.getByOriginalKey(key)) !== null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await sweep.stop();
+      expect(calls).toBeGreaterThanOrEqual(2);
+      expect(await b.repository.getByOriginalKey(key)).toBeNull();
+    });
+  });
+}
+
+it('the directory store under DATA_DIR is where the sweep looks for temp files', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sweep-layout-'));
+  const config = loadConfig({ DATA_DIR: dataDir });
+  const storage = createStorage(config.storage, config.presign);
+  await storage.originals.put(uploadKey('a.jpg'), jpeg);
+  expect(await readdir(path.join(dataDir, 'blobs', storage.originals.bucket))).toEqual(['uploads']);
+  await rm(dataDir, { recursive: true, force: true });
+});
