@@ -16,7 +16,7 @@ import { alternate, queryLatency, type Side } from './gallery/scale.ts';
 import { createProbe, presignTotals } from './probe/client.ts';
 import { seedMySql } from './seed/mysql.ts';
 import { createDataset, type Database, type Dataset } from './setup/dataset.ts';
-import { Cleanup } from './util/cleanup.ts';
+import { type Cleanup, runBench } from './util/cleanup.ts';
 import { type Measured, measure } from './util/load.ts';
 import * as out from './util/print.ts';
 import { startServer } from './util/server.ts';
@@ -158,12 +158,4 @@ async function warmUp(baseUrl: string, paths: readonly string[]): Promise<void> 
   console.log(`  warmed up ${paths.length} path(s) in ${out.ms(performance.now() - started)}`);
 }
 
-const cleanup = new Cleanup();
-try {
-  await main(cleanup);
-} catch (error) {
-  console.error('bench:gallery failed:', error);
-  process.exitCode = 1;
-} finally {
-  await cleanup.run();
-}
+await runBench('bench:gallery', main);

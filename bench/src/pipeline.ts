@@ -11,7 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACCEPTED_FIXTURES, fixturePath } from '@annot/testing';
 import { uploadFile } from './upload/multipart.ts';
-import { Cleanup } from './util/cleanup.ts';
+import { type Cleanup, runBench } from './util/cleanup.ts';
 import { heading, ms, printMachine, table } from './util/print.ts';
 import { startServer } from './util/server.ts';
 import { percentile } from './util/stats.ts';
@@ -130,12 +130,4 @@ function report(tracked: readonly Tracked[], started: number, uploadedMs: number
   for (const [reason, count] of reasons) console.log(`  failed x${count}  ${reason}`);
 }
 
-const cleanup = new Cleanup();
-try {
-  await main(cleanup);
-} catch (error) {
-  console.error('bench:pipeline failed:', error);
-  process.exitCode = 1;
-} finally {
-  await cleanup.run();
-}
+await runBench('bench:pipeline', main);

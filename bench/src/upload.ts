@@ -16,7 +16,7 @@ import { createDataset, type Database } from './setup/dataset.ts';
 import { concurrentUploads } from './upload/concurrent.ts';
 import { measureGrowth } from './upload/memory.ts';
 import { streamUpload, uploadFile } from './upload/multipart.ts';
-import { Cleanup } from './util/cleanup.ts';
+import { type Cleanup, runBench } from './util/cleanup.ts';
 import { heading, mib, ms, printMachine, table, verdict } from './util/print.ts';
 import { type ServerProcess, startServer } from './util/server.ts';
 
@@ -122,12 +122,4 @@ export function expectStatus(result: { status: number; body: string }, expected:
   }
 }
 
-const cleanup = new Cleanup();
-try {
-  await main(cleanup);
-} catch (error) {
-  console.error('bench:upload failed:', error);
-  process.exitCode = 1;
-} finally {
-  await cleanup.run();
-}
+await runBench('bench:upload', main);

@@ -30,3 +30,16 @@ export class Cleanup {
     return this.#done;
   }
 }
+
+/** Runs a bench's main with a Cleanup that always runs; a failure is printed and sets the exit code. */
+export async function runBench(name: string, main: (cleanup: Cleanup) => Promise<void>): Promise<void> {
+  const cleanup = new Cleanup();
+  try {
+    await main(cleanup);
+  } catch (error) {
+    console.error(`${name} failed:`, error);
+    process.exitCode = 1;
+  } finally {
+    await cleanup.run();
+  }
+}
