@@ -53,7 +53,10 @@ export async function receiveFiles(
     // A body cut off inside a file has already been reported for that file.
     const last = outcomes.at(-1);
     const reported = isCutOff(error) && last?.accepted === false && last.error === 'incomplete_upload';
-    if (!reported) outcomes.push(parserRefusal(error, options.maxFiles));
+    if (!reported) {
+      options.deps.log.info({ err: error }, 'upload body refused by the multipart parser');
+      outcomes.push(parserRefusal(error, options.maxFiles));
+    }
   }
   return outcomes;
 }
@@ -138,12 +141,12 @@ function parserRefusal(error: unknown, maxFiles: number): FileOutcome {
   }
   if (isCutOff(error))
     return refused(REST, 400, 'incomplete_upload', 'The upload was cut off before it was complete');
-  const message = error instanceof Error ? error.message : String(error);
+  // The parser's own words (busboy's) go to the log line above, not to the client.
   return refused(
     REST,
     400,
     'invalid_multipart',
-    `The upload could not be read as multipart/form-data: ${message}`,
+    'The upload could not be read: the request is not well-formed multipart/form-data (send the files in a form field named "image")',
   );
 }
 
