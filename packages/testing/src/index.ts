@@ -4,3 +4,4 @@ export * from './gemini.ts';
 export * from './mariadb.ts';
 export * from './proxy.ts';
 export * from './s3.ts';
+export * from './server-process.ts';
