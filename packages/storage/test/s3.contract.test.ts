@@ -12,7 +12,7 @@ objectStoreContract('S3 adapter (s3rver)', async () => {
     client,
     bucket: 'contract-originals',
     presign: { expiresSeconds: 900, cacheSeconds: 300 },
-    // s3rver does not implement AbortMultipartUpload; the recorder checks the abort was sent.
+    // The recorder checks, from the client's side, that every unfinished upload had an abort sent.
     onCleanupError: () => {},
   });
   return {

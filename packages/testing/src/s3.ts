@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
+import { listMultipartUploads, type MultipartUpload, multipartUploadsMiddleware } from './s3-multipart.ts';
 
 export interface TestS3Server {
   /** http://127.0.0.1:<port> */
@@ -11,6 +12,11 @@ export interface TestS3Server {
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
   /** The environment a process needs to use this server through the platform's config. */
   env(buckets: { originals: string; thumbnails: string }): Record<string, string>;
+  /**
+   * The bucket's multipart uploads neither completed nor aborted. The server also answers
+   * ListMultipartUploads and AbortMultipartUpload (s3rver itself implements neither).
+   */
+  multipartUploads(bucket: string): Promise<MultipartUpload[]>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +30,8 @@ export async function startS3Server(buckets: readonly string[]): Promise<TestS3S
     directory,
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
+  // S3rver is a Koa application; this runs before its router.
+  (server as unknown as { middleware: unknown[] }).middleware.unshift(multipartUploadsMiddleware(directory));
   const address = (await server.run()) as AddressInfo;
   const endpoint = `http://127.0.0.1:${address.port}`;
   // s3rver accepts these fixed credentials.
@@ -41,6 +49,7 @@ export async function startS3Server(buckets: readonly string[]): Promise<TestS3S
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     }),
+    multipartUploads: (bucket) => listMultipartUploads(directory, bucket),
     async stop() {
       await server.close();
       await rm(directory, { recursive: true, force: true });
