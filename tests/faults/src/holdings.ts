@@ -2,10 +2,10 @@
 // the proxies): the rows, the originals, and the multipart uploads nobody completed or aborted.
 // After every scenario each row must have its original and each original its row.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { MultipartUpload, TestS3Server } from '@annot/testing';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
+import { poll } from './poll.ts';
 
 export interface Row {
   readonly id: number;
@@ -102,15 +102,8 @@ export function createInspector(options: {
 
   return {
     holdings,
-    async settle(withinMs, everyMs = 250) {
-      const deadline = performance.now() + withinMs;
-      let found = mismatches(await holdings());
-      for (let round = 0; round < 1000 && !isOneToOne(found) && performance.now() < deadline; round++) {
-        await sleep(everyMs);
-        found = mismatches(await holdings());
-      }
-      return found;
-    },
+    settle: (withinMs, everyMs = 250) =>
+      poll(async () => mismatches(await holdings()), isOneToOne, { withinMs, everyMs }),
     async close() {
       client.destroy();
       await pool.end();

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixturePath } from '@annot/testing';
+import { poll } from './poll.ts';
 
 /** How long after its budget the client gives up on a request (it is then recorded as unanswered). */
 export const GRACE_MS = 2000;
@@ -99,18 +100,16 @@ export class RequestLog {
    * Asks `path` every `everyMs` until it answers `status`, for at most `withinMs`; each request is
    * logged with `budgetMs`. Resolves with the last outcome.
    */
-  async until(
+  until(
     path: string,
     status: number,
     { withinMs, budgetMs, everyMs = 200 }: { withinMs: number; budgetMs: number; everyMs?: number },
   ): Promise<Outcome> {
-    const deadline = performance.now() + withinMs;
-    for (let attempt = 0; attempt < 1000; attempt++) {
-      const outcome = await this.get(path, budgetMs);
-      if (outcome.status === status || performance.now() >= deadline) return outcome;
-      await sleep(everyMs);
-    }
-    throw new Error(`until(${path}): too many attempts`);
+    return poll(
+      () => this.get(path, budgetMs),
+      (outcome) => outcome.status === status,
+      { withinMs, everyMs },
+    );
   }
 
   /** Keeps an outcome measured elsewhere (a streamed upload). */
@@ -123,11 +122,11 @@ export class RequestLog {
   outlived(): string[] {
     return this.outcomes
       .filter((o) => o.ms > o.budgetMs)
-      .map((o) => `${o.label}: ${Math.round(o.ms)} ms, budget ${o.budgetMs} ms (${describe(o)})`);
+      .map((o) => `${o.label}: ${Math.round(o.ms)} ms, budget ${o.budgetMs} ms (${summarize(o)})`);
   }
 }
 
-export function describe(outcome: Outcome): string {
+export function summarize(outcome: Outcome): string {
   return outcome.status === undefined
     ? `no response: ${outcome.error}`
     : `${outcome.status} ${outcome.body.slice(0, 200)}`;
