@@ -71,6 +71,13 @@ class Peer {
     return this.received;
   }
 
+  /** Sends `text` and resolves with what came back within 2 s (through the echo server, the same). */
+  async roundTrip(text: string): Promise<string> {
+    const before = this.received.byteLength;
+    this.socket.write(text);
+    return (await this.waitFor(before + Buffer.byteLength(text), 2000)).subarray(before).toString();
+  }
+
   /** Resolves true when the socket closed within `ms`. */
   closedWithin(ms: number): Promise<boolean> {
     return Promise.race([this.closed.then(() => true), sleep(ms).then(() => false)]);
@@ -125,8 +132,7 @@ describe('startTcpProxy', () => {
 
   it('refuse() resets open connections and refuses new ones; restore() listens again on the same port', async () => {
     const open = peer();
-    open.socket.write('before');
-    expect((await open.waitFor(6, 2000)).toString()).toBe('before');
+    expect(await open.roundTrip('before')).toBe('before');
 
     await proxy.refuse();
     expect(proxy.mode).toBe('refusing');
@@ -141,15 +147,12 @@ describe('startTcpProxy', () => {
     const port = proxy.port;
     await proxy.restore();
     expect(proxy.port).toBe(port);
-    const again = peer();
-    again.socket.write('after');
-    expect((await again.waitFor(5, 2000)).toString()).toBe('after');
+    expect(await peer().roundTrip('after')).toBe('after');
   });
 
   it('freeze() keeps connections open but forwards nothing either way until restore()', async () => {
     const open = peer();
-    open.socket.write('one');
-    expect((await open.waitFor(3, 2000)).toString()).toBe('one');
+    expect(await open.roundTrip('one')).toBe('one');
 
     await proxy.freeze();
     expect(proxy.mode).toBe('frozen');
@@ -223,8 +226,7 @@ describe('startTcpProxy', () => {
 
   it('close() resets every connection and stops listening', async () => {
     const open = peer();
-    open.socket.write('hi');
-    await open.waitFor(2, 2000);
+    expect(await open.roundTrip('hi')).toBe('hi');
     await proxy.close();
     expect(proxy.mode).toBe('closed');
     expect(await open.closedWithin(1000)).toBe(true);

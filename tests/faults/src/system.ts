@@ -12,6 +12,7 @@ import {
   type TcpProxy,
   type TestS3Server,
 } from '@annot/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { settingsEnv } from './contract.ts';
 import { createInspector, type Inspector } from './holdings.ts';
 import { RequestLog } from './requests.ts';
@@ -110,5 +111,34 @@ export async function startFaultySystem(): Promise<FaultySystem> {
   } catch (error) {
     await close().catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Starts a FaultySystem before the enclosing describe block's tests and stops it after them;
+ * `started` receives it.
+ */
+export function withFaultySystem(started: (system: FaultySystem) => void): void {
+  let system: FaultySystem | undefined;
+  beforeAll(async () => {
+    system = await startFaultySystem();
+    started(system);
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+}
+
+/** Runs `scenario` while `proxy` refuses or freezes, and restores the proxy whatever happens. */
+export async function whileFaulted(
+  proxy: TcpProxy,
+  fault: 'refuse' | 'freeze',
+  scenario: () => Promise<void>,
+): Promise<void> {
+  await proxy[fault]();
+  try {
+    await scenario();
+  } finally {
+    await proxy.restore();
   }
 }

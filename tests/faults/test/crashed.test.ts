@@ -6,23 +6,20 @@
 // Needs: the reconciliation sweep (feature "sweep"): the removal of the stale row and the abort of
 // the unfinished multipart upload. What the kill leaves behind is checked first, and passes today.
 import { mariaDbAvailable } from '@annot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CRASH_SETTLED_MS, MARGIN_MS, uploadBudget } from '../src/contract.ts';
 import { expectCleanEnd, expectStatus } from '../src/expectations.ts';
 import { mismatches } from '../src/holdings.ts';
 import { poll } from '../src/poll.ts';
 import { streamUpload } from '../src/requests.ts';
-import { type FaultySystem, startFaultySystem } from '../src/system.ts';
+import { type FaultySystem, withFaultySystem } from '../src/system.ts';
 
 const MiB = 1024 * 1024;
 
 describe.runIf(await mariaDbAvailable())('a web process killed mid-upload', () => {
   let system: FaultySystem;
-  beforeAll(async () => {
-    system = await startFaultySystem();
-  });
-  afterAll(async () => {
-    await system?.close();
+  withFaultySystem((started) => {
+    system = started;
   });
 
   it('leaves, 10 s after the kill, every row with its original and no multipart upload open', async () => {

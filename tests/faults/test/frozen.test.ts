@@ -7,7 +7,7 @@
 // the reconciliation sweep for the leftovers of requests that timed out (feature "sweep").
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mariaDbAvailable } from '@annot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MARGIN_MS, PROBE_BUDGET_MS, SETTINGS, SWEPT_WITHIN_MS, uploadBudget } from '../src/contract.ts';
 import {
   expectCleanEnd,
@@ -18,25 +18,21 @@ import {
 } from '../src/expectations.ts';
 import { poll } from '../src/poll.ts';
 import { GRACE_MS, streamUpload } from '../src/requests.ts';
-import { BUCKETS, type FaultySystem, startFaultySystem } from '../src/system.ts';
+import { BUCKETS, type FaultySystem, whileFaulted, withFaultySystem } from '../src/system.ts';
 
 const MiB = 1024 * 1024;
 const QUERY_BUDGET_MS = SETTINGS.DB_QUERY_TIMEOUT_MS + MARGIN_MS;
 
 describe.runIf(await mariaDbAvailable())('a dependency behind a partition', () => {
   let system: FaultySystem;
-  beforeAll(async () => {
-    system = await startFaultySystem();
-  });
-  afterAll(async () => {
-    await system?.close();
+  withFaultySystem((started) => {
+    system = started;
   });
 
   it('MariaDB frozen: every request ends within DB_QUERY_TIMEOUT_MS + 1 s, with 503 where it needs the database; served again once it heals', async () => {
     const log = system.requests();
     const pid = system.web.pid;
-    await system.database.freeze();
-    try {
+    await whileFaulted(system.database, 'freeze', async () => {
       const [gallery, images, status, upload, health, ready] = await Promise.all([
         log.get('/gallery', QUERY_BUDGET_MS),
         log.get('/api/images', QUERY_BUDGET_MS),
@@ -48,9 +44,7 @@ describe.runIf(await mariaDbAvailable())('a dependency behind a partition', () =
       for (const outcome of [gallery, images, status, upload]) expectUnavailable(outcome);
       expectHealthReport(health, 'database');
       expectStatus(ready, 503);
-    } finally {
-      await system.database.restore();
-    }
+    });
     await expectRecovered(log);
     await expectCleanEnd(system, log, { pid, settleMs: SWEPT_WITHIN_MS });
   });
@@ -58,8 +52,7 @@ describe.runIf(await mariaDbAvailable())('a dependency behind a partition', () =
   it('S3 frozen: an upload ends within two S3 timeouts + 1 s with 503, the gallery is served; uploads again once it heals', async () => {
     const log = system.requests();
     const pid = system.web.pid;
-    await system.storage.freeze();
-    try {
+    await whileFaulted(system.storage, 'freeze', async () => {
       const [upload, gallery, health, ready] = await Promise.all([
         log.upload(uploadBudget('storage')),
         log.get('/gallery', QUERY_BUDGET_MS),
@@ -70,9 +63,7 @@ describe.runIf(await mariaDbAvailable())('a dependency behind a partition', () =
       expectStatus(gallery, 200);
       expectHealthReport(health, 'storage');
       expectStatus(ready, 503);
-    } finally {
-      await system.storage.restore();
-    }
+    });
     await expectRecovered(log);
     // A put the web tier gave up on may still reach S3 once the partition heals (TCP delivers what
     // was sent): the sweep has the last word.

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dependencyStates, validRetryAfter } from '../src/contract.ts';
 import { isOneToOne, mismatches } from '../src/holdings.ts';
 import { GRACE_MS, RequestLog } from '../src/requests.ts';
-import { BUCKETS, type FaultySystem, startFaultySystem } from '../src/system.ts';
+import { BUCKETS, type FaultySystem, whileFaulted, withFaultySystem } from '../src/system.ts';
 
 describe('mismatches', () => {
   const initiated = new Date('2026-01-01T00:00:00Z');
@@ -112,11 +112,8 @@ describe('RequestLog', () => {
 
 describe.runIf(await mariaDbAvailable())('the production web tier behind the proxies', () => {
   let system: FaultySystem;
-  beforeAll(async () => {
-    system = await startFaultySystem();
-  });
-  afterAll(async () => {
-    await system?.close();
+  withFaultySystem((started) => {
+    system = started;
   });
 
   it('serves uploads through both proxies, and its holdings match one to one', async () => {
@@ -133,29 +130,23 @@ describe.runIf(await mariaDbAvailable())('the production web tier behind the pro
 
   it('takes the database away from the web process when the proxy refuses, and gives it back', async () => {
     const log = system.requests();
-    await system.database.refuse();
-    try {
+    await whileFaulted(system.database, 'refuse', async () => {
       const refused = await log.get('/api/images', 5000);
       expect(refused.status, refused.body).toBeGreaterThanOrEqual(500);
-    } finally {
-      await system.database.restore();
-    }
+    });
     const back = await log.until('/api/images', 200, { withinMs: 5000, budgetMs: 5000 });
     expect(back.status, back.body).toBe(200);
   });
 
   it('holds the web process on its database queries when the proxy freezes', async () => {
     const log = system.requests();
-    await system.database.freeze();
-    try {
+    await whileFaulted(system.database, 'freeze', async () => {
       // Today the query hangs until the client gives up; with DB_QUERY_TIMEOUT_MS it ends after
       // a second: either way, well after 300 ms.
       const frozen = await log.get('/api/images', 300);
       expect(frozen.ms).toBeGreaterThan(300);
       expect(log.outlived()).toHaveLength(1);
-    } finally {
-      await system.database.restore();
-    }
+    });
     const back = await log.until('/api/images', 200, { withinMs: 5000, budgetMs: 5000 });
     expect(back.status, back.body).toBe(200);
   });

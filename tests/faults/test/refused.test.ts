@@ -5,7 +5,7 @@
 //
 // Needs: the timeouts, 503 + Retry-After, /health's report and GET /ready (feature "timeouts").
 import { mariaDbAvailable } from '@annot/testing';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { MARGIN_MS, PROBE_BUDGET_MS, SETTINGS, SWEPT_WITHIN_MS } from '../src/contract.ts';
 import {
   expectCleanEnd,
@@ -16,23 +16,19 @@ import {
   expectWithin,
 } from '../src/expectations.ts';
 import type { Outcome } from '../src/requests.ts';
-import { type FaultySystem, startFaultySystem } from '../src/system.ts';
+import { type FaultySystem, whileFaulted, withFaultySystem } from '../src/system.ts';
 
 describe.runIf(await mariaDbAvailable())('a dependency that refuses connections', () => {
   let system: FaultySystem;
-  beforeAll(async () => {
-    system = await startFaultySystem();
-  });
-  afterAll(async () => {
-    await system?.close();
+  withFaultySystem((started) => {
+    system = started;
   });
 
   it('MariaDB down: 503 with Retry-After at once, /health 200, /ready 503; served again once it is back', async () => {
     const log = system.requests();
     const pid = system.web.pid;
     const quick = SETTINGS.DB_QUERY_TIMEOUT_MS;
-    await system.database.refuse();
-    try {
+    await whileFaulted(system.database, 'refuse', async () => {
       const needDatabase: Outcome[] = [
         await log.get('/gallery', quick),
         await log.get('/api/images', quick),
@@ -45,9 +41,7 @@ describe.runIf(await mariaDbAvailable())('a dependency that refuses connections'
       }
       expectHealthReport(await log.get('/health', PROBE_BUDGET_MS), 'database');
       expectStatus(await log.get('/ready', quick), 503);
-    } finally {
-      await system.database.restore();
-    }
+    });
     await expectRecovered(log);
     await expectCleanEnd(system, log, { pid, settleMs: SWEPT_WITHIN_MS });
   });
@@ -56,8 +50,7 @@ describe.runIf(await mariaDbAvailable())('a dependency that refuses connections'
     const log = system.requests();
     const pid = system.web.pid;
     const quick = SETTINGS.S3_REQUEST_TIMEOUT_MS;
-    await system.storage.refuse();
-    try {
+    await whileFaulted(system.storage, 'refuse', async () => {
       const upload = await log.upload(quick);
       expectUnavailable(upload);
       expectWithin(upload, quick);
@@ -65,9 +58,7 @@ describe.runIf(await mariaDbAvailable())('a dependency that refuses connections'
       expectStatus(await log.get('/gallery', SETTINGS.DB_QUERY_TIMEOUT_MS + MARGIN_MS), 200);
       expectHealthReport(await log.get('/health', PROBE_BUDGET_MS), 'storage');
       expectStatus(await log.get('/ready', quick), 503);
-    } finally {
-      await system.storage.restore();
-    }
+    });
     await expectRecovered(log);
     await expectCleanEnd(system, log, { pid, settleMs: SWEPT_WITHIN_MS });
   });
