@@ -9,6 +9,7 @@
  */
 import os from 'node:os';
 import { runLoadTest } from '@annot/loadtest';
+import { startServer } from '@annot/testing';
 import { deepCursor, fetchFirstThumbnail, pageRecords } from './gallery/pages.ts';
 import { measurePresignCost } from './gallery/presign.ts';
 import { galleryTargets, presignPerPage, scaleReport, TARGET } from './gallery/report.ts';
@@ -19,7 +20,6 @@ import { createDataset, type Database, type Dataset } from './setup/dataset.ts';
 import { type Cleanup, runBench } from './util/cleanup.ts';
 import { type Measured, measure } from './util/load.ts';
 import * as out from './util/print.ts';
-import { startServer } from './util/server.ts';
 
 const REQUESTS = 4000;
 const DURATION_SECONDS = 10;

@@ -9,11 +9,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ACCEPTED_FIXTURES, fixturePath } from '@annot/testing';
+import { ACCEPTED_FIXTURES, fixturePath, startServer } from '@annot/testing';
 import { uploadFile } from './upload/multipart.ts';
 import { type Cleanup, runBench } from './util/cleanup.ts';
 import { heading, ms, printMachine, table } from './util/print.ts';
-import { startServer } from './util/server.ts';
 import { percentile } from './util/stats.ts';
 
 const IMAGES = 200;

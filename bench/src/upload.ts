@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { fixturePath } from '@annot/testing';
+import { fixturePath, type ServerProcess, startServer } from '@annot/testing';
 import { createProbe, type Probe } from './probe/client.ts';
 import { createDataset, type Database } from './setup/dataset.ts';
 import { concurrentUploads } from './upload/concurrent.ts';
@@ -18,7 +18,6 @@ import { measureGrowth } from './upload/memory.ts';
 import { streamUpload, uploadFile } from './upload/multipart.ts';
 import { type Cleanup, runBench } from './util/cleanup.ts';
 import { heading, mib, ms, printMachine, table, verdict } from './util/print.ts';
-import { type ServerProcess, startServer } from './util/server.ts';
 
 const CONCURRENT = 50;
 const MAX_GROWTH_BYTES = 30 * 1024 * 1024;

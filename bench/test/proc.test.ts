@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { descendants } from '@annot/testing';
 import { describe, expect, it } from 'vitest';
-import { descendants, readMemory } from '../src/util/proc.ts';
+import { readMemory } from '../src/util/proc.ts';
 import { percentile } from '../src/util/stats.ts';
 
 describe('/proc helpers', () => {

@@ -3,10 +3,10 @@
 // the median round is compared. The repository's query is timed in-process as well: it is the part
 // that depends on the table's size.
 import { openRepository } from '@annot/db';
+import type { ServerProcess } from '@annot/testing';
 import type { Probe } from '../probe/client.ts';
 import type { Database } from '../setup/dataset.ts';
 import { type Measured, measure } from '../util/load.ts';
-import type { ServerProcess } from '../util/server.ts';
 import { percentile } from '../util/stats.ts';
 
 export interface Side {

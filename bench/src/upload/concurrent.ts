@@ -1,8 +1,9 @@
 // Many uploads at once: one unmeasured round (the first uploads of a process also load and
 // optimise the upload path, and cost several times what later ones do), then measured rounds.
+
+import type { ServerProcess } from '@annot/testing';
 import { cpuMeter } from '../util/cpu.ts';
 import { heading, ms, table } from '../util/print.ts';
-import type { ServerProcess } from '../util/server.ts';
 import { percentile } from '../util/stats.ts';
 import { type UploadResult, uploadFile } from './multipart.ts';
 

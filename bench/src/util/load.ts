@@ -1,9 +1,9 @@
 // One measured load run: @annot/loadtest drives the URL while the probe brackets the run, so the
 // event-loop delay and presign counters cover exactly the run.
 import { DEFAULTS, type ProgressSnapshot, type Report, runLoadTest } from '@annot/loadtest';
+import type { ServerProcess } from '@annot/testing';
 import { type Probe, presignTotals, worstDelay } from '../probe/client.ts';
 import { type CpuShare, cpuMeter } from './cpu.ts';
-import type { ServerProcess } from './server.ts';
 
 export interface Measured {
   readonly label: string;

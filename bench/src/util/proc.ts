@@ -1,41 +1,6 @@
-// Reading a server's processes from Linux's /proc: which processes it has (node:cluster forks
-// workers), and how much memory each one holds.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-
-/** The parent of a process, or null when it is gone. */
-function parentOf(pid: number): number | null {
-  try {
-    // "pid (comm) state ppid ...": comm may hold spaces or parentheses, so split after the last ")".
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
-  } catch {
-    return null;
-  }
-}
-
-/** Every live descendant of `root` (children, their children...), not `root` itself. */
-export function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    const parent = parentOf(pid);
-    if (parent === null) continue;
-    const list = children.get(parent) ?? [];
-    list.push(pid);
-    children.set(parent, list);
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
-}
+// Reading how much memory a server's processes hold from Linux's /proc (which processes it has:
+// @annot/testing's descendants).
+import { readFileSync, writeFileSync } from 'node:fs';
 
 export interface Memory {
   /** Resident set size now. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
+import { listMultipartUploads, type MultipartUpload, multipartUploadsMiddleware } from './s3-multipart.ts';
 
 export interface TestS3Server {
   /** http://127.0.0.1:<port> */
@@ -11,6 +12,11 @@ export interface TestS3Server {
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
   /** The environment a process needs to use this server through the platform's config. */
   env(buckets: { originals: string; thumbnails: string }): Record<string, string>;
+  /**
+   * The bucket's multipart uploads neither completed nor aborted. The server also answers
+   * ListMultipartUploads and AbortMultipartUpload (s3rver itself implements neither).
+   */
+  multipartUploads(bucket: string): Promise<MultipartUpload[]>;
   stop(): Promise<void>;
 }
 
@@ -24,8 +30,8 @@ export async function startS3Server(buckets: readonly string[]): Promise<TestS3S
     directory,
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
-  // Before s3rver's own routes, which answer NotImplemented for these two.
-  (server as unknown as { middleware: unknown[] }).middleware.unshift(multipartUploadsExtension(directory));
+  // S3rver is a Koa application; this runs before its router.
+  (server as unknown as { middleware: unknown[] }).middleware.unshift(multipartUploadsMiddleware(directory));
   const address = (await server.run()) as AddressInfo;
   const endpoint = `http://127.0.0.1:${address.port}`;
   // s3rver accepts these fixed credentials.
@@ -43,73 +49,10 @@ export async function startS3Server(buckets: readonly string[]): Promise<TestS3S
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     }),
+    multipartUploads: (bucket) => listMultipartUploads(directory, bucket),
     async stop() {
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },
-  };
-}
-
-type KoaContext = {
-  method: string;
-  url: string;
-  status: number;
-  type: string;
-  body: unknown;
-};
-
-/**
- * The two multipart operations s3rver 3.7 does not implement, over its own on-disk store (an
- * upload in progress is `<dir>/<bucket>/._S3rver_uploads/<uploadId>/`, holding its key and parts):
- * ListMultipartUploads (`GET /<bucket>?uploads`, one page) and AbortMultipartUpload
- * (`DELETE /<bucket>/<key>?uploadId=`). Path-style requests only, as the platform's tests send.
- */
-function multipartUploadsExtension(directory: string) {
-  const uploadsDir = (bucket: string) => path.join(directory, bucket, '._S3rver_uploads');
-  const xml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  return async (ctx: KoaContext, next: () => Promise<unknown>) => {
-    const url = new URL(ctx.url, 'http://s3');
-    const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const bucket = segments[0];
-    if (ctx.method === 'GET' && segments.length === 1 && url.searchParams.has('uploads') && bucket) {
-      const ids = await readdir(uploadsDir(bucket)).catch(() => [] as string[]);
-      const uploads: string[] = [];
-      for (const id of ids.sort()) {
-        const dir = path.join(uploadsDir(bucket), id);
-        const [key, info] = await Promise.all([readFile(path.join(dir, 'key'), 'utf8'), stat(dir)]);
-        uploads.push(
-          `<Upload><Key>${xml(key)}</Key><UploadId>${id}</UploadId><Initiated>${info.birthtime.toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`,
-        );
-      }
-      ctx.type = 'application/xml';
-      ctx.body =
-        '<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
-        `<Bucket>${xml(bucket)}</Bucket><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`;
-      return;
-    }
-    const uploadId = url.searchParams.get('uploadId');
-    if (
-      ctx.method === 'DELETE' &&
-      segments.length >= 2 &&
-      uploadId &&
-      bucket &&
-      /^[0-9a-f]+$/.test(uploadId)
-    ) {
-      const dir = path.join(uploadsDir(bucket), uploadId);
-      const exists = await stat(dir).then(
-        () => true,
-        () => false,
-      );
-      if (!exists) {
-        ctx.status = 404;
-        ctx.type = 'application/xml';
-        ctx.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${uploadId}</UploadId></Error>`;
-        return;
-      }
-      await rm(dir, { recursive: true, force: true });
-      ctx.status = 204;
-      return;
-    }
-    await next();
   };
 }

@@ -1,4 +1,13 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +57,53 @@ describe('startS3Server', () => {
       await client.send(new PutObjectCommand({ Bucket: 'support-test', Key: 'a b+c.txt', Body: 'hello' }));
       const got = await client.send(new GetObjectCommand({ Bucket: 'support-test', Key: 'a b+c.txt' }));
       expect(await got.Body?.transformToString()).toBe('hello');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('lists and aborts unfinished multipart uploads, which s3rver itself does not', async () => {
+    const Bucket = 'support-multipart';
+    const server = await startS3Server([Bucket]);
+    try {
+      const client = new S3Client({
+        endpoint: server.endpoint,
+        region: server.region,
+        forcePathStyle: true,
+        credentials: server.credentials,
+      });
+      const start = async (Key: string) => {
+        const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+        const part = await client.send(
+          new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'part one' }),
+        );
+        return { Key, UploadId: UploadId!, ETag: part.ETag! };
+      };
+      const cut = await start('uploads/1/cut short.jpg');
+      const other = await start('elsewhere/2.jpg');
+      const done = await start('uploads/3/done.jpg');
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: done.Key,
+          UploadId: done.UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: done.ETag }] },
+        }),
+      );
+
+      const listed = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'uploads/' }));
+      expect(listed.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([[cut.Key, cut.UploadId]]);
+      expect(listed.Uploads?.[0]?.Initiated).toBeInstanceOf(Date);
+      expect((await server.multipartUploads(Bucket)).map((u) => u.key).sort()).toEqual([other.Key, cut.Key]);
+
+      await client.send(new AbortMultipartUploadCommand({ Bucket, Key: cut.Key, UploadId: cut.UploadId }));
+      expect((await server.multipartUploads(Bucket)).map((u) => u.key)).toEqual([other.Key]);
+      await expect(
+        client.send(new AbortMultipartUploadCommand({ Bucket, Key: cut.Key, UploadId: cut.UploadId })),
+      ).rejects.toMatchObject({ name: 'NoSuchUpload' });
+      // The completed one is an object as before.
+      const got = await client.send(new GetObjectCommand({ Bucket, Key: done.Key }));
+      expect(await got.Body?.transformToString()).toBe('part one');
     } finally {
       await server.stop();
     }

@@ -9,9 +9,9 @@ export interface RecordedCommand {
 
 /**
  * Records every command the client sends and whether it succeeded, and the multipart upload ids
- * the server handed out. s3rver implements neither ListMultipartUploads nor AbortMultipartUpload,
- * so "no pending multipart upload" is checked from the client's side: every upload that was
- * created was either completed or had an abort sent for it.
+ * the server handed out. "No pending multipart upload" is checked from the client's side: every
+ * upload that was created was either completed or had an abort sent for it (the server's side:
+ * TestS3Server.multipartUploads).
  */
 export function recordCommands(client: S3Client) {
   const commands: RecordedCommand[] = [];

@@ -1,14 +1,14 @@
 // The web app as a child process, started the way it is deployed
 // (`node --expose-gc apps/web/src/main.ts`) or run locally (`node --expose-gc apps/embedded/src/dev.ts`),
-// so a bench measures the real entry point.
+// so a bench measures, and a fault test kills, the real entry point.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SETTINGS } from '@annot/config';
-import { repoRoot } from '@annot/testing';
-import { descendants } from './proc.ts';
+import { repoRoot } from './fixtures.ts';
 
 export class ServerStartError extends Error {
   override readonly name = 'ServerStartError';
@@ -21,7 +21,12 @@ export interface ServerProcess {
   servingPids(): number[];
   /** The last lines the server printed (for error messages). */
   output(): string;
+  /** True once the process has exited. */
+  readonly exited: boolean;
+  /** A graceful stop: SIGTERM, then SIGKILL after 15 s. */
   stop(): Promise<void>;
+  /** A crash: SIGKILL to the process and its cluster workers at once; resolves when it has exited. */
+  kill(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -87,7 +92,11 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
       return children.length > 0 ? children : [child.pid!];
     },
     output: () => output,
+    get exited() {
+      return hasExited(child);
+    },
     stop: () => stopChild(child),
+    kill: () => killChild(child),
   };
   try {
     await waitUntilReady(server, child, options.workers ?? 0, options.timeoutMs ?? 60_000);
@@ -106,7 +115,7 @@ async function waitUntilReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (hasExited(child)) {
       throw new ServerStartError(
         `${server.url}: the server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${server.output()}`,
       );
@@ -130,21 +139,70 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
 /** SIGTERM (a graceful shutdown), then SIGKILL to the child and its workers after 15 s. */
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (hasExited(child)) return;
   const workers = descendants(child.pid!);
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    for (const pid of [child.pid!, ...workers]) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }, 15_000);
+  const timer = setTimeout(() => sigkill([child.pid!, ...workers]), 15_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** SIGKILL to the child and its workers together, as a crash of the machine's process would. */
+async function killChild(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return;
+  const exited = once(child, 'exit');
+  sigkill([child.pid!, ...descendants(child.pid!)]);
+  await exited;
+}
+
+function sigkill(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The parent of a process, or null when it is gone. */
+function parentOf(pid: number): number | null {
+  try {
+    // "pid (comm) state ppid ...": comm may hold spaces or parentheses, so split after the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Every live descendant of `root` (children, their children...), not `root` itself, from Linux's /proc. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const parent = parentOf(pid);
+    if (parent === null) continue;
+    const list = children.get(parent) ?? [];
+    list.push(pid);
+    children.set(parent, list);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
 }
