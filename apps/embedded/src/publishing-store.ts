@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { buildObjectCreatedEvent } from '@annot/events';
-import type { GetResult, ObjectInfo, ObjectStore, PutOptions, PutResult } from '@annot/storage';
+import type { GetResult, ObjectInfo, ObjectPage, ObjectStore, PutOptions, PutResult } from '@annot/storage';
 
 /** Where an "Object Created" event goes: the local bus's `publish`. */
 export type EventSink = (event: unknown) => void;
@@ -39,6 +39,10 @@ export class PublishingObjectStore implements ObjectStore {
 
   clearUnfinishedWrites(before: Date): Promise<number> {
     return this.#inner.clearUnfinishedWrites(before);
+  }
+
+  listPage(options: { prefix: string; after?: string; limit: number }): Promise<ObjectPage> {
+    return this.#inner.listPage(options);
   }
 
   #announce(key: string, size: number, etag: string | undefined): void {

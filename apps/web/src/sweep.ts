@@ -1,6 +1,6 @@
 import type { ImageRecord, ImageRepository } from '@annot/db';
 import { problems, sentence } from '@annot/image-rules';
-import { thumbnailKeyFor } from '@annot/object-keys';
+import { thumbnailKeyFor, UPLOADS_PREFIX } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -42,6 +42,13 @@ export interface SweepReport {
   readonly failed: number;
   /** Writes that never finished (multipart uploads, temp files), cleared. */
   readonly clearedWrites: number;
+  /** Originals no row names (a put that landed after its upload was given up on), deleted. */
+  readonly orphans: number;
+}
+
+/** Where a process's walk over the originals bucket (one page per run) goes on from. */
+export interface OrphanCursor {
+  after?: string;
 }
 
 /**
@@ -54,6 +61,7 @@ export interface SweepReport {
 export async function sweepOnce(
   deps: Pick<SweepDeps, 'repository' | 'storage'>,
   options: SweepOptions,
+  cursor: OrphanCursor = {},
 ): Promise<SweepReport> {
   const { repository, storage } = deps;
   const now = (options.now ?? Date.now)();
@@ -93,7 +101,39 @@ export async function sweepOnce(
   }
 
   const clearedWrites = await storage.originals.clearUnfinishedWrites(before);
-  return { removed, repaired, renotified, failed, clearedWrites };
+  const orphans = await removeOrphans(deps, before, cursor);
+  return { removed, repaired, renotified, failed, clearedWrites, orphans };
+}
+
+/**
+ * One page of the walk over uploads/: an original older than STALE_UPLOAD_MS that no row names is
+ * deleted. Its row was removed (a refused or withdrawn upload) while the object survived: a
+ * failed delete, or a put given up on that S3 completed once a partition healed. An upload in
+ * progress always has its row (it is written before the put), so it is never taken for one.
+ */
+async function removeOrphans(
+  deps: Pick<SweepDeps, 'repository' | 'storage'>,
+  before: Date,
+  cursor: OrphanCursor,
+): Promise<number> {
+  const { repository, storage } = deps;
+  const page = await storage.originals.listPage({
+    prefix: UPLOADS_PREFIX,
+    limit: BATCH,
+    ...(cursor.after === undefined ? {} : { after: cursor.after }),
+  });
+  // At the end of the bucket the walk starts again from the beginning.
+  cursor.after = page.next ?? undefined;
+  const old = page.objects.filter((object) => object.lastModified < before).map((object) => object.key);
+  const named = await repository.existingOriginalKeys(old);
+  let removed = 0;
+  for (const key of old) {
+    if (named.has(key)) continue;
+    await storage.originals.delete(key);
+    await storage.thumbnails.delete(thumbnailKeyFor(key));
+    removed++;
+  }
+  return removed;
 }
 
 async function failPending(repository: ImageRepository, row: ImageRecord, reason: string): Promise<void> {
@@ -116,6 +156,7 @@ export class ReconciliationSweep {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
+  readonly #cursor: OrphanCursor = {};
 
   constructor(deps: SweepDeps, options: SweepOptions & { readonly intervalMs: number }) {
     this.#deps = deps;
@@ -145,7 +186,7 @@ export class ReconciliationSweep {
   async #runOnce(): Promise<void> {
     const { log } = this.#deps;
     try {
-      const report = await sweepOnce(this.#deps, this.#options);
+      const report = await sweepOnce(this.#deps, this.#options, this.#cursor);
       if (Object.values(report).some((n) => n > 0))
         log.info({ sweep: report }, 'reconciliation sweep repaired');
     } catch (error) {

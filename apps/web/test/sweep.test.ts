@@ -148,7 +148,14 @@ for (const setup of SETUPS) {
       const key = uploadKey('young.jpg');
       await row(key, null);
       const report = await sweepOnce(b, { staleUploadMs: STALE });
-      expect(report).toEqual({ removed: 0, repaired: 0, renotified: 0, failed: 0, clearedWrites: 0 });
+      expect(report).toEqual({
+        removed: 0,
+        repaired: 0,
+        renotified: 0,
+        failed: 0,
+        clearedWrites: 0,
+        orphans: 0,
+      });
       expect(await b.repository.getByOriginalKey(key)).not.toBeNull();
       await b.repository.deleteByOriginalKey(key);
     });
@@ -218,6 +225,28 @@ for (const setup of SETUPS) {
     it('clears writes a crashed process left unfinished', async () => {
       await b.abandonWrite(uploadKey('half.jpg'));
       expect(await sweepOnce(b, { staleUploadMs: STALE, now: later() })).toMatchObject({ clearedWrites: 1 });
+    });
+
+    it('deletes an original (and thumbnail) that no row names, walking the bucket a page per run', async () => {
+      const orphan = uploadKey('orphan.jpg');
+      await b.storage.originals.put(orphan, jpeg, { contentType: 'image/jpeg' });
+      await b.storage.thumbnails.put(thumbnailKeyFor(orphan), jpeg, { contentType: 'image/jpeg' });
+      const named = uploadKey('named.jpg');
+      await row(named, jpeg.length);
+      await b.storage.originals.put(named, jpeg, { contentType: 'image/jpeg' });
+
+      // Too young: left alone.
+      expect(await sweepOnce(b, { staleUploadMs: STALE })).toMatchObject({ orphans: 0 });
+      const cursor = {};
+      let orphans = 0;
+      for (let run = 0; run < 5; run++)
+        orphans += (await sweepOnce(b, { staleUploadMs: STALE, now: later() }, cursor)).orphans;
+      expect(orphans).toBe(1);
+      expect(await b.storage.originals.head(orphan)).toBeNull();
+      expect(await b.storage.thumbnails.head(thumbnailKeyFor(orphan))).toBeNull();
+      expect(await b.storage.originals.head(named)).not.toBeNull();
+      await b.repository.deleteByOriginalKey(named);
+      await b.storage.originals.delete(named);
     });
 
     it('is safe when several processes sweep at once', async () => {

@@ -27,6 +27,9 @@ const STAGE_COLUMNS = {
 } as const satisfies Record<Stage, { status: string; error: string; leaseUntil: string; leaseToken: string }>;
 
 /** One statement per stage. */
+/** "?, ?, ?": the placeholders of an IN list. */
+const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+
 const perStage = <T>(build: (stage: Stage) => T): Record<Stage, T> => ({
   thumbnail: build('thumbnail'),
   annotation: build('annotation'),
@@ -138,8 +141,7 @@ export function buildQueries(d: Dialect) {
       `SELECT ${IMAGE_COLUMNS} FROM images WHERE uploaded_at <= ? AND (uploaded_at < ? OR id < ?) ` +
       `ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`,
 
-    statuses: (count: number) =>
-      `SELECT ${STATUS_COLUMNS} FROM images WHERE id IN (${Array.from({ length: count }, () => '?').join(', ')})`,
+    statuses: (count: number) => `SELECT ${STATUS_COLUMNS} FROM images WHERE id IN (${placeholders(count)})`,
 
     // The reconciliation sweep. A NULL byte_size is an original not (yet) known to be stored: the
     // web tier sets it after the put. Oldest first, on the (uploaded_at, id) index.
@@ -157,6 +159,9 @@ export function buildQueries(d: Dialect) {
         `SELECT ${IMAGE_COLUMNS} FROM images WHERE ${status} = 'pending' AND updated_at < ? ` +
         `AND byte_size IS NOT NULL ORDER BY updated_at LIMIT ${limit}`;
     }),
+    // Which of these key hashes have a row (the sweep's check that every object has its row).
+    existingHashes: (count: number) =>
+      `SELECT s3_key_original_sha256 AS hash FROM images WHERE s3_key_original_sha256 IN (${placeholders(count)})`,
     // Sent on again: the row waits STALE_UPLOAD_MS more before the next try.
     markRenotified: 'UPDATE images SET updated_at = ? WHERE s3_key_original_sha256 = ?',
 

@@ -207,6 +207,22 @@ export class SqlImageRepository implements ImageRepository {
     return [...found.values()].sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime()).slice(0, limit);
   }
 
+  async existingOriginalKeys(originalKeys: readonly string[]): Promise<Set<string>> {
+    if (originalKeys.length === 0) return new Set();
+    checkLimit(originalKeys.length);
+    const byHash = new Map(
+      originalKeys.map((key) => [keyHash(checkKey(key, 'originalKey')).toString('hex'), key]),
+    );
+    const hashes = [...byHash.keys()].map((hex) => Buffer.from(hex, 'hex'));
+    // Padded to a power of two, as statuses() does, to bound the prepared statements.
+    const size = 2 ** Math.ceil(Math.log2(hashes.length));
+    const params = Array.from({ length: size }, (_, i) => hashes[Math.min(i, hashes.length - 1)]!);
+    const rows = await this.#run('existingOriginalKeys', null, () =>
+      this.#driver.all<{ hash: Uint8Array }>(this.#q.existingHashes(size), params),
+    );
+    return new Set(rows.map((row) => byHash.get(Buffer.from(row.hash).toString('hex'))!));
+  }
+
   async markRenotified(originalKey: string): Promise<void> {
     const key = checkKey(originalKey, 'originalKey');
     await this.#update('markRenotified', key, this.#q.markRenotified, [this.#dbNow()]);

@@ -146,6 +146,8 @@ export interface ImageRepository {
    * never reached the worker), least recently touched first, at most `limit`.
    */
   stalledImages(before: Date, limit: number): Promise<ImageRecord[]>;
+  /** Which of these original keys have a row (at most MAX_PAGE_SIZE keys). */
+  existingOriginalKeys(originalKeys: readonly string[]): Promise<Set<string>>;
   /** Marks a stalled row as sent on again (updated_at = now), so the next try waits its turn. */
   markRenotified(originalKey: string): Promise<void>;
   getById(id: number): Promise<ImageRecord | null>;

@@ -64,6 +64,17 @@ export interface ObjectStore {
    * how many it removed. Safe to run from several processes at once.
    */
   clearUnfinishedWrites(before: Date): Promise<number>;
+  /**
+   * One page of the bucket's objects under `prefix`, in key order, after the key `after` (from
+   * the start when absent): for the sweep's check that every object has its row. `next` is the
+   * key to continue after, or null at the end.
+   */
+  listPage(options: { prefix: string; after?: string; limit: number }): Promise<ObjectPage>;
+}
+
+export interface ObjectPage {
+  readonly objects: readonly { readonly key: string; readonly lastModified: Date }[];
+  readonly next: string | null;
 }
 
 export class ObjectNotFoundError extends Error {

@@ -70,5 +70,15 @@ export function sweepContract(ctx: Context): void {
       expect((await ctx.repo.getByOriginalKey(stalled))?.updatedAt).toEqual(new Date(day(7)));
       await expect(ctx.repo.stalledImages(before, 0)).rejects.toThrow(RangeError);
     });
+
+    it('says which original keys have a row, for any number of keys up to a page', async () => {
+      const present = [newKey('one.jpg'), newKey('two.jpg'), newKey('three.jpg')];
+      for (const key of present) await ctx.repo.createPending(pending(key));
+      const absent = [newKey('gone.jpg'), newKey('never.jpg')];
+      const found = await ctx.repo.existingOriginalKeys([absent[0]!, ...present, absent[1]!]);
+      expect(found).toEqual(new Set(present));
+      expect(await ctx.repo.existingOriginalKeys([])).toEqual(new Set());
+      expect(await ctx.repo.existingOriginalKeys([present[0]!, present[0]!])).toEqual(new Set([present[0]]));
+    });
   });
 }

@@ -7,6 +7,7 @@ import {
   type GetResult,
   type ObjectInfo,
   ObjectNotFoundError,
+  type ObjectPage,
   type ObjectStore,
   ObjectTooLargeError,
   type PutOptions,
@@ -155,6 +156,30 @@ export class DirectoryObjectStore implements ObjectStore {
       removed++;
     }
     return removed;
+  }
+
+  async listPage(options: { prefix: string; after?: string; limit: number }): Promise<ObjectPage> {
+    const dir = path.join(this.root, this.bucket);
+    let entries: string[];
+    try {
+      entries = await readdir(dir, { recursive: true });
+    } catch (error) {
+      if (isMissing(error)) return { objects: [], next: null };
+      throw error;
+    }
+    // Object keys, in S3's order (code points), leaving out temp files: no key segment starts with ".".
+    const keys = entries
+      .map((entry) => entry.split(path.sep).join('/'))
+      .filter((key) => key.startsWith(options.prefix) && !key.split('/').some((part) => part.startsWith('.')))
+      .filter((key) => options.after === undefined || key > options.after)
+      .sort();
+    const objects: { key: string; lastModified: Date }[] = [];
+    for (const key of keys) {
+      if (objects.length === options.limit) return { objects, next: objects.at(-1)!.key };
+      const stats = await stat(path.join(dir, key)).catch(() => null);
+      if (stats?.isFile()) objects.push({ key, lastModified: stats.mtime });
+    }
+    return { objects, next: null };
   }
 
   /** Opens the file first and reads its metadata from the handle, so a concurrent delete cannot split them. */

@@ -8,6 +8,7 @@ import {
   type GetObjectCommandOutput,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -17,6 +18,7 @@ import {
   type GetResult,
   type ObjectInfo,
   ObjectNotFoundError,
+  type ObjectPage,
   type ObjectStore,
   ObjectTooLargeError,
   type PutOptions,
@@ -200,6 +202,23 @@ export class S3ObjectStore implements ObjectStore {
       uploadIdMarker = listed.NextUploadIdMarker;
     }
     return removed;
+  }
+
+  async listPage(options: { prefix: string; after?: string; limit: number }): Promise<ObjectPage> {
+    // ListObjects (v1): its Marker is v2's StartAfter, and it is what the S3-compatible test
+    // server (s3rver) pages correctly; S3 serves both.
+    const listed = await this.client.send(
+      new ListObjectsCommand({
+        Bucket: this.bucket,
+        Prefix: options.prefix,
+        MaxKeys: options.limit,
+        ...(options.after ? { Marker: options.after } : {}),
+      }),
+    );
+    const objects = (listed.Contents ?? []).flatMap((o) =>
+      o.Key ? [{ key: o.Key, lastModified: o.LastModified ?? new Date(0) }] : [],
+    );
+    return { objects, next: listed.IsTruncated ? (objects.at(-1)?.key ?? null) : null };
   }
 
   /** How many URLs were signed and how many came from the cache (for benchmarks). */

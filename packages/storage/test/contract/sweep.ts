@@ -29,6 +29,22 @@ export function sweepContract(name: string, factory: HarnessFactory): void {
       expect(again).toEqual([0, 0]);
     });
 
+    it('lists a prefix in key order, page by page, leaving unfinished writes out', async () => {
+      const prefix = `uploads/${freshKey().split('/')[1]}-list/`;
+      const keys = ['a.jpg', 'b/c.jpg', 'd.jpg'].map((name) => `${prefix}${name}`);
+      for (const key of [...keys].reverse()) await h.store.put(key, new Uint8Array([1]));
+      await h.abandonWrite(`${prefix}e.jpg`);
+      await h.store.put(`${prefix.slice(0, -1)}-other/z.jpg`, new Uint8Array([1]));
+
+      const first = await h.store.listPage({ prefix, limit: 2 });
+      expect(first.objects.map((o) => o.key)).toEqual(keys.slice(0, 2));
+      expect(first.next).toBe(keys[1]);
+      const second = await h.store.listPage({ prefix, limit: 2, after: first.next! });
+      expect(second).toEqual({ objects: [expect.objectContaining({ key: keys[2] })], next: null });
+      expect(second.objects[0]!.lastModified.getTime()).toBeGreaterThan(Date.now() - 60_000);
+      await h.store.clearUnfinishedWrites(new Date(Date.now() + 1000));
+    });
+
     it("raises an object's event again without changing it, where the adapter has events", async () => {
       const key = freshKey('photo.jpg');
       const bytes = new Uint8Array([1, 2, 3, 4, 5]);
