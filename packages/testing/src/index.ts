@@ -2,4 +2,5 @@ export * from './damaged.ts';
 export * from './fixtures.ts';
 export * from './gemini.ts';
 export * from './mariadb.ts';
+export * from './proxy.ts';
 export * from './s3.ts';
