@@ -47,29 +47,38 @@ describe('GET /files/:bucket/* (directory storage)', () => {
   });
 });
 
-describe('GET /health and the error handler', () => {
+describe('GET /health, GET /ready and the error handler', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await buildTestApp();
   });
   afterAll(() => t.close());
 
-  it('is 200 ok while the database answers', async () => {
-    const response = await t.app.inject('/health');
+  it('both are 200 while the database and storage answer', async () => {
+    const health = await t.app.inject('/health');
+    const ready = await t.app.inject('/ready');
 
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok', database: 'up', storage: 'up' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', database: 'up', storage: 'up' });
   });
 
   describe('once the database is gone', () => {
     beforeAll(() => t.repository.close());
 
-    it('/health is 503 unavailable', async () => {
-      const response = await t.app.inject('/health');
+    it('/health stays 200 and reports it down; /ready is 503 with Retry-After', async () => {
+      const health = await t.app.inject('/health');
+      const ready = await t.app.inject('/ready');
 
-      expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'unavailable' });
+      expect(health.statusCode).toBe(200);
+      expect(health.json()).toEqual({ status: 'ok', database: 'down', storage: 'up' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.headers['retry-after']).toBe('5');
+      expect(ready.json()).toEqual({ status: 'unavailable', database: 'down', storage: 'up' });
     });
+
+    // A closed repository is this process's own fault, not an outage: it stays a 500.
 
     it('a failing API request is a 500 that hides the cause and gives the request id', async () => {
       const response = await t.app.inject('/api/images');
