@@ -28,9 +28,9 @@ const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 
 // Short timeouts keep the tests fast; the margins are generous on purpose: these tests assert
 // that nothing waits for an outage to end, not how fast a timeout fires (benchmarks measure that).
-const DB_QUERY_TIMEOUT_MS = 500;
-const S3_REQUEST_TIMEOUT_MS = 600;
-const HEALTH_CHECK_TIMEOUT_MS = 300;
+const DB_QUERY_TIMEOUT_MS = 1000;
+const S3_REQUEST_TIMEOUT_MS = 1000;
+const HEALTH_CHECK_TIMEOUT_MS = 800;
 const UPLOAD_IDLE_TIMEOUT_MS = 700;
 const MARGIN_MS = 1000;
 
@@ -275,6 +275,9 @@ describe.each(
       base,
       Buffer.concat([slowUploadHead('arriving.jpg'), jpeg.subarray(0, 16 * 1024)]),
     );
+    // Slow, but never silent for UPLOAD_IDLE_TIMEOUT_MS: a byte every 100 ms.
+    let sent = 16 * 1024;
+    const trickle = setInterval(() => request.write(jpeg.subarray(sent, ++sent)), 100);
     const row = await rowOf('arriving.jpg');
     expect(row.byteSize).toBeNull();
 
@@ -282,7 +285,8 @@ describe.each(
     expect(listed.images.map((image: { id: number }) => image.id)).not.toContain(row.id);
     expect(await (await fetch(`${base}/gallery`)).text()).not.toContain('arriving.jpg');
 
-    request.end(Buffer.concat([jpeg.subarray(16 * 1024), SLOW_UPLOAD_TAIL]));
+    clearInterval(trickle);
+    request.end(Buffer.concat([jpeg.subarray(sent), SLOW_UPLOAD_TAIL]));
     expect(await response).toMatchObject({ status: 201 });
     const after = await (await fetch(`${base}/api/images`)).json();
     expect(after.images.map((image: { id: number }) => image.id)).toContain(row.id);

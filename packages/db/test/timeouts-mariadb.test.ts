@@ -4,6 +4,7 @@ import {
   startTcpProxy,
   type TcpProxy,
   type TestDatabase,
+  timedFailure,
 } from '@annot/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseError, type ImageRepository, openRepository } from '../src/index.ts';
@@ -14,15 +15,11 @@ const POOL_SIZE = 2;
 /** Generous: these assert that nothing waits for the partition, not how fast a timeout is. */
 const MARGIN_MS = 1500;
 
-/** How long `operation` took to fail, and the driver error inside the repository's DatabaseError. */
+/** How long `operation` took to fail, and the code of the driver error in the repository's DatabaseError. */
 async function failure(operation: Promise<unknown>): Promise<{ ms: number; code: unknown }> {
-  const started = performance.now();
-  const error = await operation.then(
-    () => expect.unreachable('expected the operation to fail'),
-    (e: unknown) => e,
-  );
+  const { ms, error } = await timedFailure(operation);
   expect(error).toBeInstanceOf(DatabaseError);
-  return { ms: performance.now() - started, code: ((error as Error).cause as { code?: unknown }).code };
+  return { ms, code: (error.cause as { code?: unknown }).code };
 }
 
 /**

@@ -14,14 +14,15 @@ export interface TcpProxy {
   /** Client connections open now. */
   readonly connections: number;
   /**
-   * A partition that drops packets (no reset, no close): every connection open now, and every one
-   * opened while frozen, stays open and silent for good; whatever either side sends is lost, even
-   * after `restore`, as with a peer that is gone. A client must time out and discard them.
+   * A partition that drops packets (no reset, no close): whatever either side sends is lost.
+   * A connection that sends anything while frozen, or is opened while frozen, stays open and
+   * silent for good, even after `restore`, as with a peer that is gone: a client must time out and
+   * discard it. A connection idle throughout the freeze works again after `restore`.
    */
   freeze(): void;
   /** A server that is down: new connections are refused (nothing listens), open ones are reset. */
   refuse(): Promise<void>;
-  /** Forwards new connections again. Connections that lived through a freeze stay silent. */
+  /** Forwards again. Connections that carried anything while frozen stay silent. */
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -29,7 +30,7 @@ export interface TcpProxy {
 interface Link {
   readonly client: net.Socket;
   upstream: net.Socket | null;
-  /** Drops everything it is sent, both ways. */
+  /** Drops everything it is sent, both ways, for good. */
   dead: boolean;
 }
 
@@ -46,21 +47,26 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       link.upstream?.destroy();
     });
     client.on('error', () => client.destroy());
+    // Anything sent while frozen is lost, and its connection with it.
+    const alive = () => {
+      if (frozen) link.dead = true;
+      return !link.dead;
+    };
     client.on('data', (chunk) => {
-      if (!link.dead) link.upstream?.write(chunk);
+      if (alive()) link.upstream?.write(chunk);
     });
     if (link.dead) return;
     client.pause();
     const upstream = net.connect(target, () => client.resume());
     link.upstream = upstream;
     upstream.on('data', (chunk) => {
-      if (!link.dead) client.write(chunk);
+      if (alive()) client.write(chunk);
     });
     upstream.on('end', () => {
-      if (!link.dead) client.end();
+      if (alive()) client.end();
     });
     client.on('end', () => {
-      if (!link.dead) upstream.end();
+      if (alive()) upstream.end();
     });
     upstream.on('error', () => client.destroy());
     upstream.on('close', () => {
@@ -85,7 +91,6 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     },
     freeze() {
       frozen = true;
-      for (const link of links) link.dead = true;
     },
     async refuse() {
       frozen = false;

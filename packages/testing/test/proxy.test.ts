@@ -65,6 +65,19 @@ describe('startTcpProxy', () => {
     before.destroy();
   });
 
+  it('a connection idle throughout a freeze works again after restore', async () => {
+    const idle = net.connect(proxy.port, '127.0.0.1');
+    await new Promise((resolve) => idle.once('connect', resolve));
+    proxy.freeze();
+    await sleep(50);
+    await proxy.restore();
+
+    const echoed = new Promise((resolve) => idle.once('data', (chunk) => resolve(String(chunk))));
+    idle.write('still here');
+    expect(await echoed).toBe('still here');
+    idle.destroy();
+  });
+
   it('refusing, refuses new connections and resets open ones; restore listens again on the same port', async () => {
     const open = net.connect(proxy.port, '127.0.0.1');
     await new Promise((resolve) => open.once('connect', resolve));
