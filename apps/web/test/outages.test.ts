@@ -138,9 +138,9 @@ async function timed(url: string, init: RequestInit = {}) {
   return { response, body, ms: performance.now() - started };
 }
 
-function upload(base: string, filename: string) {
+function upload(base: string, ...filenames: string[]) {
   const form = new FormData();
-  form.append('image', new Blob([jpeg], { type: 'image/jpeg' }), filename);
+  for (const filename of filenames) form.append('image', new Blob([jpeg], { type: 'image/jpeg' }), filename);
   return timed(`${base}/upload`, { method: 'POST', body: form, headers: { accept: 'application/json' } });
 }
 
@@ -216,12 +216,13 @@ describe.runIf(await mariaDbAvailable())(
       expect((await timed(`${base}/health`)).response.status).toBe(200);
     });
 
-    it('frozen storage: an upload answers 503 with Retry-After within the timeouts and leaves no row and no object; /ready says so; all recover', async () => {
+    it('frozen storage: an upload of several files answers 503 with Retry-After within the timeouts of one, leaving no row and no object; /ready says so; all recover', async () => {
       const rowsBefore = (await t.rows()).length;
       const objectsBefore = (await t.objects()).length;
       t.storage.freeze();
 
-      const refused = await upload(base, 'frozen.jpg');
+      // Three files: the first one's failure answers for the request, without trying the others.
+      const refused = await upload(base, 'frozen.jpg', 'second.jpg', 'third.jpg');
       expect(refused.response.status).toBe(503);
       expect(refused.response.headers.get('retry-after')).toBe('5');
       expect(JSON.parse(refused.body)).toMatchObject({

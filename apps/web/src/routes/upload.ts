@@ -150,8 +150,9 @@ function respond(request: FastifyRequest, reply: UploadReply, outcomes: FileOutc
   }
   const status = accepted.length > 0 ? 201 : refused[0]!.status;
   if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-  // A stalled body was not read to its end: the connection cannot carry another request.
-  if (refused.some((r) => r.status === 408)) reply.header('connection', 'close');
+  // After a stall or an outage the body was not read to its end: the connection cannot carry
+  // another request.
+  if (refused.some((r) => r.status === 408 || r.status === 503)) reply.header('connection', 'close');
   for (const r of refused)
     request.log.info({ filename: r.filename, error: r.error, status: r.status }, 'file refused');
   if (html) {

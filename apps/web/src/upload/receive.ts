@@ -49,8 +49,9 @@ export async function receiveFiles(
       if (!(part.filename === '' && !outcome.accepted && outcome.error === 'empty_file')) {
         outcomes.push(outcome);
       }
-      // Shutting down or stalled: answer now with what was decided, without reading the rest of the body.
-      if (options.signal.aborted) break;
+      // Shutting down, stalled, or a dependency not answering (each further file would wait for it
+      // again): answer now with what was decided, without reading the rest of the body.
+      if (options.signal.aborted || (!outcome.accepted && outcome.error === 'unavailable')) break;
     }
   } catch (error) {
     if (options.signal.aborted) {
