@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@annot/config';
 import { type ImageRecord, type ImageRepository, openRepository } from '@annot/db';
+import { createS3Client } from '@annot/storage';
 import {
   createTestDatabase,
   fixturePath,
@@ -12,7 +13,7 @@ import {
   startTcpProxy,
   type TcpProxy,
 } from '@annot/testing';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UNAVAILABLE_MESSAGE } from '../src/unavailable.ts';
 import {
@@ -101,12 +102,12 @@ async function aws(): Promise<Subject & Outages> {
     database: loadConfig({ DATABASE_URL: db.url }).database,
     migrate: false,
   });
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-  });
+  // Straight to s3rver, not through the proxy.
+  const directS3 = loadConfig(
+    s3.env({ originals: 'outage-originals', thumbnails: 'outage-thumbnails' }),
+  ).storage;
+  if (directS3.kind !== 's3') throw new Error('expected the S3 settings');
+  const client = createS3Client(directS3, { credentials: s3.credentials });
   return {
     running,
     database,
