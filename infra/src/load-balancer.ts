@@ -57,6 +57,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
         vpcId: args.vpcId,
         deregistrationDelay: 30,
         healthCheck: {
+          // /health is 200 while the process can serve, whatever the database and S3 do (their
+          // state is in the body; /ready is the verdict on them), so a database reboot no longer
+          // fails every target at once. The app waits at most HEALTH_CHECK_TIMEOUT_MS (2 s) for
+          // them, inside the check's 5 s timeout.
           path: '/health',
           port: 'traffic-port',
           protocol: 'HTTP',

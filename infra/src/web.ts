@@ -119,6 +119,10 @@ export class WebTier extends pulumi.ComponentResource {
         desiredCapacity: settings.desiredCapacity,
         vpcZoneIdentifiers: args.privateSubnetIds,
         targetGroupArns: [args.targetGroupArn],
+        // ELB, not EC2: the target group's /health fails only when the process cannot serve (hung,
+        // crashed, out of memory), which the EC2 status checks would not see, and no longer when
+        // the database or S3 is down (the app reports those in the body and answers 503 with
+        // Retry-After to the requests that need them), so an outage does not replace the fleet.
         healthCheckType: 'ELB',
         healthCheckGracePeriod: settings.healthCheckGraceSeconds,
         launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },

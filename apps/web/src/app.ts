@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
 import { setupErrors } from './plugins/errors.ts';
+import { setupFiniteNumbers } from './plugins/finite-numbers.ts';
 import { imageOrigins, setupSecurity } from './plugins/security.ts';
 import { setupViews } from './plugins/views.ts';
 import { apiImagesRoutes } from './routes/api-images.ts';
@@ -52,9 +53,14 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
   await setupSecurity(server, { imageOrigins: await imageOrigins(storage) });
   await setupViews(server, { context: { assets: assetUrls(assets) } });
   await setupErrors(server);
+  await setupFiniteNumbers(server);
   await setupAssets(server, { assets });
 
-  await server.register(healthRoutes, { repository });
+  await server.register(healthRoutes, {
+    repository,
+    storage,
+    timeoutMs: config.server.healthCheckTimeoutMs,
+  });
   const galleryCache = new GalleryCache({ ttlMs: config.galleryCacheMs });
   await server.register(pageRoutes, {
     repository,
@@ -67,6 +73,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     repository,
     storage,
     limits: config.limits,
+    idleTimeoutMs: config.limits.uploadIdleTimeoutMs,
     inFlight: uploads,
     // The uploader is sent to the first page next: it must not be a copy from before the upload.
     onAccepted: () => galleryCache.invalidateFirstPage(),

@@ -108,6 +108,11 @@ describe('the JSON API', () => {
     ['/api/images?limit=0', /limit must be >= 1/],
     ['/api/images?limit=101', /limit must be <= 100/],
     ['/api/images?limit=ten', /limit must be integer/],
+    // Ajv coerces these to numbers it checks no bound on: once a 500.
+    ['/api/images?limit=Infinity', /querystring\/limit must be a finite number/],
+    ['/api/images?limit=-Infinity', /querystring\/limit must be a finite number/],
+    ['/api/images?limit=1e309', /querystring\/limit must be a finite number/],
+    ['/api/images/Infinity', /params\/id must be a finite number/],
     ['/api/images?cursor=not-a-cursor', /Invalid pagination cursor/],
     ['/api/images?cursor=', /cursor must NOT have fewer than 1 characters/],
     ['/api/images/abc', /id must be integer/],

@@ -70,8 +70,11 @@ describe.each(BACKENDS.filter((b) => b.enabled))('key routes on $name', (backend
   });
   afterAll(() => stop?.());
 
-  it('GET /health answers ok', async () => {
-    expect((await t.app.inject('/health')).json()).toEqual({ status: 'ok' });
+  it('GET /health and GET /ready find the database and storage up', async () => {
+    expect((await t.app.inject('/health')).json()).toEqual({ status: 'ok', database: 'up', storage: 'up' });
+    const ready = await t.app.inject('/ready');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', database: 'up', storage: 'up' });
   });
 
   it.each([

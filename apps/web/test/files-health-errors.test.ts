@@ -47,30 +47,40 @@ describe('GET /files/:bucket/* (directory storage)', () => {
   });
 });
 
-describe('GET /health and the error handler', () => {
+describe('GET /health, GET /ready and the error handler', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await buildTestApp();
   });
   afterAll(() => t.close());
 
-  it('is 200 ok while the database answers', async () => {
-    const response = await t.app.inject('/health');
+  /** /health's and /ready's status and body, and /ready's Retry-After. */
+  async function checks() {
+    const [health, ready] = [await t.app.inject('/health'), await t.app.inject('/ready')];
+    return {
+      health: [health.statusCode, health.json()],
+      ready: [ready.statusCode, ready.json(), ready.headers['retry-after']],
+    };
+  }
 
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok' });
+  it('both are 200 while the database and storage answer', async () => {
+    expect(await checks()).toEqual({
+      health: [200, { status: 'ok', database: 'up', storage: 'up' }],
+      ready: [200, { status: 'ready', database: 'up', storage: 'up' }, undefined],
+    });
   });
 
   describe('once the database is gone', () => {
     beforeAll(() => t.repository.close());
 
-    it('/health is 503 unavailable', async () => {
-      const response = await t.app.inject('/health');
-
-      expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'unavailable' });
+    it('/health stays 200 and reports it down; /ready is 503 with Retry-After', async () => {
+      expect(await checks()).toEqual({
+        health: [200, { status: 'ok', database: 'down', storage: 'up' }],
+        ready: [503, { status: 'unavailable', database: 'down', storage: 'up' }, '5'],
+      });
     });
 
+    // A closed repository is this process's own fault, not an outage: it stays a 500.
     it('a failing API request is a 500 that hides the cause and gives the request id', async () => {
       const response = await t.app.inject('/api/images');
 

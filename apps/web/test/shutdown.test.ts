@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@annot/config';
 import { openRepository } from '@annot/db';
@@ -8,34 +7,20 @@ import { fixturePath } from '@annot/testing';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { shutdownGracefully } from '../src/shutdown.ts';
-import { type RunningSystem, startSystem } from './system.ts';
+import {
+  type RunningSystem,
+  SLOW_UPLOAD_TAIL,
+  slowUploadHead,
+  startSlowUpload,
+  startSystem,
+} from './system.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
-const boundary = '----shutdown-test';
-const head = Buffer.from(
-  `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="slow.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
-);
-const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+const head = slowUploadHead('slow.jpg');
 
 /** Starts an upload and sends only its first `bytes`, like a slow client; returns the pending response. */
-function startSlowUpload(url: string, bytes: number) {
-  const request = http.request(`${url}/upload`, {
-    method: 'POST',
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, accept: 'application/json' },
-  });
-  const response = new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
-    request.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    request.on('error', (error) => resolve({ error: error.message }));
-  });
-  request.write(head);
-  request.write(jpeg.subarray(0, bytes));
-  return { request, response };
+function startSlowJpeg(url: string, bytes: number) {
+  return startSlowUpload(url, Buffer.concat([head, jpeg.subarray(0, bytes)]));
 }
 
 async function waitForRow(running: RunningSystem): Promise<void> {
@@ -63,12 +48,12 @@ async function leftBehind(dataDir: string) {
 describe('graceful shutdown', () => {
   it('lets an upload in flight finish when it does so within the timeout', async () => {
     const running = await startSystem();
-    const { request, response } = startSlowUpload(running.url, 16 * 1024);
+    const { request, response } = startSlowJpeg(running.url, 16 * 1024);
     await waitForRow(running);
 
     const stopping = shutdownGracefully(running.system, { timeoutMs: 10_000, log: silent });
     await sleep(200);
-    request.end(Buffer.concat([jpeg.subarray(16 * 1024), tail]));
+    request.end(Buffer.concat([jpeg.subarray(16 * 1024), SLOW_UPLOAD_TAIL]));
     const result = await response;
     await stopping;
 
@@ -82,7 +67,7 @@ describe('graceful shutdown', () => {
 
   it('aborts an upload still in flight at the timeout, leaving no row and no object', async () => {
     const running = await startSystem();
-    const { request, response } = startSlowUpload(running.url, 16 * 1024);
+    const { request, response } = startSlowJpeg(running.url, 16 * 1024);
     await waitForRow(running);
 
     const stopping = shutdownGracefully(running.system, { timeoutMs: 300, log: silent });

@@ -22,7 +22,7 @@ describe('load balancer', () => {
     });
   });
 
-  it('checks /health on port 5000 with thresholds of 2', () => {
+  it('checks /health on port 5000 with thresholds of 2, giving the app longer than it waits for its dependencies', () => {
     const tg = one(run.resources, T.targetGroup);
     expect(tg.inputs).toMatchObject({
       port: 5000,
@@ -36,6 +36,10 @@ describe('load balancer', () => {
       unhealthyThreshold: 2,
       matcher: '200',
     });
+    // /health answers within HEALTH_CHECK_TIMEOUT_MS even when the database or S3 hangs.
+    expect(tg.inputs.healthCheck.timeout * 1000).toBeGreaterThan(
+      loadConfig({}).server.healthCheckTimeoutMs + 1000,
+    );
   });
 });
 

@@ -55,6 +55,7 @@ export function readDatabase(r: EnvReader, dataDir: string): DatabaseConfig {
     z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a MySQL database name'),
   );
   const poolSize = r.read('DB_POOL_SIZE', int(1, 1000));
+  const queryTimeoutMs = r.read('DB_QUERY_TIMEOUT_MS', int(50, 600_000));
   if (databaseSecretArn && !databaseUrl && !dbHost) {
     r.fail('DB_HOST', 'is required when DATABASE_SECRET_ARN is set');
   }
@@ -67,8 +68,9 @@ export function readDatabase(r: EnvReader, dataDir: string): DatabaseConfig {
         port: dbPort,
         database: dbName,
         poolSize,
+        queryTimeoutMs,
       }
-    : { kind: 'sqlite', path: path.join(dataDir, 'annotations.sqlite') };
+    : { kind: 'sqlite', path: path.join(dataDir, 'annotations.sqlite'), queryTimeoutMs };
 }
 
 /** S3 when both buckets are named; otherwise a directory under DATA_DIR. */
@@ -91,6 +93,7 @@ export function readStorage(r: EnvReader, dataDir: string): StorageConfig {
         region,
         endpoint: r.read('S3_ENDPOINT', httpUrl, true),
         forcePathStyle: r.read('S3_FORCE_PATH_STYLE', bool),
+        requestTimeoutMs: r.read('S3_REQUEST_TIMEOUT_MS', int(100, 600_000)),
         thumbnailsBaseUrl,
       }
     : { kind: 'directory', root: path.join(dataDir, 'blobs'), thumbnailsBaseUrl };
@@ -117,6 +120,7 @@ export function readServer(r: EnvReader): AppConfig['server'] {
     shutdownTimeoutMs: r.read('SHUTDOWN_TIMEOUT_MS', int(0, 600000)),
     trustProxy: r.read('TRUST_PROXY', bool),
     workers: r.read('WEB_WORKERS', int(0, 256)),
+    healthCheckTimeoutMs: r.read('HEALTH_CHECK_TIMEOUT_MS', int(50, 60_000)),
   };
 }
 
@@ -125,6 +129,7 @@ export function readLimits(r: EnvReader): AppConfig['limits'] {
     maxUploadBytes: r.read('MAX_UPLOAD_BYTES', int(1, Number.MAX_SAFE_INTEGER)),
     maxFilesPerUpload: r.read('MAX_FILES_PER_UPLOAD', int(1, 1000)),
     maxInputPixels: r.read('MAX_INPUT_PIXELS', int(1, Number.MAX_SAFE_INTEGER)),
+    uploadIdleTimeoutMs: r.read('UPLOAD_IDLE_TIMEOUT_MS', int(100, 3_600_000)),
   };
 }
 

@@ -16,8 +16,12 @@ import { bool, type Env, EnvReader, int, nonEmpty } from './env-reader.ts';
 export type { Env } from './env-reader.ts';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/**
+ * `queryTimeoutMs` (DB_QUERY_TIMEOUT_MS) is optional in the type so that code building a config by
+ * hand may leave it out; the driver then uses the setting's default. `loadConfig` always sets it.
+ */
 export type DatabaseConfig =
-  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'sqlite'; readonly path: string; readonly queryTimeoutMs?: number }
   | {
       readonly kind: 'mysql';
       /** A full mysql:// URL, or undefined until `resolveSecrets` builds it from the secret. */
@@ -27,11 +31,13 @@ export type DatabaseConfig =
       readonly port: number;
       readonly database: string;
       readonly poolSize: number;
+      readonly queryTimeoutMs?: number;
     };
 
 /**
  * Where blobs live. `thumbnailsBaseUrl` (THUMBNAILS_BASE_URL, no trailing slash) applies to both
- * kinds: set, thumbnail URLs are `<base>/<key>`, unsigned, e.g. through a CDN.
+ * kinds: set, thumbnail URLs are `<base>/<key>`, unsigned, e.g. through a CDN. `requestTimeoutMs`
+ * (S3_REQUEST_TIMEOUT_MS) is optional as `queryTimeoutMs` is in DatabaseConfig.
  */
 export type StorageConfig =
   | { readonly kind: 'directory'; readonly root: string; readonly thumbnailsBaseUrl: string | undefined }
@@ -42,6 +48,7 @@ export type StorageConfig =
       readonly region: string;
       readonly endpoint: string | undefined;
       readonly forcePathStyle: boolean;
+      readonly requestTimeoutMs?: number;
       readonly thumbnailsBaseUrl: string | undefined;
     };
 
@@ -53,9 +60,13 @@ export interface AppConfig {
     readonly shutdownTimeoutMs: number;
     readonly trustProxy: boolean;
     readonly workers: number;
+    /** How long /health and /ready wait for each dependency (HEALTH_CHECK_TIMEOUT_MS). */
+    readonly healthCheckTimeoutMs: number;
   };
   readonly dataDir: string;
   readonly localWorkers: boolean;
+  /** Most local worker runs at once (LOCAL_WORKER_CONCURRENCY; @annot/embedded only). */
+  readonly localWorkerConcurrency: number;
   readonly galleryPageSize: number;
   /** How long a rendered gallery page is reused, per process and cursor (0: not at all). */
   readonly galleryCacheMs: number;
@@ -69,6 +80,8 @@ export interface AppConfig {
     readonly maxUploadBytes: number;
     readonly maxFilesPerUpload: number;
     readonly maxInputPixels: number;
+    /** An upload body idle this long is ended (UPLOAD_IDLE_TIMEOUT_MS). */
+    readonly uploadIdleTimeoutMs: number;
   };
   /** How long a worker's claim on one stage of an image lasts (STAGE_LEASE_MS). */
   readonly stageLeaseMs: number;
@@ -109,6 +122,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     server: readServer(r),
     dataDir,
     localWorkers: r.read('LOCAL_WORKERS', bool),
+    localWorkerConcurrency: r.read('LOCAL_WORKER_CONCURRENCY', int(1, 64)),
     galleryPageSize: r.read('GALLERY_PAGE_SIZE', int(1, 200)),
     galleryCacheMs: r.read('GALLERY_CACHE_MS', int(0, 600000)),
     database,

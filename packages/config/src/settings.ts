@@ -29,6 +29,12 @@ export const SETTINGS = [
     description: 'How long a graceful shutdown waits for in-flight requests.',
   },
   {
+    name: 'HEALTH_CHECK_TIMEOUT_MS',
+    default: '2000',
+    description:
+      'How long /health and /ready wait for the database and for storage before reporting them down; under the ALB health check timeout (5 s).',
+  },
+  {
     name: 'TRUST_PROXY',
     default: 'false',
     description: 'Trust X-Forwarded-* headers (true behind the ALB).',
@@ -57,6 +63,12 @@ export const SETTINGS = [
     description:
       'Run the thumbnailer and annotator in-process on the local event bus (`pnpm dev`, @annot/embedded, only; the production entry never runs them).',
   },
+  {
+    name: 'LOCAL_WORKER_CONCURRENCY',
+    default: '2',
+    description:
+      'With LOCAL_WORKERS: most worker runs (thumbnail or annotation) at once in the process; other events wait in a queue, none is dropped.',
+  },
   // database
   {
     name: 'DATABASE_URL',
@@ -74,6 +86,12 @@ export const SETTINGS = [
   { name: 'DB_PORT', default: '3306', description: 'MySQL port, with DATABASE_SECRET_ARN.' },
   { name: 'DB_NAME', default: 'images', description: 'MySQL database name, with DATABASE_SECRET_ARN.' },
   { name: 'DB_POOL_SIZE', default: '10', description: 'MySQL connections per process.' },
+  {
+    name: 'DB_QUERY_TIMEOUT_MS',
+    default: '5000',
+    description:
+      'Longest one database statement may take, waiting for a connection included; a MySQL connection that ran out is destroyed. SQLite: how long a write waits for a lock.',
+  },
   {
     name: 'DB_MIGRATE',
     default: 'true',
@@ -104,6 +122,12 @@ export const SETTINGS = [
     default: 'false',
     description: 'Use path-style S3 URLs (needed by most S3-compatible servers).',
   },
+  {
+    name: 'S3_REQUEST_TIMEOUT_MS',
+    default: '10000',
+    description:
+      'Longest one S3 request attempt may take, or stall while its answer streams; one that ran out is not retried. Uploads are bounded per 5 MiB part, not in total.',
+  },
   { name: 'PRESIGN_EXPIRES_SECONDS', default: '3600', description: 'Lifetime of presigned image URLs.' },
   {
     name: 'PRESIGN_CACHE_SECONDS',
@@ -117,6 +141,12 @@ export const SETTINGS = [
     description: 'Largest accepted file, in bytes (50 MiB). Larger files get 413.',
   },
   { name: 'MAX_FILES_PER_UPLOAD', default: '20', description: 'Most files in one POST /upload.' },
+  {
+    name: 'UPLOAD_IDLE_TIMEOUT_MS',
+    default: '30000',
+    description:
+      'An upload whose body sends no byte for this long is ended (408), leaving no row and no object; time spent storing is not counted.',
+  },
   {
     name: 'MAX_INPUT_PIXELS',
     default: '60000000',
@@ -204,6 +234,16 @@ export const SETTINGS = [
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
+
+/**
+ * A setting's default as a number, for code that takes the value as an optional parameter (an
+ * adapter given a config built by hand) and must fall back to what `loadConfig` would have read.
+ */
+export function numericDefault(name: SettingName): number {
+  const value = Number(SETTINGS.find((s) => s.name === name)?.default);
+  if (!Number.isFinite(value)) throw new Error(`${name} has no numeric default`);
+  return value;
+}
 
 /**
  * Renders the README's configuration table, padded as Biome formats Markdown tables (each column

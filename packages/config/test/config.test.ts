@@ -19,7 +19,11 @@ describe('loadConfig defaults (the embedded default)', () => {
   const config = loadConfig({}, cwd);
 
   it('uses SQLite and a blob directory under DATA_DIR', () => {
-    expect(config.database).toEqual({ kind: 'sqlite', path: '/srv/app/.data/annotations.sqlite' });
+    expect(config.database).toEqual({
+      kind: 'sqlite',
+      path: '/srv/app/.data/annotations.sqlite',
+      queryTimeoutMs: 5000,
+    });
     expect(config.storage).toEqual({
       kind: 'directory',
       root: '/srv/app/.data/blobs',
@@ -38,6 +42,7 @@ describe('loadConfig defaults (the embedded default)', () => {
       maxUploadBytes: 52428800,
       maxFilesPerUpload: 20,
       maxInputPixels: 60000000,
+      uploadIdleTimeoutMs: 30000,
     });
     expect(config.thumbnail).toEqual({
       width: 128,
@@ -66,6 +71,35 @@ describe('loadConfig defaults (the embedded default)', () => {
     for (const value of ['0', '99', '86400001', '1.5', 'soon']) {
       expect(errorOf(() => loadConfig({ STAGE_LEASE_MS: value }, cwd)).message).toContain('STAGE_LEASE_MS');
     }
+  });
+
+  it('bounds every wait on a dependency, and the local workers, with the documented defaults', () => {
+    expect(config.server.healthCheckTimeoutMs).toBe(2000);
+    expect(config.localWorkerConcurrency).toBe(2);
+    const aws = loadConfig(
+      { DATABASE_URL: 'mysql://h/db', ORIGINALS_BUCKET: 'acme-o', THUMBNAILS_BUCKET: 'acme-t' },
+      cwd,
+    );
+    expect(aws.database).toMatchObject({ kind: 'mysql', queryTimeoutMs: 5000 });
+    expect(aws.storage).toMatchObject({ kind: 's3', requestTimeoutMs: 10000 });
+    const short = loadConfig(
+      {
+        DATABASE_URL: 'mysql://h/db',
+        DB_QUERY_TIMEOUT_MS: '300',
+        ORIGINALS_BUCKET: 'acme-o',
+        THUMBNAILS_BUCKET: 'acme-t',
+        S3_REQUEST_TIMEOUT_MS: '400',
+        UPLOAD_IDLE_TIMEOUT_MS: '500',
+        HEALTH_CHECK_TIMEOUT_MS: '200',
+        LOCAL_WORKER_CONCURRENCY: '1',
+      },
+      cwd,
+    );
+    expect(short.database).toMatchObject({ queryTimeoutMs: 300 });
+    expect(short.storage).toMatchObject({ requestTimeoutMs: 400 });
+    expect(short.limits.uploadIdleTimeoutMs).toBe(500);
+    expect(short.server.healthCheckTimeoutMs).toBe(200);
+    expect(short.localWorkerConcurrency).toBe(1);
   });
 
   it('treats an empty variable as unset', () => {
@@ -120,6 +154,9 @@ describe('loadConfig errors name the bad variable', () => {
     [{ PRESIGN_EXPIRES_SECONDS: '600', PRESIGN_CACHE_SECONDS: '400' }, 'PRESIGN_CACHE_SECONDS', 'half'],
     [{ DATABASE_SECRET_ARN: 'arn:x' }, 'DB_HOST', 'required'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'LOG_LEVEL'],
+    [{ DB_QUERY_TIMEOUT_MS: '0' }, 'DB_QUERY_TIMEOUT_MS', 'at least 50'],
+    [{ UPLOAD_IDLE_TIMEOUT_MS: 'never' }, 'UPLOAD_IDLE_TIMEOUT_MS', 'whole number'],
+    [{ LOCAL_WORKER_CONCURRENCY: '0' }, 'LOCAL_WORKER_CONCURRENCY', 'at least 1'],
   ])('%j -> %s', (env, variable, fragment) => {
     const error = errorOf(() => loadConfig(env, cwd));
     expect(error.variables).toContain(variable);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import mysql, { type ResultSetHeader } from 'mysql2/promise';
+import { executeWithin } from './bounded-execute.ts';
 import { mysqlDialect } from './dialect.ts';
 import type { Driver, MigrationSession, SqlValue } from './driver.ts';
 import { MigrationError } from './errors.ts';
@@ -10,6 +11,11 @@ import { type CredentialsRefresher, RotatingPool } from './rotating-pool.ts';
 export interface MySqlDriverOptions {
   readonly url: string;
   readonly poolSize: number;
+  /**
+   * The longest one statement may take, from waiting for a connection (or connecting) to its
+   * result (DB_QUERY_TIMEOUT_MS); see bounded-execute.ts. Migrations are not bounded by it.
+   */
+  readonly queryTimeoutMs: number;
   readonly logger: DbLogger;
   /** How long a process waits for another one's migrations, in seconds. */
   readonly migrationLockTimeoutSeconds?: number;
@@ -33,7 +39,8 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
       dateStrings: true,
       supportBigNumbers: true,
       enableKeepAlive: true,
-      connectTimeout: 10_000,
+      // A new connection counts against the statement it is made for (bounded-execute.ts).
+      connectTimeout: options.queryTimeoutMs,
       // An UPDATE reports the rows it matched, not only those it changed (mysql2's default, pinned
       // here): the repository reads "0 rows" as "no such row", and a repeated write changes nothing.
       flags: ['FOUND_ROWS'],
@@ -56,7 +63,7 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
   };
 
   const execute = (sql: string, params: readonly SqlValue[]) =>
-    pools.use((pool) => withLockRetry(() => pool.execute(sql, params as SqlValue[]), retry));
+    pools.use((pool) => withLockRetry(() => executeWithin(pool, sql, params, options.queryTimeoutMs), retry));
 
   return {
     dialect: mysqlDialect,

@@ -1,4 +1,4 @@
-import type { DatabaseConfig } from '@annot/config';
+import { type DatabaseConfig, numericDefault } from '@annot/config';
 import type { Driver } from './driver.ts';
 import { DatabaseConfigError } from './errors.ts';
 import type { DbLogger } from './logger.ts';
@@ -15,7 +15,9 @@ export interface DriverOptions {
 
 /** The driver for a configured database: a mysql2 pool, or an embedded SQLite file. */
 export function openDriver(config: DatabaseConfig, logger: DbLogger, options: DriverOptions = {}): Driver {
-  if (config.kind === 'sqlite') return openSqliteDriver({ path: config.path });
+  const queryTimeoutMs = config.queryTimeoutMs ?? numericDefault('DB_QUERY_TIMEOUT_MS');
+  // SQLite is a local file: nothing to time out but the wait for another writer's lock.
+  if (config.kind === 'sqlite') return openSqliteDriver({ path: config.path, busyTimeoutMs: queryTimeoutMs });
   if (!config.url) {
     throw new DatabaseConfigError(
       'The MySQL database has no URL: set DATABASE_URL, or call resolveSecrets() to build it from DATABASE_SECRET_ARN',
@@ -24,6 +26,7 @@ export function openDriver(config: DatabaseConfig, logger: DbLogger, options: Dr
   return openMySqlDriver({
     url: config.url,
     poolSize: config.poolSize,
+    queryTimeoutMs,
     logger,
     refreshCredentials: options.refreshCredentials,
     minRefreshIntervalMs: options.minRefreshIntervalMs,

@@ -11,6 +11,13 @@ const STATUS_COLUMNS =
   'id, annotation_status, thumbnail_status, annotation_error, thumbnail_error, s3_key_thumbnail, ' +
   'annotation, updated_at';
 
+/**
+ * A row whose original has been stored: the web tier writes the row before it streams the
+ * original and sets byte_size once the put has succeeded (recordOriginalSize; the thumbnailer
+ * fills it in too), so a row without it belongs to an upload still receiving its bytes.
+ */
+const STORED = 'byte_size IS NOT NULL';
+
 const STAGE_COLUMNS = {
   thumbnail: {
     status: 'thumbnail_status',
@@ -133,13 +140,15 @@ export function buildQueries(d: Dialect) {
     // Newest first; both forms walk the (uploaded_at, id) index backwards. The limit is a
     // validated integer written into the SQL: mysql2 binds JS numbers as DOUBLE, which MySQL
     // 8.0.22+ refuses for LIMIT in prepared statements.
-    firstPage: (limit: number) =>
-      `SELECT ${IMAGE_COLUMNS} FROM images ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`,
+    // `storedOnly` leaves out the rows of uploads whose bytes are still arriving (see STORED).
+    firstPage: (limit: number, storedOnly: boolean) =>
+      `SELECT ${IMAGE_COLUMNS} FROM images ${storedOnly ? `WHERE ${STORED} ` : ''}` +
+      `ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`,
     // (uploaded_at, id) < (?, ?), spelled so that the leading `uploaded_at <= ?` bounds an index
     // range scan (row-value comparisons are not range-optimised on every server version).
-    nextPage: (limit: number) =>
-      `SELECT ${IMAGE_COLUMNS} FROM images WHERE uploaded_at <= ? AND (uploaded_at < ? OR id < ?) ` +
-      `ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`,
+    nextPage: (limit: number, storedOnly: boolean) =>
+      `SELECT ${IMAGE_COLUMNS} FROM images WHERE ${storedOnly ? `${STORED} AND ` : ''}` +
+      `uploaded_at <= ? AND (uploaded_at < ? OR id < ?) ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`,
 
     statuses: (count: number) => `SELECT ${STATUS_COLUMNS} FROM images WHERE id IN (${placeholders(count)})`,
 

@@ -236,16 +236,17 @@ export class SqlImageRepository implements ImageRepository {
     return rows[0] ? toRecord(rows[0], this.#driver.dialect) : null;
   }
 
-  async listPage(options: { limit: number; cursor?: string | null }): Promise<Page> {
+  async listPage(options: { limit: number; cursor?: string | null; storedOnly?: boolean }): Promise<Page> {
     const { limit } = options;
+    const storedOnly = options.storedOnly ?? false;
     checkLimit(limit);
     const after = options.cursor ? decodeCursor(options.cursor) : null;
     const dialect = this.#driver.dialect;
     // One row more than asked tells whether an older page exists.
     const rows = await this.#run('listPage', null, () => {
-      if (!after) return this.#driver.all<Row>(this.#q.firstPage(limit + 1), []);
+      if (!after) return this.#driver.all<Row>(this.#q.firstPage(limit + 1, storedOnly), []);
       const at = dialect.toDbTime(after.uploadedAtMs);
-      return this.#driver.all<Row>(this.#q.nextPage(limit + 1), [at, at, after.id]);
+      return this.#driver.all<Row>(this.#q.nextPage(limit + 1, storedOnly), [at, at, after.id]);
     });
     const images = rows.slice(0, limit).map((row) => toRecord(row, dialect));
     const last = images.at(-1);

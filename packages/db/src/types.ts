@@ -152,8 +152,12 @@ export interface ImageRepository {
   markRenotified(originalKey: string): Promise<void>;
   getById(id: number): Promise<ImageRecord | null>;
   getByOriginalKey(originalKey: string): Promise<ImageRecord | null>;
-  /** Newest first, keyset-paginated. Throws InvalidCursorError for a malformed cursor. */
-  listPage(options: { limit: number; cursor?: string | null }): Promise<Page>;
+  /**
+   * Newest first, keyset-paginated. Throws InvalidCursorError for a malformed cursor. With
+   * `storedOnly`, rows whose original is still being uploaded (no byte size yet) are left out:
+   * what the gallery and the API list.
+   */
+  listPage(options: { limit: number; cursor?: string | null; storedOnly?: boolean }): Promise<Page>;
   /** Statuses of the given ids (missing ids are simply absent). */
   statuses(ids: readonly number[]): Promise<ImageStatus[]>;
   /** Resolves when the database answers a trivial query. */

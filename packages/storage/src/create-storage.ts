@@ -1,9 +1,10 @@
 import path from 'node:path';
-import type { StorageConfig } from '@annot/config';
+import { numericDefault, type StorageConfig } from '@annot/config';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DirectoryObjectStore } from './directory/store.ts';
 import type { StorageLogger } from './logger.ts';
 import type { Storage } from './port.ts';
+import { DeadlineRetryStrategy } from './s3/deadline-retry.ts';
 import type { PresignSettings } from './s3/presigner.ts';
 import { S3ObjectStore, type S3ObjectStoreOptions } from './s3/store.ts';
 
@@ -21,15 +22,32 @@ export interface CreateStorageOptions {
   readonly logger?: StorageLogger | undefined;
 }
 
-/** The S3 client for a config: built once per process and shared, since it owns the connection pool. */
+/**
+ * The S3 client for a config: built once per process and shared, since it owns the connection pool.
+ *
+ * No request waits on S3 longer than `requestTimeoutMs` (S3_REQUEST_TIMEOUT_MS) per attempt: to
+ * connect, to send the request with its body (a put's body is at most one 5 MiB part, in memory,
+ * so a streamed upload is bounded per part, never in total) and receive the answer's headers, and
+ * between two reads of an answer's body. The SDK's defaults wait forever for all three. Retries
+ * start only within the same time of the first attempt (see DeadlineRetryStrategy).
+ */
 export function createS3Client(
   config: Extract<StorageConfig, { kind: 's3' }>,
   extra: S3ClientConfig = {},
 ): S3Client {
+  const timeoutMs = config.requestTimeoutMs ?? numericDefault('S3_REQUEST_TIMEOUT_MS');
   return new S3Client({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     forcePathStyle: config.forcePathStyle,
+    requestHandler: {
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      // Without it, a request that outlives requestTimeout is only logged as a warning.
+      throwOnRequestTimeout: true,
+      socketTimeout: timeoutMs,
+    },
+    retryStrategy: new DeadlineRetryStrategy(timeoutMs),
     ...extra,
   });
 }

@@ -1,4 +1,5 @@
 export * from './damaged.ts';
+export * from './failure.ts';
 export * from './fixtures.ts';
 export * from './gemini.ts';
 export * from './mariadb.ts';

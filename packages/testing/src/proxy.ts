@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 
-export type ProxyMode = 'forwarding' | 'refusing' | 'frozen' | 'closed';
+export type ProxyMode = 'forwarding' | 'refusing' | 'frozen' | 'dropping' | 'closed';
 
 export interface TcpProxyOptions {
   readonly targetHost: string;
@@ -36,6 +36,14 @@ export interface TcpProxy {
    * retransmits them once a partition heals), and the senders get backpressure.
    */
   freeze(): Promise<void>;
+  /**
+   * A partition that loses packets for good (a peer that is gone, or state a middlebox dropped):
+   * whatever either side sends is lost, and a connection that sends anything meanwhile, or is
+   * opened meanwhile, stays open and silent even after restore(), so a client must time out and
+   * discard it. A connection idle throughout works again after restore(). The switch happens at
+   * once (before the returned promise settles), so a stream callback may call it.
+   */
+  drop(): Promise<void>;
   /** Back to forwarding (listening again on the same port after refuse()); held bytes go through. */
   restore(): Promise<void>;
   /** Resets every connection and stops listening, for good. */
@@ -51,6 +59,8 @@ interface Link {
    * waits (paused since it connected) to be connected onwards.
    */
   held: boolean;
+  /** Lost in a drop(): silent for good. */
+  dead: boolean;
 }
 
 /** Starts a TCP proxy on loopback that forwards every connection to the target. */
@@ -90,8 +100,8 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   const connectOnwards = (link: Link) => {
     const upstream = tcpConnect({ host: options.targetHost, port: options.targetPort, allowHalfOpen: true });
     link.upstream = upstream;
-    pipe(link.client, upstream, () => mode === 'forwarding');
-    pipe(upstream, link.client, () => mode === 'forwarding');
+    pipe(link.client, upstream, link, () => mode);
+    pipe(upstream, link.client, link, () => mode);
     upstream.on('error', () => {});
     // The target reset or refused the connection: so does the proxy, towards the client.
     upstream.once('close', (hadError) => {
@@ -107,9 +117,14 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       client.resetAndDestroy();
       return;
     }
-    const link: Link = { client, upstream: undefined, held: mode === 'frozen' };
+    const link: Link = { client, upstream: undefined, held: mode === 'frozen', dead: mode === 'dropping' };
     links.add(link);
     client.on('error', () => {});
+    if (link.dead) {
+      // Opened into a partition that loses packets: accepted, never connected, everything lost.
+      client.on('data', () => {});
+      client.resume();
+    }
     client.once('close', (hadError) => {
       links.delete(link);
       if (hadError) {
@@ -161,6 +176,13 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       for (const link of [...links]) reset(link);
       await closed;
     },
+    async drop() {
+      if (mode === 'closed') throw new Error('the proxy is closed');
+      const wasRefusing = mode === 'refusing';
+      mode = 'dropping';
+      for (const link of links) release(link);
+      if (wasRefusing) await listen(port);
+    },
     async freeze() {
       if (mode === 'closed') throw new Error('the proxy is closed');
       if (mode === 'refusing') await listen(port);
@@ -172,6 +194,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       if (mode === 'refusing') await listen(port);
       mode = 'forwarding';
       for (const link of links) {
+        if (link.dead) continue;
         if (link.upstream) release(link);
         else {
           link.held = false;
@@ -194,14 +217,21 @@ function sockets(link: Link): Socket[] {
   return link.upstream ? [link.client, link.upstream] : [link.client];
 }
 
-/** Forwards `from` to `to` with backpressure; `flowing` says whether a drained side may resume. */
-function pipe(from: Socket, to: Socket, flowing: () => boolean): void {
+/**
+ * Forwards `from` to `to` with backpressure, while the proxy forwards; in a drop() the bytes are
+ * lost and the link with them.
+ */
+function pipe(from: Socket, to: Socket, link: Link, mode: () => ProxyMode): void {
   from.on('data', (chunk: Buffer) => {
+    if (mode() === 'dropping') link.dead = true;
+    if (link.dead) return;
     if (!to.write(chunk)) from.pause();
   });
   to.on('drain', () => {
-    if (flowing()) from.resume();
+    if (mode() === 'forwarding') from.resume();
   });
   // A half-close goes through as a half-close (MySQL and HTTP clients both use them).
-  from.once('end', () => to.end());
+  from.once('end', () => {
+    if (!link.dead) to.end();
+  });
 }

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../unavailable.ts';
 import { wantsHtml } from './negotiate.ts';
 
 interface ErrorBody {
@@ -33,6 +34,7 @@ async function sendError(
   body: ErrorBody,
 ): Promise<unknown> {
   reply.code(status);
+  if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   if (wantsHtml(request)) {
     return reply.viewAsync('error', {
       title: titleFor(status),
@@ -46,25 +48,30 @@ async function sendError(
 
 function titleFor(status: number): string {
   if (status === 404) return 'Not found';
+  if (status === 503) return 'Temporarily unavailable';
   if (status >= 500) return 'Something went wrong';
   return 'Request refused';
 }
 
 /**
  * The one error handler: a 4xx says what was wrong; a 5xx says only that it failed (with the
- * request id to quote) and is logged in full with the request id.
+ * request id to quote) and is logged in full with the request id. A dependency that did not
+ * answer (see unavailable.ts) is a 503 with Retry-After, logged as a warning: the request may
+ * succeed later; anything else unexpected is a 500.
  */
 export async function setupErrors(app: FastifyInstance): Promise<void> {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const known = CLIENT_ERRORS[error.name];
-    let status = known?.status ?? (error.validation ? 400 : (error.statusCode ?? 500));
+    const unavailable = !known && !error.validation && isUnavailable(error);
+    let status = unavailable ? 503 : (known?.status ?? (error.validation ? 400 : (error.statusCode ?? 500)));
     if (status < 400 || status > 599) status = 500;
 
     if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
+      if (unavailable) request.log.warn({ err: error }, 'request failed: a dependency is not answering');
+      else request.log.error({ err: error }, 'request failed');
       const body: ErrorBody = {
         error: status === 503 ? 'unavailable' : 'internal_error',
-        message: status === 503 ? 'The service is unavailable; try again shortly.' : 'Internal server error',
+        message: status === 503 ? UNAVAILABLE_MESSAGE : 'Internal server error',
         requestId: request.id,
       };
       return sendError(request, reply, status, body);

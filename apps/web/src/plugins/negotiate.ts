@@ -11,7 +11,8 @@ export function wantsHtml(request: FastifyRequest): boolean {
     url.startsWith('/api/') ||
     url.startsWith('/files/') ||
     url.startsWith('/static/') ||
-    url === '/health'
+    url === '/health' ||
+    url === '/ready'
   ) {
     return false;
   }

@@ -24,7 +24,8 @@ export class RequestLog extends LogController {
       ms: Math.round(reply.elapsedTime * 10) / 10,
     };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    // The ALB polls /health every few seconds: only its failures are worth a line (logged by the route).
-    else if (request.url !== '/health') reply.log.info(line, 'request completed');
+    // The ALB polls /health every few seconds, and /ready is for polling too: only what a dependency
+    // failed is worth a line (logged by the route).
+    else if (request.url !== '/health' && request.url !== '/ready') reply.log.info(line, 'request completed');
   }
 }

@@ -80,7 +80,8 @@ export const apiImagesRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ApiOpt
 
   app.get('/api/images', { schema: listSchema }, async (request) => {
     const limit = request.query.limit ?? Math.min(options.pageSize, MAX_API_LIMIT);
-    const page = await repository.listPage({ limit, cursor: request.query.cursor ?? null });
+    // As the gallery: not the uploads still receiving their bytes.
+    const page = await repository.listPage({ limit, cursor: request.query.cursor ?? null, storedOnly: true });
     const images = await Promise.all(page.images.map((record) => imageJson(record, storage, request.log)));
     return { images, nextCursor: page.nextCursor };
   });

@@ -44,7 +44,8 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
     // Rendered at most once per GALLERY_CACHE_MS and cursor in this process (gallery-cache.ts).
     const html = await options.galleryCache.page(cursor, async () => {
       // One indexed keyset query; the image URLs come from the adapter's cache.
-      const page = await options.repository.listPage({ limit: options.pageSize, cursor });
+      // Uploads still receiving their bytes are not shown (storedOnly): they are not processing yet.
+      const page = await options.repository.listPage({ limit: options.pageSize, cursor, storedOnly: true });
       const cards = await Promise.all(
         page.images.map((record) => toCard(record, options.storage, request.log)),
       );

@@ -16,6 +16,8 @@ import type {
   RouteGenericInterface,
 } from 'fastify';
 import { wantsHtml } from '../plugins/negotiate.ts';
+import { RETRY_AFTER_SECONDS } from '../unavailable.ts';
+import { watchBodyIdle } from '../upload/idle-body.ts';
 import type { InFlightUploads } from '../upload/in-flight.ts';
 import { FILE_FIELD, type FileOutcome, receiveFiles } from '../upload/receive.ts';
 import type { UploadReclaimer } from '../upload/reclaim.ts';
@@ -25,6 +27,8 @@ export interface UploadRouteOptions {
   readonly repository: ImageRepository;
   readonly storage: Storage;
   readonly limits: AppConfig['limits'];
+  /** UPLOAD_IDLE_TIMEOUT_MS: a body silent this long ends the upload (408). */
+  readonly idleTimeoutMs: number;
   readonly inFlight: InFlightUploads;
   /** Called once a request has stored at least one file, before it is answered. */
   readonly onAccepted?: (() => void) | undefined;
@@ -108,7 +112,10 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
         .code(503)
         .send({ error: 'unavailable', message: 'The server is shutting down; upload again shortly' });
     }
-    const { signal, done } = options.inFlight.start();
+    const { signal: shutdown, done } = options.inFlight.start();
+    const idle = watchBodyIdle(request.raw, options.idleTimeoutMs);
+    // A graceful shutdown's deadline or a client that stops sending, whichever comes first.
+    const signal = AbortSignal.any([shutdown, idle.signal]);
     try {
       const outcomes = await receiveFiles(request.parts(), {
         deps: {
@@ -125,6 +132,7 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
       if (outcomes.some((outcome) => outcome.accepted)) options.onAccepted?.();
       return respond(request, reply, outcomes);
     } finally {
+      idle.stop();
       done();
     }
   });
@@ -141,6 +149,10 @@ function respond(request: FastifyRequest, reply: UploadReply, outcomes: FileOutc
       : reply.code(400).send({ error: 'no_file', message });
   }
   const status = accepted.length > 0 ? 201 : refused[0]!.status;
+  if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  // After a stall or an outage the body was not read to its end: the connection cannot carry
+  // another request.
+  if (refused.some((r) => r.status === 408 || r.status === 503)) reply.header('connection', 'close');
   for (const r of refused)
     request.log.info({ filename: r.filename, error: r.error, status: r.status }, 'file refused');
   if (html) {

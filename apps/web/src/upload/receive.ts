@@ -1,7 +1,9 @@
 import type { ImageRecord } from '@annot/db';
 import { displayFilename } from '@annot/object-keys';
 import type { Multipart } from '@fastify/multipart';
+import { isUnavailable, UNAVAILABLE_MESSAGE } from '../unavailable.ts';
 import { type AcceptDeps, acceptFile } from './accept-file.ts';
+import { UploadStalledError } from './idle-body.ts';
 import { UploadRefusedError } from './refusal.ts';
 
 /** The form field files are read from; files in any other field are read off and ignored. */
@@ -19,6 +21,7 @@ export type FileOutcome =
 
 export interface ReceiveOptions {
   readonly deps: AcceptDeps;
+  /** Aborted by a graceful shutdown's deadline, or with an UploadStalledError by the idle watch. */
   readonly signal: AbortSignal;
   readonly maxFiles: number;
   readonly requestId: string;
@@ -35,7 +38,7 @@ export async function receiveFiles(
 ): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = [];
   try {
-    for await (const part of parts) {
+    for await (const part of untilAborted(parts, options.signal)) {
       if (part.type !== 'file') continue;
       if (part.fieldname !== FILE_FIELD) {
         await consume(part.file);
@@ -46,10 +49,15 @@ export async function receiveFiles(
       if (!(part.filename === '' && !outcome.accepted && outcome.error === 'empty_file')) {
         outcomes.push(outcome);
       }
-      // Shutting down: answer now with what was decided, without reading the rest of the body.
-      if (options.signal.aborted) break;
+      // Shutting down, stalled, or a dependency not answering (each further file would wait for it
+      // again): answer now with what was decided, without reading the rest of the body.
+      if (options.signal.aborted || (!outcome.accepted && outcome.error === 'unavailable')) break;
     }
   } catch (error) {
+    if (options.signal.aborted) {
+      outcomes.push(aborted(REST, options.signal));
+      return outcomes;
+    }
     // A body cut off inside a file has already been reported for that file.
     const last = outcomes.at(-1);
     const reported = isCutOff(error) && last?.accepted === false && last.error === 'incomplete_upload';
@@ -64,7 +72,7 @@ export async function receiveFiles(
 async function receiveOne(part: Multipart & { type: 'file' }, options: ReceiveOptions): Promise<FileOutcome> {
   const filename = displayFilename(part.filename);
   if (options.signal.aborted) {
-    return shuttingDown(filename);
+    return aborted(filename, options.signal);
   }
   try {
     const record = await acceptFile(part, options.deps, options.signal);
@@ -74,7 +82,16 @@ async function receiveOne(part: Multipart & { type: 'file' }, options: ReceiveOp
       return refused(filename, error.statusCode, error.code, `${quote(filename)} ${error.message}`);
     }
     if (options.signal.aborted) {
-      return shuttingDown(filename);
+      return aborted(filename, options.signal);
+    }
+    if (isUnavailable(error)) {
+      options.deps.log.warn({ err: error, filename }, 'upload failed: a dependency is not answering');
+      return refused(
+        filename,
+        503,
+        'unavailable',
+        `${quote(filename)} was not stored: ${UNAVAILABLE_MESSAGE}`,
+      );
     }
     if (isCutOff(error)) {
       options.deps.log.info({ filename }, 'upload cut off by the client');
@@ -114,13 +131,38 @@ function refused(filename: string, status: number, error: string, message: strin
   return { accepted: false, filename, status, error, message };
 }
 
-function shuttingDown(filename: string): FileOutcome {
-  return refused(
-    filename,
-    503,
-    'unavailable',
-    `${quote(filename)} was not stored: the server is shutting down`,
-  );
+/** The upload was aborted: the client stopped sending (408), or the server is shutting down (503). */
+function aborted(filename: string, signal: AbortSignal): FileOutcome {
+  const what = filename === REST ? 'The upload' : quote(filename);
+  return signal.reason instanceof UploadStalledError
+    ? refused(filename, 408, 'upload_stalled', `${what} was not stored: ${signal.reason.message}`)
+    : refused(filename, 503, 'unavailable', `${what} was not stored: the server is shutting down`);
+}
+
+/**
+ * The parts of `source` until `signal` aborts, which then ends the iteration at once (with the
+ * abort's reason) even while waiting for a client that sends nothing more.
+ */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort: (() => void) | undefined;
+  const abort = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  abort.catch(() => {});
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const next = await Promise.race([iterator.next(), abort]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+    // Queued behind a next() still waiting, if any; the parser ends with the request.
+    iterator.return?.().catch(() => {});
+  }
 }
 
 const REST = '(rest of the upload)';

@@ -41,6 +41,26 @@ export function pagingContract(ctx: Context): void {
       expect(seen).toEqual(oldest.map((image) => image.id));
     });
 
+    it('storedOnly leaves out rows whose original is still arriving, on every page', async () => {
+      ctx.clock.ms = FUTURE + 10;
+      const uploading = await ctx.repo.createPending({ ...pending(newKey()), byteSize: null });
+      ctx.clock.ms = FUTURE + 11;
+      const stored = await ctx.repo.createPending({ ...pending(newKey()), byteSize: null });
+      await ctx.repo.recordOriginalSize(stored.originalKey, 1234);
+      ctx.clock.ms = FUTURE + 12;
+      const later = await ctx.repo.createPending({ ...pending(newKey()), byteSize: null });
+
+      const first = await ctx.repo.listPage({ limit: 1, storedOnly: true });
+      expect(first.images.map((image) => image.id)).toEqual([stored.id]);
+      const rest = await ctx.repo.listPage({ limit: 1000, cursor: first.nextCursor, storedOnly: true });
+      expect(rest.images.map((image) => image.id)).not.toContain(uploading.id);
+      expect(rest.images.every((image) => image.byteSize !== null)).toBe(true);
+      // Without it, every row: the uploads in progress too.
+      const all = (await ctx.repo.listPage({ limit: 3 })).images.map((image) => image.id);
+      expect(all).toEqual([later.id, stored.id, uploading.id]);
+      for (const row of [uploading, later]) await ctx.repo.deleteByOriginalKey(row.originalKey);
+    });
+
     it('gives no next cursor when the page holds the last row', async () => {
       const all = await ctx.repo.listPage({ limit: 1000 });
       const page = await ctx.repo.listPage({ limit: all.images.length });

@@ -1,0 +1,109 @@
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '@annot/config';
+import { startS3Server, startTcpProxy, type TcpProxy, type TestS3Server, timedFailure } from '@annot/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createStorage, type Storage } from '../src/index.ts';
+import { generatedStream } from './helpers/streams.ts';
+
+const MiB = 1024 * 1024;
+const TIMEOUT_MS = 1000;
+/** Generous: these assert that nothing waits for the partition, not how fast a timeout is. */
+const MARGIN_MS = 1500;
+
+/** `size` bytes, sent a chunk every `everyMs`: a slow client, but never silent for long. */
+function tricklingStream(size: number, chunk: number, everyMs: number): Readable {
+  let left = size;
+  return Readable.from(
+    (async function* () {
+      while (left > 0) {
+        await sleep(everyMs);
+        const n = Math.min(chunk, left);
+        left -= n;
+        yield Buffer.alloc(n, 7);
+      }
+    })(),
+  );
+}
+
+describe('S3 requests against a server that stops answering', () => {
+  let server: TestS3Server;
+  let proxy: TcpProxy;
+  let storage: Storage;
+  beforeAll(async () => {
+    server = await startS3Server(['timeouts-originals', 'timeouts-thumbnails']);
+    proxy = await startTcpProxy({
+      targetHost: '127.0.0.1',
+      targetPort: Number(new URL(server.endpoint).port),
+    });
+    const config = loadConfig({
+      ...server.env({ originals: 'timeouts-originals', thumbnails: 'timeouts-thumbnails' }),
+      S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
+      S3_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
+    storage = createStorage(config.storage, config.presign, {
+      s3ClientConfig: { credentials: server.credentials },
+    });
+  });
+  afterEach(() => proxy.restore());
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.stop();
+  });
+
+  it('frozen: a read and a put fail within the timeout, not retried, and work again once it is back', async () => {
+    await storage.originals.put('uploads/before/a.bin', Buffer.from('before'));
+    await proxy.drop();
+
+    const head = await timedFailure(storage.originals.head('uploads/before/a.bin'));
+    const put = await timedFailure(storage.originals.put('uploads/frozen/b.bin', Buffer.from('frozen')));
+    for (const { ms, error } of [head, put]) {
+      expect(error.name).toBe('TimeoutError');
+      expect((error as Error & { $metadata?: { attempts?: number } }).$metadata?.attempts).toBe(1);
+      expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    }
+
+    await proxy.restore();
+    expect(await storage.originals.head('uploads/before/a.bin')).toMatchObject({ size: 6 });
+  });
+
+  it('frozen during a streamed multipart put: the put fails within the timeout and stores nothing', async () => {
+    const key = 'uploads/frozen/large.bin';
+    const body = generatedStream(12 * MiB).stream;
+    let sent = 0;
+    body.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      // Freeze once the first part is on its way.
+      if (sent > 6 * MiB) void proxy.drop();
+    });
+    const { ms, error } = await timedFailure(storage.originals.put(key, body));
+    expect(error.name).toBe('TimeoutError');
+    // The part's own timeout, then the abort of the multipart upload, which times out too.
+    expect(ms).toBeLessThan(2 * TIMEOUT_MS + MARGIN_MS);
+
+    await proxy.restore();
+    expect(await storage.originals.head(key)).toBeNull();
+  });
+
+  it('refused: fails at once, and works again once it is back', async () => {
+    await proxy.refuse();
+    const { ms, error } = await timedFailure(storage.originals.head('uploads/before/a.bin'));
+    expect((error as Error & { code?: string }).code).toBe('ECONNREFUSED');
+    expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+
+    await proxy.restore();
+    expect(await storage.originals.head('uploads/before/a.bin')).toMatchObject({ size: 6 });
+  });
+
+  it('bounds each request, not the upload: a 12 MiB body trickling in over four timeouts is stored', {
+    timeout: 20_000,
+  }, async () => {
+    const key = 'uploads/slow/large.bin';
+    const started = performance.now();
+    // 12 MiB in 128 KiB chunks, one every 40 ms: about 4 s, four times the timeout.
+    const stored = await storage.originals.put(key, tricklingStream(12 * MiB, 128 * 1024, 40));
+    expect(performance.now() - started).toBeGreaterThan(3 * TIMEOUT_MS);
+    expect(stored.size).toBe(12 * MiB);
+    expect(await storage.originals.head(key)).toMatchObject({ size: 12 * MiB });
+  });
+});
