@@ -264,7 +264,11 @@ describe('startTcpProxy: drop(), a partition that loses packets', () => {
   let echo: net.Server;
   let proxy: TcpProxy;
   beforeAll(async () => {
-    echo = net.createServer((socket) => socket.pipe(socket));
+    echo = net.createServer((socket) => {
+      // The proxy resets its connections when it closes; the echo side sees ECONNRESET.
+      socket.on('error', () => {});
+      socket.pipe(socket);
+    });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     proxy = await startTcpProxy({
       targetHost: '127.0.0.1',
