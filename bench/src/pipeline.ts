@@ -44,7 +44,14 @@ async function main(cleanup: Cleanup): Promise<void> {
   cleanup.add('remove DATA_DIR', () => rm(dataDir, { recursive: true, force: true }));
   const server = await startServer({
     entry: 'apps/embedded/src/dev.ts',
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      // The one platform setting this bench passes on, to compare worker caps in BENCHMARKS.md.
+      ...(process.env.LOCAL_WORKER_CONCURRENCY
+        ? { LOCAL_WORKER_CONCURRENCY: process.env.LOCAL_WORKER_CONCURRENCY }
+        : {}),
+    },
   });
   cleanup.add('stop the server', () => server.stop());
   console.log(`  embedded server ${server.url} (pid ${server.pid}), DATA_DIR ${dataDir}`);
