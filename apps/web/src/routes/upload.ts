@@ -128,6 +128,7 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
         signal,
         maxFiles: limits.maxFilesPerUpload,
         requestId: request.id,
+        clientGone: () => request.raw.destroyed && !request.raw.complete,
       });
       if (outcomes.some((outcome) => outcome.accepted)) options.onAccepted?.();
       return respond(request, reply, outcomes);

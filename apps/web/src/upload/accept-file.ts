@@ -4,6 +4,7 @@ import { createIntegrityCheck, type IntegrityCheck } from '@annot/image-rules';
 import { displayFilename, thumbnailKeyFor, uploadKey } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
+import { isUnavailable } from '../unavailable.ts';
 import { HeadReader } from './head-reader.ts';
 import { inspectUpload } from './inspect.ts';
 import type { UploadReclaimer } from './reclaim.ts';
@@ -87,9 +88,22 @@ export async function acceptFile(
     return { ...pending, byteSize: stored.size };
   } catch (error) {
     const failure = refusal ?? error;
-    if (key !== undefined) await removeUpload(deps, key);
-    // When shutting down, the rest of the request is not worth waiting for (the client may be stalled).
-    if (!signal.aborted) await reader.drain().catch(() => {});
+    if (failure instanceof UploadRefusedError) {
+      // The file's own fault: the request goes on to its next file, so this one is read off.
+      if (key !== undefined) await removeUpload(deps, key);
+      // When shutting down, the rest of the request is not worth waiting for (the client may be stalled).
+      if (!signal.aborted) await reader.drain().catch(() => {});
+    } else {
+      // A dependency, the client or a bug: the request ends here (no further file is read and the
+      // connection is closed), so the rest of this file is not read either. A cleanup that waits
+      // on a dependency that does not answer would hold the answer for another timeout: it goes on
+      // in the background, and the reconciliation sweep removes whatever it could not.
+      part.file.destroy();
+      if (key !== undefined) {
+        const cleanup = removeUpload(deps, key);
+        if (!isUnavailable(failure)) await cleanup;
+      }
+    }
     throw failure;
   } finally {
     signal.removeEventListener('abort', abortSource);

@@ -25,6 +25,8 @@ export interface ReceiveOptions {
   readonly signal: AbortSignal;
   readonly maxFiles: number;
   readonly requestId: string;
+  /** True once the client's side of the request is gone (it hung up, or reset the connection). */
+  readonly clientGone?: () => boolean;
 }
 
 /**
@@ -84,6 +86,17 @@ async function receiveOne(part: Multipart & { type: 'file' }, options: ReceiveOp
     if (options.signal.aborted) {
       return aborted(filename, options.signal);
     }
+    // First: a client that hangs up makes the body fail with ECONNRESET too, which must not be
+    // taken for a dependency that is down (and logged and counted as an outage).
+    if (options.clientGone?.() || (isCutOff(error) && !isUnavailable(error))) {
+      options.deps.log.info({ filename }, 'upload cut off by the client');
+      return refused(
+        filename,
+        400,
+        'incomplete_upload',
+        `${quote(filename)} was cut off before it was complete`,
+      );
+    }
     if (isUnavailable(error)) {
       options.deps.log.warn({ err: error, filename }, 'upload failed: a dependency is not answering');
       return refused(
@@ -91,15 +104,6 @@ async function receiveOne(part: Multipart & { type: 'file' }, options: ReceiveOp
         503,
         'unavailable',
         `${quote(filename)} was not stored: ${UNAVAILABLE_MESSAGE}`,
-      );
-    }
-    if (isCutOff(error)) {
-      options.deps.log.info({ filename }, 'upload cut off by the client');
-      return refused(
-        filename,
-        400,
-        'incomplete_upload',
-        `${quote(filename)} was cut off before it was complete`,
       );
     }
     options.deps.log.error({ err: error, filename }, 'upload failed');
