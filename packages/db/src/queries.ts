@@ -17,6 +17,8 @@ const STATUS_COLUMNS =
  * fills it in too), so a row without it belongs to an upload still receiving its bytes.
  */
 const STORED = 'byte_size IS NOT NULL';
+/** Its opposite: an upload whose bytes are still arriving (or never arrived). */
+const ARRIVING = 'byte_size IS NULL';
 
 const STAGE_COLUMNS = {
   thumbnail: {
@@ -63,8 +65,8 @@ export function buildQueries(d: Dialect) {
   const v = d.inserted;
 
   return {
-    // The web tier's row; a second call for the same key (the stored size, once known) fills in
-    // the metadata it has and keeps the workers' results and statuses.
+    // The web tier's row; a second call for the same key fills in the metadata it has and keeps
+    // the workers' results and statuses (the stored size is recordOriginalSize's).
     createPending: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, content_type, byte_size, width, height, annotation_status, thumbnail_status, uploaded_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'pending', ?, ?) ${d.onConflict([
         ['filename', v('filename')],
@@ -155,18 +157,17 @@ export function buildQueries(d: Dialect) {
     // The reconciliation sweep. A NULL byte_size is an original not (yet) known to be stored: the
     // web tier sets it after the put. Oldest first, on the (uploaded_at, id) index.
     staleUploads: (limit: number) =>
-      `SELECT ${IMAGE_COLUMNS} FROM images WHERE uploaded_at < ? AND byte_size IS NULL ` +
+      `SELECT ${IMAGE_COLUMNS} FROM images WHERE ${ARRIVING} AND uploaded_at < ? ` +
       `ORDER BY uploaded_at, id LIMIT ${limit}`,
     // Only while the row is still stale: an upload that finished meanwhile keeps its row, and two
     // sweeps at once delete it once.
-    deleteStaleUpload:
-      'DELETE FROM images WHERE s3_key_original_sha256 = ? AND byte_size IS NULL AND uploaded_at < ?',
+    deleteStaleUpload: `DELETE FROM images WHERE s3_key_original_sha256 = ? AND ${ARRIVING} AND uploaded_at < ?`,
     // A stage still pending long after the original arrived: its event never reached the worker.
     stalledStage: perStage((stage) => {
       const { status } = STAGE_COLUMNS[stage];
       return (limit: number) =>
         `SELECT ${IMAGE_COLUMNS} FROM images WHERE ${status} = 'pending' AND updated_at < ? ` +
-        `AND byte_size IS NOT NULL ORDER BY updated_at LIMIT ${limit}`;
+        `AND ${STORED} ORDER BY updated_at LIMIT ${limit}`;
     }),
     // Which of these key hashes have a row (the sweep's check that every object has its row).
     existingHashes: (count: number) =>
