@@ -37,8 +37,8 @@ export class PublishingObjectStore implements ObjectStore {
     return true;
   }
 
-  clearUnfinishedWrites(before: Date): Promise<number> {
-    return this.#inner.clearUnfinishedWrites(before);
+  clearUnfinishedWrites(before: Date, prefix?: string): Promise<number> {
+    return this.#inner.clearUnfinishedWrites(before, prefix);
   }
 
   listPage(options: { prefix: string; after?: string; limit: number }): Promise<ObjectPage> {

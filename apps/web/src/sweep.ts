@@ -13,6 +13,13 @@ const BATCH = 100;
  */
 const RENOTIFY_TRIES = 3;
 
+/**
+ * More originals than this without a row in one page of the walk stops the orphan step: that is
+ * not a failed cleanup but a database that lost rows (restored from a backup, or the wrong one),
+ * and deleting would lose images. It is logged as an error for a person to look at.
+ */
+export const ORPHAN_GUARD = 10;
+
 /** The reason a stage gets when the workers never finished it. */
 export const NEVER_FINISHED =
   'Processing did not finish: the workers did not answer after several tries. Upload the image again.';
@@ -21,7 +28,7 @@ export interface SweepDeps {
   readonly repository: ImageRepository;
   /** The storage the app stores uploads in (in the embedded system, the store that raises events). */
   readonly storage: Storage;
-  readonly log: FastifyBaseLogger;
+  readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 }
 
 export interface SweepOptions {
@@ -44,6 +51,8 @@ export interface SweepReport {
   readonly clearedWrites: number;
   /** Originals no row names (a put that landed after its upload was given up on), deleted. */
   readonly orphans: number;
+  /** Steps or rows that failed this run (each logged; the others went on). */
+  readonly errors: number;
 }
 
 /** Where a process's walk over the originals bucket (one page per run) goes on from. */
@@ -59,7 +68,7 @@ export interface OrphanCursor {
  * aborted twice is gone once.
  */
 export async function sweepOnce(
-  deps: Pick<SweepDeps, 'repository' | 'storage'>,
+  deps: Pick<SweepDeps, 'repository' | 'storage'> & { readonly log?: SweepDeps['log'] },
   options: SweepOptions,
   cursor: OrphanCursor = {},
 ): Promise<SweepReport> {
@@ -70,39 +79,67 @@ export async function sweepOnce(
   let repaired = 0;
   let renotified = 0;
   let failed = 0;
-
-  for (const row of await repository.staleUploads(before, BATCH)) {
-    const stored = await storage.originals.head(row.originalKey);
-    if (stored === null) {
-      // The upload never finished (the process died, or its cleanup failed): nothing to show.
-      if (await repository.deleteStaleUpload(row.originalKey, before)) {
-        await storage.thumbnails.delete(thumbnailKeyFor(row.originalKey));
-        removed++;
-      }
-    } else if (await repository.recordOriginalSize(row.originalKey, stored.size)) {
-      // Stored, but the process died before it said so: its event may have died with it.
-      await storage.originals.renotify(row.originalKey);
-      repaired++;
+  let errors = 0;
+  // Each step and each row on its own: one that fails (a timeout, a permission) is logged and the
+  // rest of the run goes on, so one bad row never stops the sweep for good.
+  const attempt = async <T>(what: string, run: () => Promise<T>, otherwise: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      errors++;
+      deps.log?.warn({ err: error, step: what }, 'reconciliation sweep: a step failed; the others go on');
+      return otherwise;
     }
+  };
+
+  for (const row of await attempt('staleUploads', () => repository.staleUploads(before, BATCH), [])) {
+    await attempt(
+      `stale upload ${row.originalKey}`,
+      async () => {
+        const stored = await storage.originals.head(row.originalKey);
+        if (stored === null) {
+          // The upload never finished (the process died, or its cleanup failed): nothing to show.
+          if (await repository.deleteStaleUpload(row.originalKey, before)) {
+            await storage.thumbnails.delete(thumbnailKeyFor(row.originalKey));
+            removed++;
+          }
+        } else if (await repository.recordOriginalSize(row.originalKey, stored.size)) {
+          // Stored, but the process died before it said so: its event may have died with it.
+          await storage.originals.renotify(row.originalKey);
+          repaired++;
+        }
+      },
+      undefined,
+    );
   }
 
   const giveUpBefore = now - RENOTIFY_TRIES * options.staleUploadMs - options.staleUploadMs;
-  for (const row of await repository.stalledImages(before, BATCH)) {
-    const sent =
-      row.uploadedAt.getTime() > giveUpBefore && (await storage.originals.renotify(row.originalKey));
-    if (sent) {
-      await repository.markRenotified(row.originalKey);
-      renotified++;
-    } else {
-      const gone = (await storage.originals.head(row.originalKey)) === null;
-      await failPending(repository, row, gone ? sentence(problems.originalMissing()) : NEVER_FINISHED);
-      failed++;
-    }
+  for (const row of await attempt('stalledImages', () => repository.stalledImages(before, BATCH), [])) {
+    await attempt(
+      `stalled image ${row.originalKey}`,
+      async () => {
+        const sent =
+          row.uploadedAt.getTime() > giveUpBefore && (await storage.originals.renotify(row.originalKey));
+        if (sent) {
+          await repository.markRenotified(row.originalKey);
+          renotified++;
+        } else {
+          const gone = (await storage.originals.head(row.originalKey)) === null;
+          await failPending(repository, row, gone ? sentence(problems.originalMissing()) : NEVER_FINISHED);
+          failed++;
+        }
+      },
+      undefined,
+    );
   }
 
-  const clearedWrites = await storage.originals.clearUnfinishedWrites(before);
-  const orphans = await removeOrphans(deps, before, cursor);
-  return { removed, repaired, renotified, failed, clearedWrites, orphans };
+  const clearedWrites = await attempt(
+    'clearUnfinishedWrites',
+    () => storage.originals.clearUnfinishedWrites(before, UPLOADS_PREFIX),
+    0,
+  );
+  const orphans = await attempt('orphans', () => removeOrphans(deps, before, cursor), 0);
+  return { removed, repaired, renotified, failed, clearedWrites, orphans, errors };
 }
 
 /**
@@ -112,7 +149,7 @@ export async function sweepOnce(
  * progress always has its row (it is written before the put), so it is never taken for one.
  */
 async function removeOrphans(
-  deps: Pick<SweepDeps, 'repository' | 'storage'>,
+  deps: Pick<SweepDeps, 'repository' | 'storage'> & { readonly log?: SweepDeps['log'] },
   before: Date,
   cursor: OrphanCursor,
 ): Promise<number> {
@@ -126,9 +163,16 @@ async function removeOrphans(
   cursor.after = page.next ?? undefined;
   const old = page.objects.filter((object) => object.lastModified < before).map((object) => object.key);
   const named = await repository.existingOriginalKeys(old);
+  const orphans = old.filter((key) => !named.has(key));
+  if (orphans.length > ORPHAN_GUARD) {
+    deps.log?.error(
+      { orphans: orphans.length, of: old.length, first: orphans.slice(0, 5) },
+      'reconciliation sweep: many originals have no row; not deleting them (was the database restored, or is it the wrong one?)',
+    );
+    return 0;
+  }
   let removed = 0;
-  for (const key of old) {
-    if (named.has(key)) continue;
+  for (const key of orphans) {
     await storage.originals.delete(key);
     await storage.thumbnails.delete(thumbnailKeyFor(key));
     removed++;

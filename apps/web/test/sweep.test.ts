@@ -10,7 +10,7 @@ import { createTestDatabase, fixturePath, mariaDbAvailable, startS3Server } from
 import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NEVER_FINISHED, ReconciliationSweep, sweepOnce } from '../src/sweep.ts';
+import { NEVER_FINISHED, ORPHAN_GUARD, ReconciliationSweep, sweepOnce } from '../src/sweep.ts';
 
 const STALE = 1000;
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
@@ -155,6 +155,7 @@ for (const setup of SETUPS) {
         failed: 0,
         clearedWrites: 0,
         orphans: 0,
+        errors: 0,
       });
       expect(await b.repository.getByOriginalKey(key)).not.toBeNull();
       await b.repository.deleteByOriginalKey(key);
@@ -247,6 +248,34 @@ for (const setup of SETUPS) {
       expect(await b.storage.originals.head(named)).not.toBeNull();
       await b.repository.deleteByOriginalKey(named);
       await b.storage.originals.delete(named);
+    });
+
+    it('leaves many originals without rows alone: a database that lost rows is not a reason to delete images', async () => {
+      const keys = Array.from({ length: ORPHAN_GUARD + 1 }, (_, i) => uploadKey(`restored-${i}.jpg`));
+      for (const key of keys) await b.storage.originals.put(key, jpeg, { contentType: 'image/jpeg' });
+      const errors: unknown[] = [];
+      const log = { info() {}, warn() {}, error: (...args: unknown[]) => void errors.push(args) };
+      const report = await sweepOnce({ ...b, log }, { staleUploadMs: STALE, now: later() });
+      expect(report.orphans).toBe(0);
+      expect(errors).toHaveLength(1);
+      for (const key of keys) expect(await b.storage.originals.head(key)).not.toBeNull();
+      for (const key of keys) await b.storage.originals.delete(key);
+    });
+
+    it('goes on with the other steps when one fails, and counts it', async () => {
+      await b.abandonWrite(uploadKey('after-failure.jpg'));
+      const broken: ImageRepository = new Proxy(b.repository, {
+        get(target, property) {
+          if (property === 'staleUploads') return () => Promise.reject(new Error('statement timed out'));
+          const value = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const report = await sweepOnce(
+        { repository: broken, storage: b.storage },
+        { staleUploadMs: STALE, now: later() },
+      );
+      expect(report).toMatchObject({ errors: 1, clearedWrites: 1 });
     });
 
     it('is safe when several processes sweep at once', async () => {

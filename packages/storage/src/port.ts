@@ -61,9 +61,10 @@ export interface ObjectStore {
   /**
    * Removes writes that never finished and were started before `before`: S3 multipart uploads
    * neither completed nor aborted (a crashed process's), or a directory's temp files. Resolves
-   * how many it removed. Safe to run from several processes at once.
+   * how many it removed. Only under `prefix` when given (the platform's own writes). Safe to run
+   * from several processes at once.
    */
-  clearUnfinishedWrites(before: Date): Promise<number>;
+  clearUnfinishedWrites(before: Date, prefix?: string): Promise<number>;
   /**
    * One page of the bucket's objects under `prefix`, in key order, after the key `after` (from
    * the start when absent): for the sweep's check that every object has its row. `next` is the

@@ -137,7 +137,7 @@ export class DirectoryObjectStore implements ObjectStore {
   }
 
   /** Removes temp files older than `before`: the writes of a process that died mid-put. */
-  async clearUnfinishedWrites(before: Date): Promise<number> {
+  async clearUnfinishedWrites(before: Date, prefix = ''): Promise<number> {
     const dir = path.join(this.root, this.bucket);
     let entries: string[];
     try {
@@ -149,6 +149,7 @@ export class DirectoryObjectStore implements ObjectStore {
     let removed = 0;
     for (const entry of entries) {
       if (!path.basename(entry).startsWith(TEMP_PREFIX)) continue;
+      if (!entry.split(path.sep).join('/').startsWith(prefix)) continue;
       const file = path.join(dir, entry);
       const stats = await stat(file).catch(() => null);
       if (!stats?.isFile() || stats.mtime >= before) continue;

@@ -168,7 +168,7 @@ export class S3ObjectStore implements ObjectStore {
     return true;
   }
 
-  async clearUnfinishedWrites(before: Date): Promise<number> {
+  async clearUnfinishedWrites(before: Date, prefix?: string): Promise<number> {
     let removed = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
@@ -177,6 +177,7 @@ export class S3ObjectStore implements ObjectStore {
       const listed = await this.client.send(
         new ListMultipartUploadsCommand({
           Bucket: this.bucket,
+          ...(prefix ? { Prefix: prefix } : {}),
           ...(keyMarker ? { KeyMarker: keyMarker } : {}),
           ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
         }),
