@@ -1,3 +1,4 @@
+import { problems } from '@annot/image-rules';
 import { PermanentFailure } from '@annot/worker-runtime';
 import { ApiError } from '@google/genai';
 import { AnnotatorConfigurationError } from './errors.ts';
@@ -84,7 +85,7 @@ export function classifyGeminiFailure(
     }
     return {
       retry: false,
-      error: new PermanentFailure(`Gemini refused the image (${label}): ${detail}`, { cause: error }),
+      error: PermanentFailure.of(problems.modelRefused(label, detail), { cause: error }),
     };
   }
   if (

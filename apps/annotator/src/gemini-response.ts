@@ -1,3 +1,4 @@
+import { problems } from '@annot/image-rules';
 import { PermanentFailure } from '@annot/worker-runtime';
 import type { GenerateContentResponse } from '@google/genai';
 
@@ -25,13 +26,13 @@ export function descriptionFrom(response: GenerateContentResponse): string {
   const blockReason = response.promptFeedback?.blockReason;
   if (blockReason) {
     const message = response.promptFeedback?.blockReasonMessage;
-    throw new PermanentFailure(`Gemini blocked the image (${blockReason})${message ? `: ${message}` : ''}`);
+    throw PermanentFailure.of(problems.modelDeclined(blockReason, message ?? undefined));
   }
   const candidate = response.candidates?.[0];
-  if (!candidate) throw new PermanentFailure('Gemini returned no description (no candidates)');
+  if (!candidate) throw PermanentFailure.of(problems.noDescription('no candidates'));
   const finishReason = candidate.finishReason;
   if (finishReason && BLOCKING_FINISH_REASONS.has(finishReason)) {
-    throw new PermanentFailure(`Gemini blocked the image (${finishReason})`);
+    throw PermanentFailure.of(problems.modelDeclined(finishReason));
   }
   const text = (candidate.content?.parts ?? [])
     .filter((part) => typeof part.text === 'string' && !part.thought)
@@ -39,9 +40,7 @@ export function descriptionFrom(response: GenerateContentResponse): string {
     .join('')
     .trim();
   if (text === '') {
-    throw new PermanentFailure(
-      `Gemini returned an empty description${finishReason ? ` (finish reason ${finishReason})` : ''}`,
-    );
+    throw PermanentFailure.of(problems.noDescription(`empty text, finish reason ${finishReason ?? 'none'}`));
   }
   return text;
 }

@@ -122,7 +122,11 @@ describe('Gemini retries', () => {
 
 describe('Gemini answers that end the attempts', () => {
   it.each<[string, GeminiBehaviour, RegExp]>([
-    ['a blocked prompt', { kind: 'blocked', blockReason: 'SAFETY' }, /^Gemini blocked the image \(SAFETY\)$/],
+    [
+      'a blocked prompt',
+      { kind: 'blocked', blockReason: 'SAFETY' },
+      /^The file was not described: Gemini declined to describe it \(SAFETY\)$/,
+    ],
     [
       'a blocked prompt (other reason)',
       { kind: 'blocked', blockReason: 'PROHIBITED_CONTENT' },
@@ -131,15 +135,23 @@ describe('Gemini answers that end the attempts', () => {
     [
       'a candidate stopped by SAFETY',
       { kind: 'finish', finishReason: 'SAFETY' },
-      /^Gemini blocked the image \(SAFETY\)$/,
+      /^The file was not described: Gemini declined to describe it \(SAFETY\)$/,
     ],
     [
       'a candidate stopped by IMAGE_SAFETY',
       { kind: 'finish', finishReason: 'IMAGE_SAFETY' },
       /\(IMAGE_SAFETY\)/,
     ],
-    ['no candidates', { kind: 'empty' }, /no description \(no candidates\)/],
-    ['blank text', { kind: 'text', text: '   ' }, /empty description \(finish reason STOP\)/],
+    [
+      'no candidates',
+      { kind: 'empty' },
+      /^The file was not described: Gemini answered without a description$/,
+    ],
+    [
+      'blank text',
+      { kind: 'text', text: '   ' },
+      /^The file was not described: Gemini answered without a description$/,
+    ],
     [
       '400 INVALID_ARGUMENT',
       { kind: 'error', status: 400, message: 'Unable to process input image.' },

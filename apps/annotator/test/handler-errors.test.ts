@@ -84,10 +84,14 @@ for (const setup of SETUPS) {
 
       const outcome = await workerFor(backend, 'gemini').handle(event);
 
-      expect(outcome).toEqual({ status: 'failed', key, reason: 'Gemini blocked the image (SAFETY)' });
+      expect(outcome).toEqual({
+        status: 'failed',
+        key,
+        reason: 'The file was not described: Gemini declined to describe it (SAFETY)',
+      });
       expect(await backend.repository.getByOriginalKey(key)).toMatchObject({
         annotationStatus: 'failed',
-        annotationError: 'Gemini blocked the image (SAFETY)',
+        annotationError: 'The file was not described: Gemini declined to describe it (SAFETY)',
         annotation: null,
       });
     });
@@ -100,7 +104,7 @@ for (const setup of SETUPS) {
 
       expect(await backend.repository.getByOriginalKey(key)).toMatchObject({
         annotationStatus: 'failed',
-        annotationError: 'Gemini blocked the image (SAFETY)',
+        annotationError: 'The file was not described: Gemini declined to describe it (SAFETY)',
       });
     });
 

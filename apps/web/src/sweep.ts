@@ -21,8 +21,7 @@ const RENOTIFY_TRIES = 3;
 export const ORPHAN_GUARD = 10;
 
 /** The reason a stage gets when the workers never finished it. */
-export const NEVER_FINISHED =
-  'Processing did not finish: the workers did not answer after several tries. Upload the image again.';
+export const NEVER_FINISHED = sentence(problems.neverFinished());
 
 export interface SweepDeps {
   readonly repository: ImageRepository;

@@ -14,7 +14,9 @@ export type ProblemCode =
   | 'too_large'
   | 'too_many_pixels'
   | 'decode_timeout'
-  | 'original_missing';
+  | 'original_missing'
+  | 'not_described'
+  | 'never_finished';
 
 export interface ImageProblem {
   readonly code: ProblemCode;
@@ -93,4 +95,23 @@ export const problems = {
     problem('decode_timeout', 'took too long to decode (it may be unusually complex)', detail),
 
   originalMissing: () => problem('original_missing', 'no longer exists in storage'),
+
+  /** The model would not describe it (a safety filter); `reason` is the model's short code. */
+  modelDeclined: (reason: string, detail?: string) =>
+    problem('not_described', `was not described: Gemini declined to describe it (${reason})`, detail),
+
+  /** The model's API refused the request for this image (a 4xx); its own words go to `detail`. */
+  modelRefused: (status: string, detail?: string) =>
+    problem('not_described', `was not described: Gemini refused the request (${status})`, detail),
+
+  /** The model answered without a description. */
+  noDescription: (detail?: string) =>
+    problem('not_described', 'was not described: Gemini answered without a description', detail),
+
+  /** The workers never finished a stage (the sweep gave up on it). */
+  neverFinished: () =>
+    problem(
+      'never_finished',
+      'was not processed: the workers did not answer after several tries; upload it again',
+    ),
 } as const;
