@@ -19,7 +19,7 @@ export interface Card {
   readonly annotatedBy: string | null;
   readonly uploadedIso: string;
   readonly uploadedText: string;
-  /** "600 × 450 · JPEG · 0.1 MiB" */
+  /** "600 × 450 · JPEG · 136.2 KiB" */
   readonly details: string;
   readonly pending: boolean;
 }
