@@ -74,6 +74,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     storage,
     limits: config.limits,
     idleTimeoutMs: config.limits.uploadIdleTimeoutMs,
+    maxDurationMs: config.limits.uploadMaxDurationMs,
     inFlight: uploads,
     // The uploader is sent to the first page next: it must not be a copy from before the upload.
     onAccepted: () => galleryCache.invalidateFirstPage(),

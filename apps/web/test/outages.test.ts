@@ -33,6 +33,7 @@ const DB_QUERY_TIMEOUT_MS = 1000;
 const S3_REQUEST_TIMEOUT_MS = 1000;
 const HEALTH_CHECK_TIMEOUT_MS = 800;
 const UPLOAD_IDLE_TIMEOUT_MS = 700;
+const UPLOAD_MAX_DURATION_MS = 5000;
 const MARGIN_MS = 1000;
 
 const SHORT_TIMEOUTS = {
@@ -40,6 +41,7 @@ const SHORT_TIMEOUTS = {
   S3_REQUEST_TIMEOUT_MS: String(S3_REQUEST_TIMEOUT_MS),
   HEALTH_CHECK_TIMEOUT_MS: String(HEALTH_CHECK_TIMEOUT_MS),
   UPLOAD_IDLE_TIMEOUT_MS: String(UPLOAD_IDLE_TIMEOUT_MS),
+  UPLOAD_MAX_DURATION_MS: String(UPLOAD_MAX_DURATION_MS),
   // Every gallery request reads the database.
   GALLERY_CACHE_MS: '0',
 };
@@ -357,6 +359,35 @@ describe.each(
     });
     expect(ms).toBeLessThan(UPLOAD_IDLE_TIMEOUT_MS + MARGIN_MS);
     expect((await t.rows()).map((r) => r.filename)).not.toContain('trickle.jpg');
+    expect(await t.objects()).toEqual(objectsBefore);
+  });
+
+  it('a body that keeps coming but never ends is ended after UPLOAD_MAX_DURATION_MS with a 408, leaving nothing', async () => {
+    const objectsBefore = await t.objects();
+    const started = performance.now();
+    const { request, response } = startSlowUpload(
+      base,
+      Buffer.concat([slowUploadHead('endless.jpg'), jpeg.subarray(0, 16 * 1024)]),
+    );
+    await rowOf('endless.jpg');
+    // Never silent for UPLOAD_IDLE_TIMEOUT_MS: a byte every 100 ms, for ever.
+    let sent = 16 * 1024;
+    const trickle = setInterval(() => {
+      if (!request.destroyed && sent < jpeg.length) request.write(jpeg.subarray(sent, ++sent));
+    }, 100);
+    const result: SlowUploadResult = await response;
+    const ms = performance.now() - started;
+    clearInterval(trickle);
+    request.destroy();
+
+    expect(result).toMatchObject({ status: 408 });
+    expect(JSON.parse((result as { body: string }).body)).toMatchObject({
+      error: 'upload_stalled',
+      message: `"endless.jpg" was not stored: it took longer than ${UPLOAD_MAX_DURATION_MS / 1000} s to arrive`,
+    });
+    expect(ms).toBeGreaterThanOrEqual(UPLOAD_MAX_DURATION_MS - 100);
+    expect(ms).toBeLessThan(UPLOAD_MAX_DURATION_MS + MARGIN_MS);
+    expect((await t.rows()).map((r) => r.filename)).not.toContain('endless.jpg');
     expect(await t.objects()).toEqual(objectsBefore);
   });
 });

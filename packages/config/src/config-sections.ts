@@ -130,6 +130,7 @@ export function readLimits(r: EnvReader): AppConfig['limits'] {
     maxFilesPerUpload: r.read('MAX_FILES_PER_UPLOAD', int(1, 1000)),
     maxInputPixels: r.read('MAX_INPUT_PIXELS', int(1, Number.MAX_SAFE_INTEGER)),
     uploadIdleTimeoutMs: r.read('UPLOAD_IDLE_TIMEOUT_MS', int(100, 3_600_000)),
+    uploadMaxDurationMs: r.read('UPLOAD_MAX_DURATION_MS', int(1000, 86_400_000)),
   };
 }
 

@@ -82,6 +82,8 @@ export interface AppConfig {
     readonly maxInputPixels: number;
     /** An upload body idle this long is ended (UPLOAD_IDLE_TIMEOUT_MS). */
     readonly uploadIdleTimeoutMs: number;
+    /** An upload request longer than this is ended (UPLOAD_MAX_DURATION_MS). */
+    readonly uploadMaxDurationMs: number;
   };
   /** How long a worker's claim on one stage of an image lasts (STAGE_LEASE_MS). */
   readonly stageLeaseMs: number;
@@ -136,5 +138,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     annotator: readAnnotator(r, geminiCredentials),
   };
   r.throwIfInvalid();
-  return config;
+  // The sweep removes a row whose original has not arrived after STALE_UPLOAD_MS, so no upload may
+  // still be arriving by then: the longest upload is held to 90% of it (a short STALE_UPLOAD_MS,
+  // as in tests, shortens uploads rather than being refused).
+  const uploadMaxDurationMs = Math.min(
+    config.limits.uploadMaxDurationMs,
+    Math.floor(config.sweep.staleUploadMs * 0.9),
+  );
+  return { ...config, limits: { ...config.limits, uploadMaxDurationMs } };
 }

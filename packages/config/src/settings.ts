@@ -148,6 +148,12 @@ export const SETTINGS = [
       'An upload whose body sends no byte for this long is ended (408), leaving no row and no object; time spent storing is not counted.',
   },
   {
+    name: 'UPLOAD_MAX_DURATION_MS',
+    default: '600000',
+    description:
+      'Longest one upload request may take (10 min), however steadily it sends: it is then ended with a 408 and withdrawn. Held to at most 90% of STALE_UPLOAD_MS, so the sweep never takes an upload still arriving for a lost one.',
+  },
+  {
     name: 'MAX_INPUT_PIXELS',
     default: '60000000',
     description:

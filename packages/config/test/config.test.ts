@@ -43,7 +43,16 @@ describe('loadConfig defaults (the embedded default)', () => {
       maxFilesPerUpload: 20,
       maxInputPixels: 60000000,
       uploadIdleTimeoutMs: 30000,
+      uploadMaxDurationMs: 600000,
     });
+  });
+
+  it('holds the longest upload below STALE_UPLOAD_MS, so the sweep never takes one still arriving', () => {
+    expect(loadConfig({ STALE_UPLOAD_MS: '3000' }, cwd).limits.uploadMaxDurationMs).toBe(2700);
+    expect(loadConfig({ UPLOAD_MAX_DURATION_MS: '120000' }, cwd).limits.uploadMaxDurationMs).toBe(120000);
+    expect(errorOf(() => loadConfig({ UPLOAD_MAX_DURATION_MS: '0' }, cwd)).message).toContain(
+      'UPLOAD_MAX_DURATION_MS',
+    );
     expect(config.thumbnail).toEqual({
       width: 128,
       height: 128,

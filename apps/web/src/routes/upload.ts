@@ -27,6 +27,8 @@ export interface UploadRouteOptions {
   readonly repository: ImageRepository;
   readonly storage: Storage;
   readonly limits: AppConfig['limits'];
+  /** UPLOAD_MAX_DURATION_MS: an upload request longer than this is ended (408). */
+  readonly maxDurationMs: number;
   /** UPLOAD_IDLE_TIMEOUT_MS: a body silent this long ends the upload (408). */
   readonly idleTimeoutMs: number;
   readonly inFlight: InFlightUploads;
@@ -113,7 +115,7 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
         .send({ error: 'unavailable', message: 'The server is shutting down; upload again shortly' });
     }
     const { signal: shutdown, done } = options.inFlight.start();
-    const idle = watchBodyIdle(request.raw, options.idleTimeoutMs);
+    const idle = watchBodyIdle(request.raw, options.idleTimeoutMs, options.maxDurationMs);
     // A graceful shutdown's deadline or a client that stops sending, whichever comes first.
     const signal = AbortSignal.any([shutdown, idle.signal]);
     try {

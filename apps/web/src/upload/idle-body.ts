@@ -2,11 +2,20 @@ import type { IncomingMessage } from 'node:http';
 
 /** The client sent no byte of its upload for the idle timeout. */
 export class UploadStalledError extends Error {
-  override readonly name = 'UploadStalledError';
+  override readonly name: string = 'UploadStalledError';
   readonly idleMs: number;
   constructor(idleMs: number) {
     super(`no data arrived for ${formatSeconds(idleMs)}`);
     this.idleMs = idleMs;
+  }
+}
+
+/** An upload that took longer than UPLOAD_MAX_DURATION_MS, however steadily it was sending. */
+export class UploadTooLongError extends UploadStalledError {
+  override readonly name = 'UploadTooLongError';
+  constructor(maxMs: number) {
+    super(maxMs);
+    this.message = `it took longer than ${formatSeconds(maxMs)} to arrive`;
   }
 }
 
@@ -31,8 +40,13 @@ export interface BodyWatch {
  * body flowing before the multipart parser is attached. A request with no real socket (Fastify's
  * inject) is not watched.
  */
-export function watchBodyIdle(request: IncomingMessage, timeoutMs: number): BodyWatch {
+export function watchBodyIdle(
+  request: IncomingMessage,
+  timeoutMs: number,
+  maxMs = Number.POSITIVE_INFINITY,
+): BodyWatch {
   const controller = new AbortController();
+  const started = performance.now();
   const socket = request.socket as { bytesRead?: unknown } | null;
   if (typeof socket?.bytesRead !== 'number') return { signal: controller.signal, stop() {} };
   const bytesRead = () => (socket.bytesRead as number) ?? 0;
@@ -41,6 +55,11 @@ export function watchBodyIdle(request: IncomingMessage, timeoutMs: number): Body
   let since = performance.now();
   const tick = () => {
     const now = performance.now();
+    if (now - started >= maxMs) {
+      stop();
+      controller.abort(new UploadTooLongError(maxMs));
+      return;
+    }
     const read = bytesRead();
     // Bytes arrived, or the server is not reading (paused, or still holding what came in).
     const waitingForServer = request.readableFlowing === false || request.readableLength > 0;
@@ -52,7 +71,7 @@ export function watchBodyIdle(request: IncomingMessage, timeoutMs: number): Body
       controller.abort(new UploadStalledError(timeoutMs));
     }
   };
-  const timer = setInterval(tick, Math.max(10, Math.min(1000, timeoutMs / 10)));
+  const timer = setInterval(tick, Math.max(10, Math.min(1000, timeoutMs / 10, maxMs / 10)));
   timer.unref();
   const stop = () => {
     clearInterval(timer);
