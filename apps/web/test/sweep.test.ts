@@ -11,6 +11,7 @@ import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEVER_FINISHED, ORPHAN_GUARD, ReconciliationSweep, sweepOnce } from '../src/sweep.ts';
+import { withMethod } from './helper.ts';
 
 const STALE = 1000;
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
@@ -34,17 +35,9 @@ interface Backend {
 
 /** Records renotify calls, passing them on. */
 function recording(store: ObjectStore, calls: string[]): ObjectStore {
-  return new Proxy(store, {
-    get(target, property) {
-      const value = Reflect.get(target, property);
-      if (property === 'renotify') {
-        return (key: string) => {
-          calls.push(key);
-          return target.renotify(key);
-        };
-      }
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  return withMethod(store, 'renotify', (key: string) => {
+    calls.push(key);
+    return store.renotify(key);
   });
 }
 
@@ -264,13 +257,9 @@ for (const setup of SETUPS) {
 
     it('goes on with the other steps when one fails, and counts it', async () => {
       await b.abandonWrite(uploadKey('after-failure.jpg'));
-      const broken: ImageRepository = new Proxy(b.repository, {
-        get(target, property) {
-          if (property === 'staleUploads') return () => Promise.reject(new Error('statement timed out'));
-          const value = Reflect.get(target, property);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
+      const broken = withMethod(b.repository, 'staleUploads', () =>
+        Promise.reject(new Error('statement timed out')),
+      );
       const report = await sweepOnce(
         { repository: broken, storage: b.storage },
         { staleUploadMs: STALE, now: later() },
@@ -292,18 +281,10 @@ for (const setup of SETUPS) {
       const key = uploadKey('timer.jpg');
       await row(key, null);
       let calls = 0;
-      const flaky: ImageRepository = new Proxy(b.repository, {
-        get(target, property) {
-          const value = Reflect.get(target, property);
-          if (property === 'staleUploads') {
-            return (...args: [Date, number]) => {
-              calls++;
-              if (calls === 1) return Promise.reject(new Error('database went away'));
-              return target.staleUploads(...args);
-            };
-          }
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
+      const flaky = withMethod(b.repository, 'staleUploads', (before: Date, limit: number) => {
+        calls++;
+        if (calls === 1) return Promise.reject(new Error('database went away'));
+        return b.repository.staleUploads(before, limit);
       });
       const sweep = new ReconciliationSweep(
         { repository: flaky, storage: b.storage, log },
