@@ -1,24 +1,9 @@
+import type { AppConfig } from '@annot/config';
 import type { ImageRecord, ImageRepository } from '@annot/db';
 import { problems, sentence } from '@annot/image-rules';
 import { thumbnailKeyFor, UPLOADS_PREFIX } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
-
-/** Rows looked at per kind and per run; a larger backlog is worked through run by run. */
-const BATCH = 100;
-/**
- * A stage still pending is sent on to the workers again each STALE_UPLOAD_MS, while the image is
- * younger than this many STALE_UPLOAD_MS (three tries with the default 15 minutes); after that it
- * is recorded as failed, so nothing shows as pending for ever and nothing is copied for ever.
- */
-const RENOTIFY_TRIES = 3;
-
-/**
- * More originals than this without a row in one page of the walk stops the orphan step: that is
- * not a failed cleanup but a database that lost rows (restored from a backup, or the wrong one),
- * and deleting would lose images. It is logged as an error for a person to look at.
- */
-export const ORPHAN_GUARD = 10;
 
 /** The reason a stage gets when the workers never finished it. */
 export const NEVER_FINISHED = sentence(problems.neverFinished());
@@ -30,12 +15,18 @@ export interface SweepDeps {
   readonly log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 }
 
-export interface SweepOptions {
-  /** STALE_UPLOAD_MS: rows younger than this are never touched. */
-  readonly staleUploadMs: number;
+/**
+ * The sweep's settings (`config.sweep`): STALE_UPLOAD_MS (rows younger than this are never
+ * touched), SWEEP_BATCH_SIZE (rows per kind and per run), SWEEP_RENOTIFY_TRIES (a stage still
+ * pending is sent on again each STALE_UPLOAD_MS while the image is younger than that many more
+ * STALE_UPLOAD_MS, then recorded as failed, so nothing is pending or copied for ever), and
+ * SWEEP_ORPHAN_GUARD (more originals without a row than this in one page of the walk deletes none:
+ * that is a database that lost rows, restored or the wrong one, not a failed cleanup).
+ */
+export type SweepOptions = Omit<AppConfig['sweep'], 'intervalMs'> & {
   /** The clock (tests move it forward). */
   readonly now?: () => number;
-}
+};
 
 export interface SweepReport {
   /** Rows whose original never arrived, removed (with any thumbnail). */
@@ -44,7 +35,7 @@ export interface SweepReport {
   readonly repaired: number;
   /** Stored images a stage never finished, sent on to the workers again. */
   readonly renotified: number;
-  /** Stages given up on after RENOTIFY_TRIES, or whose original is gone: recorded as failed. */
+  /** Stages given up on after SWEEP_RENOTIFY_TRIES, or whose original is gone: recorded as failed. */
   readonly failed: number;
   /** Writes that never finished (multipart uploads, temp files), cleared. */
   readonly clearedWrites: number;
@@ -91,7 +82,11 @@ export async function sweepOnce(
     }
   };
 
-  for (const row of await attempt('staleUploads', () => repository.staleUploads(before, BATCH), [])) {
+  for (const row of await attempt(
+    'staleUploads',
+    () => repository.staleUploads(before, options.batchSize),
+    [],
+  )) {
     await attempt(
       `stale upload ${row.originalKey}`,
       async () => {
@@ -112,8 +107,12 @@ export async function sweepOnce(
     );
   }
 
-  const giveUpBefore = now - RENOTIFY_TRIES * options.staleUploadMs - options.staleUploadMs;
-  for (const row of await attempt('stalledImages', () => repository.stalledImages(before, BATCH), [])) {
+  const giveUpBefore = now - options.renotifyTries * options.staleUploadMs - options.staleUploadMs;
+  for (const row of await attempt(
+    'stalledImages',
+    () => repository.stalledImages(before, options.batchSize),
+    [],
+  )) {
     await attempt(
       `stalled image ${row.originalKey}`,
       async () => {
@@ -137,7 +136,7 @@ export async function sweepOnce(
     () => storage.originals.clearUnfinishedWrites(before, UPLOADS_PREFIX),
     0,
   );
-  const orphans = await attempt('orphans', () => removeOrphans(deps, before, cursor), 0);
+  const orphans = await attempt('orphans', () => removeOrphans(deps, before, cursor, options), 0);
   return { removed, repaired, renotified, failed, clearedWrites, orphans, errors };
 }
 
@@ -151,11 +150,12 @@ async function removeOrphans(
   deps: Pick<SweepDeps, 'repository' | 'storage'> & { readonly log?: SweepDeps['log'] },
   before: Date,
   cursor: OrphanCursor,
+  options: SweepOptions,
 ): Promise<number> {
   const { repository, storage } = deps;
   const page = await storage.originals.listPage({
     prefix: UPLOADS_PREFIX,
-    limit: BATCH,
+    limit: options.batchSize,
     ...(cursor.after === undefined ? {} : { after: cursor.after }),
   });
   // At the end of the bucket the walk starts again from the beginning.
@@ -163,7 +163,7 @@ async function removeOrphans(
   const old = page.objects.filter((object) => object.lastModified < before).map((object) => object.key);
   const named = await repository.existingOriginalKeys(old);
   const orphans = old.filter((key) => !named.has(key));
-  if (orphans.length > ORPHAN_GUARD) {
+  if (orphans.length > options.orphanGuard) {
     deps.log?.error(
       { orphans: orphans.length, of: old.length, first: orphans.slice(0, 5) },
       'reconciliation sweep: many originals have no row; not deleting them (was the database restored, or is it the wrong one?)',

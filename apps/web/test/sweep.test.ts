@@ -10,10 +10,13 @@ import { createTestDatabase, fixturePath, mariaDbAvailable, startS3Server } from
 import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NEVER_FINISHED, ORPHAN_GUARD, ReconciliationSweep, sweepOnce } from '../src/sweep.ts';
+import { NEVER_FINISHED, ReconciliationSweep, sweepOnce } from '../src/sweep.ts';
 import { withMethod } from './helper.ts';
 
 const STALE = 1000;
+/** The documented sweep settings, with a short STALE_UPLOAD_MS. */
+const SETTINGS = { ...loadConfig({}).sweep, staleUploadMs: STALE };
+const ORPHAN_GUARD = SETTINGS.orphanGuard;
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 const log = pino({ level: 'silent' });
 /** The sweep's clock, moved past STALE_UPLOAD_MS (or far past it, for the give-up rule). */
@@ -140,7 +143,7 @@ for (const setup of SETUPS) {
     it('leaves everything younger than STALE_UPLOAD_MS alone', async () => {
       const key = uploadKey('young.jpg');
       await row(key, null);
-      const report = await sweepOnce(b, { staleUploadMs: STALE });
+      const report = await sweepOnce(b, { ...SETTINGS });
       expect(report).toEqual({
         removed: 0,
         repaired: 0,
@@ -159,7 +162,7 @@ for (const setup of SETUPS) {
       await row(key, null);
       await b.storage.thumbnails.put(thumbnailKeyFor(key), jpeg, { contentType: 'image/jpeg' });
 
-      expect(await sweepOnce(b, { staleUploadMs: STALE, now: later() })).toMatchObject({ removed: 1 });
+      expect(await sweepOnce(b, { ...SETTINGS, now: later() })).toMatchObject({ removed: 1 });
       expect(await b.repository.getByOriginalKey(key)).toBeNull();
       expect(await b.storage.thumbnails.head(thumbnailKeyFor(key))).toBeNull();
     });
@@ -169,7 +172,7 @@ for (const setup of SETUPS) {
       await row(key, null);
       await b.storage.originals.put(key, jpeg, { contentType: 'image/jpeg' });
 
-      expect(await sweepOnce(b, { staleUploadMs: STALE, now: later() })).toMatchObject({ repaired: 1 });
+      expect(await sweepOnce(b, { ...SETTINGS, now: later() })).toMatchObject({ repaired: 1 });
       expect((await b.repository.getByOriginalKey(key))?.byteSize).toBe(jpeg.length);
       expect(b.renotified).toContain(key);
       await b.repository.deleteByOriginalKey(key);
@@ -182,17 +185,15 @@ for (const setup of SETUPS) {
       b.renotified.length = 0;
 
       // Past STALE_UPLOAD_MS, and young enough to be sent on (not given up on).
-      const report = await sweepOnce(b, { staleUploadMs: STALE, now: later(2) });
+      const report = await sweepOnce(b, { ...SETTINGS, now: later(2) });
       const after = await b.repository.getByOriginalKey(key);
       if (b.renotifies) {
         expect(report).toMatchObject({ renotified: 1, failed: 0 });
         expect(after).toMatchObject({ thumbnailStatus: 'pending', annotationStatus: 'pending' });
         // Just sent on: not again until STALE_UPLOAD_MS has passed once more.
-        expect(await sweepOnce(b, { staleUploadMs: STALE, now: () => Date.now() + STALE / 2 })).toMatchObject(
-          {
-            renotified: 0,
-          },
-        );
+        expect(await sweepOnce(b, { ...SETTINGS, now: () => Date.now() + STALE / 2 })).toMatchObject({
+          renotified: 0,
+        });
       } else {
         // A bare directory raises no events: no worker will ever come, so the stages fail plainly.
         expect(report).toMatchObject({ renotified: 0, failed: 1 });
@@ -208,7 +209,7 @@ for (const setup of SETUPS) {
       await b.storage.originals.put(key, jpeg, { contentType: 'image/jpeg' });
       await b.repository.recordThumbnail({ originalKey: key, thumbnailKey: thumbnailKeyFor(key) });
 
-      expect(await sweepOnce(b, { staleUploadMs: STALE, now: later(10) })).toMatchObject({ failed: 1 });
+      expect(await sweepOnce(b, { ...SETTINGS, now: later(10) })).toMatchObject({ failed: 1 });
       expect(await b.repository.getByOriginalKey(key)).toMatchObject({
         thumbnailStatus: 'completed',
         annotationStatus: 'failed',
@@ -218,7 +219,7 @@ for (const setup of SETUPS) {
 
     it('clears writes a crashed process left unfinished', async () => {
       await b.abandonWrite(uploadKey('half.jpg'));
-      expect(await sweepOnce(b, { staleUploadMs: STALE, now: later() })).toMatchObject({ clearedWrites: 1 });
+      expect(await sweepOnce(b, { ...SETTINGS, now: later() })).toMatchObject({ clearedWrites: 1 });
     });
 
     it('deletes an original (and thumbnail) that no row names, walking the bucket a page per run', async () => {
@@ -230,11 +231,11 @@ for (const setup of SETUPS) {
       await b.storage.originals.put(named, jpeg, { contentType: 'image/jpeg' });
 
       // Too young: left alone.
-      expect(await sweepOnce(b, { staleUploadMs: STALE })).toMatchObject({ orphans: 0 });
+      expect(await sweepOnce(b, { ...SETTINGS })).toMatchObject({ orphans: 0 });
       const cursor = {};
       let orphans = 0;
       for (let run = 0; run < 5; run++)
-        orphans += (await sweepOnce(b, { staleUploadMs: STALE, now: later() }, cursor)).orphans;
+        orphans += (await sweepOnce(b, { ...SETTINGS, now: later() }, cursor)).orphans;
       expect(orphans).toBe(1);
       expect(await b.storage.originals.head(orphan)).toBeNull();
       expect(await b.storage.thumbnails.head(thumbnailKeyFor(orphan))).toBeNull();
@@ -248,7 +249,7 @@ for (const setup of SETUPS) {
       for (const key of keys) await b.storage.originals.put(key, jpeg, { contentType: 'image/jpeg' });
       const errors: unknown[] = [];
       const log = { info() {}, warn() {}, error: (...args: unknown[]) => void errors.push(args) };
-      const report = await sweepOnce({ ...b, log }, { staleUploadMs: STALE, now: later() });
+      const report = await sweepOnce({ ...b, log }, { ...SETTINGS, now: later() });
       expect(report.orphans).toBe(0);
       expect(errors).toHaveLength(1);
       for (const key of keys) expect(await b.storage.originals.head(key)).not.toBeNull();
@@ -262,7 +263,7 @@ for (const setup of SETUPS) {
       );
       const report = await sweepOnce(
         { repository: broken, storage: b.storage },
-        { staleUploadMs: STALE, now: later() },
+        { ...SETTINGS, now: later() },
       );
       expect(report).toMatchObject({ errors: 1, clearedWrites: 1 });
     });
@@ -271,7 +272,7 @@ for (const setup of SETUPS) {
       const keys = Array.from({ length: 5 }, (_, i) => uploadKey(`race-${i}.jpg`));
       for (const key of keys) await row(key, null);
       const reports = await Promise.all(
-        Array.from({ length: 3 }, () => sweepOnce(b, { staleUploadMs: STALE, now: later() })),
+        Array.from({ length: 3 }, () => sweepOnce(b, { ...SETTINGS, now: later() })),
       );
       expect(reports.reduce((sum, r) => sum + r.removed, 0)).toBe(5);
       for (const key of keys) expect(await b.repository.getByOriginalKey(key)).toBeNull();
@@ -288,7 +289,7 @@ for (const setup of SETUPS) {
       });
       const sweep = new ReconciliationSweep(
         { repository: flaky, storage: b.storage, log },
-        { staleUploadMs: STALE, intervalMs: 50, now: later() },
+        { ...SETTINGS, intervalMs: 50, now: later() },
       );
       sweep.start();
       for (let i = 0; i < 100 && (await b.repository.getByOriginalKey(key)) !== null; i++) {

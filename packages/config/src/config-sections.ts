@@ -138,6 +138,9 @@ export function readSweep(r: EnvReader): AppConfig['sweep'] {
   return {
     staleUploadMs: r.read('STALE_UPLOAD_MS', int(1000, 7 * 24 * 3_600_000)),
     intervalMs: r.read('SWEEP_INTERVAL_MS', int(0, 24 * 3_600_000)),
+    batchSize: r.read('SWEEP_BATCH_SIZE', int(1, 1000)),
+    renotifyTries: r.read('SWEEP_RENOTIFY_TRIES', int(0, 100)),
+    orphanGuard: r.read('SWEEP_ORPHAN_GUARD', int(0, 1000)),
   };
 }
 

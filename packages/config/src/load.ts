@@ -71,7 +71,13 @@ export interface AppConfig {
   /** How long a rendered gallery page is reused, per process and cursor (0: not at all). */
   readonly galleryCacheMs: number;
   /** The reconciliation sweep of each web process (see STALE_UPLOAD_MS). */
-  readonly sweep: { readonly staleUploadMs: number; readonly intervalMs: number };
+  readonly sweep: {
+    readonly staleUploadMs: number;
+    readonly intervalMs: number;
+    readonly batchSize: number;
+    readonly renotifyTries: number;
+    readonly orphanGuard: number;
+  };
   readonly database: DatabaseConfig;
   readonly migrate: boolean;
   readonly storage: StorageConfig;

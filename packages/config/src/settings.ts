@@ -172,6 +172,24 @@ export const SETTINGS = [
     description:
       'How often each web process runs the reconciliation sweep (with up to 20% random delay, so instances spread out); 0 turns it off.',
   },
+  {
+    name: 'SWEEP_BATCH_SIZE',
+    default: '100',
+    description:
+      'Rows (and originals, in the walk over uploads/) the sweep looks at per kind and per run; a larger backlog is worked through run by run.',
+  },
+  {
+    name: 'SWEEP_RENOTIFY_TRIES',
+    default: '3',
+    description:
+      'How many times the sweep sends an image whose stages never finished on to the workers (once per STALE_UPLOAD_MS) before it records them as failed.',
+  },
+  {
+    name: 'SWEEP_ORPHAN_GUARD',
+    default: '10',
+    description:
+      "More originals without a row than this in one page of the sweep's walk deletes none and logs an error instead: a database that lost rows must not cost images.",
+  },
   // workers
   {
     name: 'STAGE_LEASE_MS',
