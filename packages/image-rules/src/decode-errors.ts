@@ -14,7 +14,7 @@ export function classifyDecodeError(
   context: { readonly format: FormatInfo | undefined; readonly maxInputPixels: number },
 ): ImageProblem | undefined {
   const message = error instanceof Error ? error.message : String(error);
-  const detail = message.split('\n')[0]!.slice(0, 300);
+  const detail = errorDetail(error)!;
   if (/out of memory|cannot allocate|memory allocation failed/i.test(message)) return undefined;
   if (/exceeds pixel limit/i.test(message)) return problems.overPixelLimit(context.maxInputPixels, detail);
   if (/timeout/i.test(message)) return problems.decodeTimeout(detail);
@@ -26,4 +26,11 @@ export function classifyDecodeError(
     return problems.truncated(context.format, detail);
   }
   return problems.damaged(context.format, detail);
+}
+
+/** What a log line keeps of an error for `detail`: the first line of its message, at most 300 characters. */
+export function errorDetail(error: unknown): string | undefined {
+  if (error === undefined) return undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.slice(0, 300);
 }

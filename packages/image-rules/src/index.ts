@@ -1,4 +1,4 @@
-export { classifyDecodeError } from './decode-errors.ts';
+export { classifyDecodeError, errorDetail } from './decode-errors.ts';
 export { DETECT_BYTES, type Detection, detectFormat } from './detect.ts';
 export {
   ACCEPT_ATTRIBUTE,

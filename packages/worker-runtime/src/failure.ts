@@ -1,4 +1,4 @@
-import { type ImageProblem, sentence } from '@annot/image-rules';
+import { errorDetail, type ImageProblem, sentence } from '@annot/image-rules';
 
 /**
  * The one permanent failure of a stage: retrying cannot help (the original is not a usable image,
@@ -13,21 +13,14 @@ export class PermanentFailure extends Error {
   constructor(reason: string, options?: ErrorOptions & { detail?: string }) {
     super(reason, options);
     this.reason = reason;
-    this.detail = options?.detail ?? firstLine(options?.cause);
+    this.detail = options?.detail ?? errorDetail(options?.cause);
   }
 
   /** The failure for a problem with the image, in @annot/image-rules' words. */
   static of(problem: ImageProblem, options?: ErrorOptions): PermanentFailure {
     return new PermanentFailure(sentence(problem), {
       ...options,
-      detail: problem.detail ?? firstLine(options?.cause),
+      detail: problem.detail ?? errorDetail(options?.cause),
     });
   }
-}
-
-/** The first line of an error's message, cut at 300 characters, for a log field. */
-export function firstLine(error: unknown): string | undefined {
-  if (error === undefined) return undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.slice(0, 300);
 }

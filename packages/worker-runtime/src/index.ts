@@ -1,6 +1,6 @@
 export { decoding } from './decode.ts';
 export { summariseEvent } from './event-summary.ts';
-export { firstLine, PermanentFailure } from './failure.ts';
+export { PermanentFailure } from './failure.ts';
 export { type Intake, type IntakeOptions, receiveEvent } from './intake.ts';
 export { type CheckedImage, checkOriginal, readOriginal } from './read-original.ts';
 export { type ImageLimits, type StageSettings, stageSettings } from './settings.ts';

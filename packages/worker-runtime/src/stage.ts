@@ -1,7 +1,7 @@
 import type { ImageRecord, ImageRepository, StageClaim } from '@annot/db';
-import { problems } from '@annot/image-rules';
+import { errorDetail, problems } from '@annot/image-rules';
 import type { Storage } from '@annot/storage';
-import { firstLine, PermanentFailure } from './failure.ts';
+import { PermanentFailure } from './failure.ts';
 import { receiveEvent } from './intake.ts';
 import { type CheckedImage, checkOriginal, readOriginal } from './read-original.ts';
 import type { EventWorker, LogContext, WorkerLogger, WorkerOutcome } from './types.ts';
@@ -209,7 +209,7 @@ async function release(repository: ImageRepository, claim: StageClaim, run: Run)
     run.logger.warn(`Could not release the ${claim.stage} lease; it runs out by itself`, {
       ...run.log,
       expiresAt: claim.expiresAt.toISOString(),
-      error: firstLine(error),
+      error: errorDetail(error),
     });
   }
 }
