@@ -6,4 +6,5 @@ export * from './mariadb.ts';
 export * from './proxy.ts';
 export * from './s3.ts';
 export type { MultipartUpload } from './s3-multipart.ts';
+export type { VersioningStatus } from './s3-versioning.ts';
 export * from './server-process.ts';

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
 import { listMultipartUploads, type MultipartUpload, multipartUploadsMiddleware } from './s3-multipart.ts';
+import { S3Versioning, type VersioningStatus } from './s3-versioning.ts';
 
 export interface TestS3Server {
   /** http://127.0.0.1:<port> */
@@ -17,12 +18,37 @@ export interface TestS3Server {
    * ListMultipartUploads and AbortMultipartUpload (s3rver itself implements neither).
    */
   multipartUploads(bucket: string): Promise<MultipartUpload[]>;
+  /**
+   * Sets a bucket's versioning, as PutBucketVersioning does. The server serves S3 versioning
+   * (s3rver itself has none): versioned writes, delete markers, `versionId` on GET/HEAD/DELETE,
+   * DeleteObjects with VersionIds and ListObjectVersions; see s3-versioning.ts.
+   */
+  setVersioning(bucket: string, status: VersioningStatus): void;
   stop(): Promise<void>;
 }
 
-/** Starts an S3-compatible server (s3rver) on loopback with the given buckets. */
-export async function startS3Server(buckets: readonly string[]): Promise<TestS3Server> {
+export interface S3ServerOptions {
+  /**
+   * Buckets to start with versioning Enabled, as the platform's buckets are in AWS: `true` for
+   * all of them. Default none (a bucket never versioned, as s3rver is).
+   */
+  readonly versioned?: boolean | readonly string[];
+}
+
+/**
+ * Starts an S3-compatible server (s3rver) on loopback with the given buckets,
+ * `{ versioned: true }` to have them versioned.
+ */
+export async function startS3Server(
+  buckets: readonly string[],
+  options: S3ServerOptions = {},
+): Promise<TestS3Server> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
+  // Outside s3rver's directory, whose every subdirectory it takes for a bucket.
+  const versionsDirectory = await mkdtemp(path.join(os.tmpdir(), 's3rver-versions-'));
+  const versioning = new S3Versioning(versionsDirectory);
+  const versioned = options.versioned === true ? buckets : options.versioned || [];
+  for (const bucket of versioned) versioning.setStatus(bucket, 'Enabled');
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -31,7 +57,10 @@ export async function startS3Server(buckets: readonly string[]): Promise<TestS3S
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
   // S3rver is a Koa application; this runs before its router.
-  (server as unknown as { middleware: unknown[] }).middleware.unshift(multipartUploadsMiddleware(directory));
+  (server as unknown as { middleware: unknown[] }).middleware.unshift(
+    multipartUploadsMiddleware(directory),
+    versioning.middleware(),
+  );
   const address = (await server.run()) as AddressInfo;
   const endpoint = `http://127.0.0.1:${address.port}`;
   // s3rver accepts these fixed credentials.
@@ -50,9 +79,11 @@ export async function startS3Server(buckets: readonly string[]): Promise<TestS3S
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     }),
     multipartUploads: (bucket) => listMultipartUploads(directory, bucket),
+    setVersioning: (bucket, status) => versioning.setStatus(bucket, status),
     async stop() {
       await server.close();
       await rm(directory, { recursive: true, force: true });
+      await rm(versionsDirectory, { recursive: true, force: true });
     },
   };
 }
