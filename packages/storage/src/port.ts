@@ -42,7 +42,13 @@ export interface ObjectStore {
   /** Reads a whole object into memory, refusing objects larger than maxBytes. */
   getBytes(key: string, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<Uint8Array>;
   head(key: string): Promise<ObjectInfo | null>;
-  /** Deletes an object; deleting a missing object is not an error. */
+  /**
+   * Deletes the object for good: in a versioned S3 bucket every version and every delete marker
+   * of exactly this key (not of other keys it is a prefix of), since a plain DELETE there only
+   * hides the bytes behind a marker; the directory adapter's one file. Deleting a missing object
+   * is not an error. Rejects with ObjectDeleteError (naming the key, the store's error as its
+   * cause) when any version could not be deleted.
+   */
   delete(key: string): Promise<void>;
   /**
    * A URL a browser can GET the object from: a presigned URL for S3 (cached well inside its expiry),
@@ -83,6 +89,15 @@ export class ObjectNotFoundError extends Error {
   readonly key: string;
   constructor(bucket: string, key: string, options?: ErrorOptions) {
     super(`No object ${JSON.stringify(key)} in ${bucket}`, options);
+    this.key = key;
+  }
+}
+
+export class ObjectDeleteError extends Error {
+  override readonly name = 'ObjectDeleteError';
+  readonly key: string;
+  constructor(bucket: string, key: string, options?: ErrorOptions) {
+    super(`Could not delete every version of ${JSON.stringify(key)} in ${bucket}`, options);
     this.key = key;
   }
 }

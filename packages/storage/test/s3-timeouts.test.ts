@@ -85,6 +85,24 @@ describe('S3 requests against a server that stops answering', () => {
     expect(await storage.originals.head(key)).toBeNull();
   });
 
+  it('frozen: a delete (a listing, then DeleteObjects) fails after one timeout, naming the key; a dependency failure by its cause', async () => {
+    await storage.originals.put('uploads/frozen-delete/c.bin', Buffer.from('delete me'));
+    await proxy.drop();
+
+    const { ms, error } = await timedFailure(storage.originals.delete('uploads/frozen-delete/c.bin'));
+    expect(error.message).toBe(
+      'Could not delete every version of "uploads/frozen-delete/c.bin" in timeouts-originals',
+    );
+    const cause = error.cause as Error & { $metadata?: { attempts?: number } };
+    expect(cause.name).toBe('TimeoutError');
+    expect(cause.$metadata?.attempts).toBe(1);
+    expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+
+    await proxy.restore();
+    await storage.originals.delete('uploads/frozen-delete/c.bin');
+    expect(await storage.originals.head('uploads/frozen-delete/c.bin')).toBeNull();
+  });
+
   it('refused: fails at once, and works again once it is back', async () => {
     await proxy.refuse();
     const { ms, error } = await timedFailure(storage.originals.head('uploads/before/a.bin'));

@@ -3,12 +3,15 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
-  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  type DeleteObjectsCommandOutput,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsCommand,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -16,6 +19,7 @@ import { encodeKeyForUrl, publicObjectUrl, validateKeyLength } from '../keys.ts'
 import { type StorageLogger, silentStorageLogger } from '../logger.ts';
 import {
   type GetResult,
+  ObjectDeleteError,
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectPage,
@@ -53,7 +57,21 @@ export interface S3ObjectStoreOptions {
    * Default: nowhere.
    */
   readonly logger?: StorageLogger | undefined;
+  /**
+   * Versions listed, and deleted, per request by `delete` (default and most S3 allows: 1000).
+   * Smaller only in tests, to page with few versions.
+   */
+  readonly deletePageSize?: number;
 }
+
+/** S3's most for both ListObjectVersions' MaxKeys and one DeleteObjects request. */
+const DELETE_PAGE_SIZE = 1000;
+/**
+ * Listing rounds per `delete`: 100 pages of versions (100,000 with the default page). A key still
+ * holding versions after them (written faster than deleted) fails the delete, it is not left half
+ * done silently.
+ */
+const DELETE_ROUNDS = 100;
 
 /** An ObjectStore on an S3 bucket (or an S3-compatible server through the client's endpoint). ETags are bare (unquoted). */
 export class S3ObjectStore implements ObjectStore {
@@ -136,13 +154,56 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Removes every version and delete marker of exactly `key` (a plain DeleteObject on a versioned
+   * bucket only adds a marker and keeps the bytes). Each round lists the key's versions from the
+   * start (ListObjectVersions, Prefix=key: the key itself sorts before every longer key sharing
+   * the prefix, so its versions come first, and entries of other keys are dropped) and deletes
+   * them with one quiet DeleteObjects, until a listing ended (or reached another key) within the
+   * page. An unversioned bucket lists its object as the version "null", deleted the same way.
+   * Costs one list and one delete request per 1,000 versions: two requests for the usual key with
+   * a few versions, one (a list) for a missing key, where a plain DeleteObject was one. Each
+   * request is bounded by the client's timeouts (S3_REQUEST_TIMEOUT_MS).
+   */
   async delete(key: string): Promise<void> {
     validateKeyLength(key);
-    try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-    } catch (error) {
-      if (!isNotFound(error)) throw error; // S3 itself answers 204 for a missing key; some servers 404
+    const pageSize = this.#options.deletePageSize ?? DELETE_PAGE_SIZE;
+    for (let round = 0; round < DELETE_ROUNDS; round++) {
+      let listed: ListObjectVersionsCommandOutput;
+      try {
+        listed = await this.client.send(
+          new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: key, MaxKeys: pageSize }),
+        );
+      } catch (error) {
+        throw new ObjectDeleteError(this.bucket, key, { cause: error });
+      }
+      const entries = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])];
+      const versions = entries
+        .filter((entry) => entry.Key === key && entry.VersionId)
+        .map((entry) => ({ Key: key, VersionId: entry.VersionId }));
+      if (versions.length === 0) return;
+      // The listing is in key order: it ended, or reached a longer key, after all of this key's.
+      const sawAll = !listed.IsTruncated || entries.some((entry) => entry.Key !== key);
+      let deleted: DeleteObjectsCommandOutput;
+      try {
+        deleted = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: versions, Quiet: true } }),
+        );
+      } catch (error) {
+        throw new ObjectDeleteError(this.bucket, key, { cause: error });
+      }
+      const failed = deleted.Errors ?? [];
+      if (failed.length > 0) {
+        const codes = [...new Set(failed.map((e) => e.Code ?? 'unknown'))].join(', ');
+        throw new ObjectDeleteError(this.bucket, key, {
+          cause: new Error(`S3 refused to delete ${failed.length} version(s): ${codes}`),
+        });
+      }
+      if (sawAll) return;
     }
+    throw new ObjectDeleteError(this.bucket, key, {
+      cause: new Error(`versions still listed after ${DELETE_ROUNDS} rounds of deletes`),
+    });
   }
 
   urlFor(key: string): Promise<string> {
