@@ -76,7 +76,8 @@ const SETUPS = [
     available: await mariaDbAvailable(),
     async open(): Promise<Backend> {
       const database = await createTestDatabase('sweep');
-      const s3 = await startS3Server(['sweep-originals', 'sweep-thumbnails']);
+      // Versioned, as the buckets are in AWS: the sweep's deletes must leave no noncurrent version.
+      const s3 = await startS3Server(['sweep-originals', 'sweep-thumbnails'], { versioned: true });
       const config = loadConfig({
         ...s3.env({ originals: 'sweep-originals', thumbnails: 'sweep-thumbnails' }),
         DATABASE_URL: database.url,

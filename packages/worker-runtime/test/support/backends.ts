@@ -68,7 +68,8 @@ async function openSqliteDirectory(service: string): Promise<TestBackend> {
 
 async function openMariaDbS3(service: string): Promise<TestBackend> {
   const buckets = { originals: `${service}-originals`, thumbnails: `${service}-thumbnails` };
-  const s3 = await startS3Server([buckets.originals, buckets.thumbnails]);
+  // Versioned, as the buckets are in AWS.
+  const s3 = await startS3Server([buckets.originals, buckets.thumbnails], { versioned: true });
   const db = await createTestDatabase(service);
   const env = { DATABASE_URL: db.url, ...s3.env(buckets) };
   const config = loadConfig(env);
