@@ -7,7 +7,12 @@ import { type ImageRepository, openRepository } from '@annot/db';
 import { thumbnailKeyFor, uploadKey } from '@annot/object-keys';
 import { createStorage, type ObjectStore, type Storage } from '@annot/storage';
 import { createTestDatabase, fixturePath, mariaDbAvailable, startS3Server } from '@annot/testing';
-import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEVER_FINISHED, ReconciliationSweep, sweepOnce } from '../src/sweep.ts';
@@ -33,6 +38,8 @@ interface Backend {
   /** Whether this storage raises events itself (S3 does; a bare directory does not). */
   readonly renotifies: boolean;
   abandonWrite(key: string): Promise<void>;
+  /** How many stored versions (and delete markers) of exactly `key` a bucket holds. */
+  storedVersions(store: keyof Storage, key: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -64,6 +71,7 @@ const SETUPS = [
           await mkdir(dir, { recursive: true });
           await writeFile(path.join(dir, '.tmp-crashed'), 'half');
         },
+        storedVersions: async (store, key) => ((await base[store].head(key)) ? 1 : 0),
         async close() {
           await repository.close();
           await rm(dataDir, { recursive: true, force: true });
@@ -111,6 +119,13 @@ const SETUPS = [
               Body: 'x',
             }),
           );
+        },
+        async storedVersions(store, key) {
+          const listed = await client.send(
+            new ListObjectVersionsCommand({ Bucket: base[store].bucket, Prefix: key }),
+          );
+          return [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])].filter((v) => v.Key === key)
+            .length;
         },
         async close() {
           client.destroy();
@@ -240,6 +255,9 @@ for (const setup of SETUPS) {
       expect(orphans).toBe(1);
       expect(await b.storage.originals.head(orphan)).toBeNull();
       expect(await b.storage.thumbnails.head(thumbnailKeyFor(orphan))).toBeNull();
+      // Gone for good: on versioned S3, no noncurrent version or delete marker either.
+      expect(await b.storedVersions('originals', orphan)).toBe(0);
+      expect(await b.storedVersions('thumbnails', thumbnailKeyFor(orphan))).toBe(0);
       expect(await b.storage.originals.head(named)).not.toBeNull();
       await b.repository.deleteByOriginalKey(named);
       await b.storage.originals.delete(named);
