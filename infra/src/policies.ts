@@ -54,6 +54,22 @@ function listOriginals(originalsBucketArn: string): Statement {
   };
 }
 
+/**
+ * The storage port's `delete` removes every version of a key (the buckets are versioned, and a
+ * plain DeleteObject only hides the bytes behind a delete marker): it lists the key's versions,
+ * which needs ListBucketVersions on the bucket (limited to the prefix, like ListBucket), and
+ * deletes each by id, which needs DeleteObjectVersion besides DeleteObject.
+ */
+function listVersions(sid: string, bucketArn: string, prefix: string): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['s3:ListBucketVersions'],
+    Resource: [bucketArn],
+    Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+  };
+}
+
 function readSecrets(secretArns: readonly string[]): Statement {
   return {
     Sid: 'ReadSecrets',
@@ -119,8 +135,9 @@ export function annotatorPolicy(
 }
 
 /**
- * The thumbnailer reads originals and writes thumbnails, nothing else. It may delete a thumbnail:
- * the one it wrote for an upload the web tier withdrew meanwhile (it never reads thumbnails).
+ * The thumbnailer reads originals and writes thumbnails, nothing else. It may delete a thumbnail
+ * (every version of it): the one it wrote for an upload the web tier withdrew meanwhile (it never
+ * reads thumbnails).
  */
 export function thumbnailerPolicy(
   inputs: WorkerPolicyInputs & { readonly thumbnailsBucketArn: string },
@@ -131,9 +148,10 @@ export function thumbnailerPolicy(
     {
       Sid: 'WriteThumbnails',
       Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:DeleteObject'],
+      Action: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
       Resource: [`${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`],
     },
+    listVersions('ListThumbnailVersions', inputs.thumbnailsBucketArn, THUMBNAILS_PREFIX),
     readSecrets([inputs.databaseSecretArn]),
   );
 }
@@ -155,16 +173,19 @@ export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
       // Large files go up as multipart uploads; aborting one on a refused file needs its own action.
       // DeleteObject withdraws an original whose request failed after the object was stored (the
       // row is deleted too), so a refused or aborted upload never leaves an orphan behind.
-      Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+      Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:DeleteObjectVersion'],
       Resource: [`${inputs.originalsBucketArn}/${UPLOADS_PREFIX}*`],
     },
     {
       Sid: 'WithdrawThumbnails',
       Effect: 'Allow',
       // A withdrawn upload's thumbnail goes with its row and original: a worker may have written one.
-      Action: ['s3:DeleteObject'],
+      Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
       Resource: [`${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`],
     },
+    // Deleting removes every version (see listVersions).
+    listVersions('ListUploadVersions', inputs.originalsBucketArn, UPLOADS_PREFIX),
+    listVersions('ListThumbnailVersions', inputs.thumbnailsBucketArn, THUMBNAILS_PREFIX),
     {
       Sid: 'ReadImages',
       Effect: 'Allow',

@@ -49,6 +49,10 @@ describe.each([
   ['thumbnailer', thumbnailer, 's3:GetObject', thumbnail, false],
   ['thumbnailer', thumbnailer, 's3:DeleteObject', thumbnail, true],
   ['thumbnailer', thumbnailer, 's3:DeleteObject', upload, false],
+  ['thumbnailer', thumbnailer, 's3:DeleteObjectVersion', thumbnail, true],
+  ['thumbnailer', thumbnailer, 's3:DeleteObjectVersion', upload, false],
+  ['thumbnailer', thumbnailer, 's3:ListBucketVersions', THUMBNAILS, true],
+  ['thumbnailer', thumbnailer, 's3:ListBucketVersions', ORIGINALS, false],
   ['thumbnailer', thumbnailer, 'secretsmanager:GetSecretValue', GEMINI_SECRET, false],
   ['thumbnailer', thumbnailer, 'secretsmanager:GetSecretValue', DB_SECRET, true],
   ['web', web, 's3:PutObject', upload, true],
@@ -59,6 +63,13 @@ describe.each([
   ['web', web, 's3:DeleteObject', upload, true],
   ['web', web, 's3:DeleteObject', thumbnail, true],
   ['web', web, 's3:DeleteObject', `${THUMBNAILS}/other/x.jpg`, false],
+  ['web', web, 's3:DeleteObjectVersion', upload, true],
+  ['web', web, 's3:DeleteObjectVersion', thumbnail, true],
+  ['web', web, 's3:DeleteObjectVersion', `${ORIGINALS}/not-uploads/x.jpg`, false],
+  ['web', web, 's3:ListBucketVersions', ORIGINALS, true],
+  ['web', web, 's3:ListBucketVersions', THUMBNAILS, true],
+  ['annotator', annotator, 's3:DeleteObjectVersion', upload, false],
+  ['annotator', annotator, 's3:ListBucketVersions', ORIGINALS, false],
   ['web', web, 's3:ListBucket', ORIGINALS, true],
   ['web', web, 's3:ListBucketMultipartUploads', ORIGINALS, true],
   ['web', web, 's3:ListBucketMultipartUploads', THUMBNAILS, false],
@@ -93,9 +104,22 @@ describe('least privilege', () => {
             's3:ListBucketMultipartUploads',
             's3:AbortMultipartUpload',
             's3:DeleteObject',
+            's3:DeleteObjectVersion',
+            's3:ListBucketVersions',
           ].includes(a),
       ),
     ).toEqual([]);
+  });
+
+  it('listing versions (for deleting every version of a key) is limited to the key prefixes', () => {
+    const listings = [thumbnailer, web].flatMap((p) =>
+      p.Statement.filter((s) => s.Action.includes('s3:ListBucketVersions')),
+    );
+    expect(listings.map((s) => s.Condition)).toEqual([
+      { StringLike: { 's3:prefix': ['thumbnails/*'] } },
+      { StringLike: { 's3:prefix': ['uploads/*'] } },
+      { StringLike: { 's3:prefix': ['thumbnails/*'] } },
+    ]);
   });
 
   it('only ENI management and the ECR login token are granted on "*", because they take no resource ARN', () => {
