@@ -79,34 +79,58 @@ export const actionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ActionOpt
     return reply.code(204).send(null);
   });
 
-  app.post('/api/images/:id/retry', { schema: retrySchema }, async (request, reply) => {
-    const record = await authorised(request, reply, request.params.id);
-    if (!record) return reply;
-    const stages: Stage[] = request.body?.stage ? [request.body.stage] : [...STAGES];
-    const outcome = await repository.retryStages(record.id, stages);
-    if (outcome.outcome === 'missing') {
-      return reply.code(404).send({ error: 'not_found', message: `No image with id ${record.id}` });
-    }
-    if (outcome.outcome === 'busy') {
-      return reply.code(409).send({
-        error: 'conflict',
-        message: `The ${outcome.stage} of this image is still being made; retry it once it has finished.`,
-      });
-    }
-    options.onChanged?.();
-    try {
-      for (const stage of stages) await options.requestStage(record.originalKey, stage);
-    } catch (error) {
-      request.log.warn({ err: error, id: record.id, stages }, 'retry recorded but not delivered');
-      return reply
-        .code(503)
-        .header('retry-after', String(RETRY_AFTER_SECONDS))
-        .send({ error: 'unavailable', message: RETRY_NOT_SENT });
-    }
-    request.log.info({ id: record.id, stages }, 'retry requested');
-    return reply.code(202).send(await imageJson(outcome.record, storage, request.log));
-  });
+  app.post(
+    '/api/images/:id/retry',
+    { schema: retrySchema, preValidation: checkRetryBody },
+    async (request, reply) => {
+      const record = await authorised(request, reply, request.params.id);
+      if (!record) return reply;
+      const stages: Stage[] = request.body?.stage ? [request.body.stage] : [...STAGES];
+      const outcome = await repository.retryStages(record.id, stages);
+      if (outcome.outcome === 'missing') {
+        return reply.code(404).send({ error: 'not_found', message: `No image with id ${record.id}` });
+      }
+      if (outcome.outcome === 'busy') {
+        return reply.code(409).send({
+          error: 'conflict',
+          message: `The ${outcome.stage} of this image is still being made; retry it once it has finished.`,
+        });
+      }
+      options.onChanged?.();
+      try {
+        for (const stage of stages) await options.requestStage(record.originalKey, stage);
+      } catch (error) {
+        request.log.warn({ err: error, id: record.id, stages }, 'retry recorded but not delivered');
+        return reply
+          .code(503)
+          .header('retry-after', String(RETRY_AFTER_SECONDS))
+          .send({ error: 'unavailable', message: RETRY_NOT_SENT });
+      }
+      request.log.info({ id: record.id, stages }, 'retry requested');
+      return reply.code(202).send(await imageJson(outcome.record, storage, request.log));
+    },
+  );
 };
+
+/**
+ * No body means both stages; a body may name one stage and nothing else. (The schema alone
+ * cannot refuse unknown fields: Fastify's validator removes them.)
+ */
+async function checkRetryBody(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.body === undefined) {
+    request.body = {};
+    return;
+  }
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+  const unknown = Object.keys(body).find((key) => key !== 'stage');
+  if (unknown !== undefined) {
+    await reply.code(400).send({
+      error: 'invalid_request',
+      message: `body/${unknown.slice(0, 50)} is not a field of a retry: send {"stage":"thumbnail"}, {"stage":"annotation"}, or no body for both`,
+    });
+  }
+}
 
 /**
  * Deletes an image so that nothing comes back and nothing is left behind, in an order where

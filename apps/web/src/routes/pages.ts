@@ -89,10 +89,7 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
       };
     });
     // The page differs by viewer (their buttons): no shared cache may keep it.
-    reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'private, no-cache')
-      .header('vary', 'Cookie, Authorization');
+    reply.type('text/html; charset=utf-8').header('cache-control', 'private, no-cache');
     const viewer = permissions.viewer(request);
     const buttons = new Map<number, string>();
     if (viewer.kind !== 'stranger') {
@@ -113,7 +110,7 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
     const { id: raw } = request.params as { id: string };
     const id = IMAGE_ID.test(raw) ? Number(raw) : Number.NaN;
     const record = id <= MAX_ID ? await options.repository.getById(id) : null;
-    reply.header('cache-control', 'private, no-cache').header('vary', 'Cookie, Authorization');
+    reply.header('cache-control', 'private, no-cache');
     if (!record || record.byteSize === null) {
       return reply.code(404).viewAsync('error', {
         title: 'Not found',
