@@ -359,6 +359,28 @@ describe.each(BACKENDS.filter((b) => b.enabled))('DELETE and retry on $name', (b
 });
 
 describe('one app on SQLite', () => {
+  it('the upload page gives a browser without a cookie its id, before its uploads; one with a cookie keeps it', async () => {
+    const t = await buildTestApp();
+    try {
+      const first = await t.app.inject('/');
+      const cookie = cookieFrom(first);
+      const again = await t.app.inject({ url: '/', headers: { cookie } });
+      expect(again.cookies.find((c) => c.name === UPLOADER_COOKIE)).toBeUndefined();
+      const { payload, headers } = (await import('./helper.ts')).multipart([
+        { filename: 'a.jpg', content: jpeg },
+      ]);
+      const uploaded = await t.app.inject({
+        method: 'POST',
+        url: '/upload',
+        payload,
+        headers: { ...headers, accept: 'application/json', cookie },
+      });
+      expect(cookieFrom(uploaded)).toBe(cookie);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('DELETE answers 503 when storage does not answer, and a repeated DELETE finishes', async () => {
     let down = true;
     const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });

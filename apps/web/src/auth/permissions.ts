@@ -96,10 +96,17 @@ export class Permissions {
    * The uploader id for an upload: the browser's own when its cookie is valid, else a new one.
    * `remember` sets (or refreshes) the cookie on the reply.
    */
-  uploaderFor(request: FastifyRequest): { id: string; remember: (reply: FastifyReply) => void } {
-    const id = uploaderId(request) ?? randomBytes(16).toString('base64url');
+  uploaderFor(request: FastifyRequest): {
+    id: string;
+    /** The browser had no valid cookie: this id is new. */
+    isNew: boolean;
+    remember: (reply: FastifyReply) => void;
+  } {
+    const known = uploaderId(request);
+    const id = known ?? randomBytes(16).toString('base64url');
     return {
       id,
+      isNew: known === null,
       remember: (reply) =>
         reply.setCookie(UPLOADER_COOKIE, id, {
           signed: true,

@@ -47,6 +47,7 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
   app,
   options,
 ) => {
+  const { permissions } = options;
   const limits = {
     field: FILE_FIELD,
     // In the units every refusal message uses: "50 MiB", "60 megapixels".
@@ -57,9 +58,13 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
     accept: ACCEPT_ATTRIBUTE,
   };
 
-  app.get('/', async (_request, reply) => reply.viewAsync('upload', { page: 'upload', limits }));
-
-  const { permissions } = options;
+  app.get('/', async (request, reply) => {
+    // The page uploads each file in its own request, several at once: the browser gets its
+    // uploader id here, before them, so that all its uploads carry the same one.
+    const uploader = permissions.uploaderFor(request);
+    if (uploader.isNew) uploader.remember(reply);
+    return reply.viewAsync('upload', { page: 'upload', limits });
+  });
 
   app.get('/gallery', { schema: gallerySchema }, async (request, reply) => {
     const cursor = request.query.cursor ?? null;
