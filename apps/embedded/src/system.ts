@@ -2,13 +2,16 @@ import type { AppConfig } from '@annot/config';
 import { createSystem, type System } from '@annot/web';
 import type { Logger } from 'pino';
 import { PublishingObjectStore } from './publishing-store.ts';
-import { startLocalWorkers } from './workers.ts';
+import { type LocalWorkersOptions, startLocalWorkers } from './workers.ts';
 
 export interface EmbeddedSystemOptions {
   readonly config: AppConfig;
   readonly logger: Logger;
   /** Tests: delay before each worker runs. */
   readonly workerDelayMs?: number;
+  /** Tests: see LocalWorkersOptions. */
+  readonly aroundDelivery?: LocalWorkersOptions['aroundDelivery'];
+  readonly workerStorage?: LocalWorkersOptions['workerStorage'];
 }
 
 /**
@@ -30,6 +33,8 @@ export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<Sy
         repository,
         log: logger.child({ component: 'workers' }),
         ...(workerDelayMs === undefined ? {} : { delayMs: workerDelayMs }),
+        ...(options.aroundDelivery ? { aroundDelivery: options.aroundDelivery } : {}),
+        ...(options.workerStorage ? { workerStorage: options.workerStorage } : {}),
       });
       return {
         wrapOriginals: (originals) => new PublishingObjectStore(originals, (event) => bus.publish(event)),

@@ -15,6 +15,10 @@ export interface LocalWorkersOptions {
   readonly log: Logger;
   /** Waits this long before each delivery (tests use it to make the pending state observable). */
   readonly delayMs?: number;
+  /** Tests: runs each delivery (`run`) to one target, e.g. to hold it back until a delete is done. */
+  readonly aroundDelivery?: (target: 'thumbnailer' | 'annotator', run: () => Promise<void>) => Promise<void>;
+  /** Tests: the storage the workers get, e.g. one that pauses a worker in the middle of its run. */
+  readonly workerStorage?: (storage: Storage) => Storage;
 }
 
 /**
@@ -24,7 +28,9 @@ export interface LocalWorkersOptions {
  * LOCAL_WORKER_CONCURRENCY runs at once; the other deliveries wait in the bus's queue.
  */
 export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
-  const { config, storage, repository, log } = options;
+  const { config, repository, log } = options;
+  const storage = options.workerStorage ? options.workerStorage(options.storage) : options.storage;
+  const around = options.aroundDelivery ?? ((_target, run) => run());
   const bus = new LocalEventBus({
     // Each run of a large image holds tens of MB (decoded pixels, the original): unbounded, eight
     // 30 MB uploads at once took the process from 143 to 820 MB. Lambda caps runs the same way.
@@ -53,13 +59,17 @@ export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
 
   const delay = options.delayMs ?? 0;
   const pattern = objectCreatedPattern(storage.originals.bucket);
-  bus.subscribe('thumbnailer', pattern, async (event) => {
-    if (delay > 0) await sleep(delay);
-    await thumbnailer.handle(event);
-  });
-  bus.subscribe('annotator', pattern, async (event) => {
-    if (delay > 0) await sleep(delay);
-    await annotation.handle(event);
-  });
+  bus.subscribe('thumbnailer', pattern, (event) =>
+    around('thumbnailer', async () => {
+      if (delay > 0) await sleep(delay);
+      await thumbnailer.handle(event);
+    }),
+  );
+  bus.subscribe('annotator', pattern, (event) =>
+    around('annotator', async () => {
+      if (delay > 0) await sleep(delay);
+      await annotation.handle(event);
+    }),
+  );
   return bus;
 }

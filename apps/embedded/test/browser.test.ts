@@ -107,9 +107,10 @@ describe('the pages in headless Chromium', () => {
         };
       }),
     );
+    // Besides it, each card links to the image's own page.
     expect(hits).toEqual([
-      { linked: true, links: 1 },
-      { linked: true, links: 1 },
+      { linked: true, links: 2 },
+      { linked: true, links: 2 },
     ]);
 
     // Phone width: one column, nothing wider than the screen.

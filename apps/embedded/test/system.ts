@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '@annot/config';
 import type { StatusJson, System } from '@annot/web';
 import pino from 'pino';
-import { createEmbeddedSystem } from '../src/system.ts';
+import { createEmbeddedSystem, type EmbeddedSystemOptions } from '../src/system.ts';
 
 export interface RunningSystem {
   readonly system: System;
@@ -21,6 +21,7 @@ export interface RunningSystem {
 export async function startDevSystem(
   env: Record<string, string> = {},
   workerDelayMs?: number,
+  hooks: Pick<EmbeddedSystemOptions, 'aroundDelivery' | 'workerStorage'> = {},
 ): Promise<RunningSystem> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-'));
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...env });
@@ -28,6 +29,7 @@ export async function startDevSystem(
     config,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(workerDelayMs === undefined ? {} : { workerDelayMs }),
+    ...hooks,
   });
   const url = await system.app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -132,5 +132,7 @@
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) poll();
   });
+  // A card sent back to pending (actions.js's retry) is polled again.
+  document.addEventListener('annot:pending', () => schedule());
   schedule();
 })();

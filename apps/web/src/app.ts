@@ -1,18 +1,23 @@
 import type { AppConfig } from '@annot/config';
 import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
+import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { localCookieSecret } from './auth/cookie-secret.ts';
+import { Permissions } from './auth/permissions.ts';
 import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
 import { setupErrors } from './plugins/errors.ts';
 import { setupFiniteNumbers } from './plugins/finite-numbers.ts';
 import { imageOrigins, setupSecurity } from './plugins/security.ts';
 import { setupViews } from './plugins/views.ts';
+import { type RequestStage, renotifyRequester } from './request-stage.ts';
+import { actionRoutes } from './routes/actions.ts';
 import { apiImagesRoutes } from './routes/api-images.ts';
 import { filesRoutes } from './routes/files.ts';
 import { GalleryCache } from './routes/gallery-cache.ts';
 import { healthRoutes } from './routes/health.ts';
-import { pageRoutes } from './routes/pages.ts';
+import { type GalleryPage, pageRoutes } from './routes/pages.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { InFlightUploads } from './upload/in-flight.ts';
 import { UploadReclaimer } from './upload/reclaim.ts';
@@ -23,6 +28,11 @@ export interface AppOptions {
   readonly storage: Storage;
   /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
   readonly reclaimer?: UploadReclaimer;
+  /**
+   * Asks a stage's worker to run again (POST /api/images/:id/retry). Default: raise the
+   * original's Object Created event again (storage.originals.renotify).
+   */
+  readonly requestStage?: RequestStage;
 }
 
 declare module 'fastify' {
@@ -55,19 +65,24 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
   await setupErrors(server);
   await setupFiniteNumbers(server);
   await setupAssets(server, { assets });
+  // The uploader cookie's signature: COOKIE_SECRET_ARN's secret, or one generated under DATA_DIR.
+  const cookieSecret = config.auth.cookieSecret ?? (await localCookieSecret(config.dataDir));
+  await server.register(cookie, { secret: cookieSecret });
+  const permissions = new Permissions({ adminToken: config.auth.adminToken });
 
   await server.register(healthRoutes, {
     repository,
     storage,
     timeoutMs: config.server.healthCheckTimeoutMs,
   });
-  const galleryCache = new GalleryCache({ ttlMs: config.galleryCacheMs });
+  const galleryCache = new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs });
   await server.register(pageRoutes, {
     repository,
     storage,
     pageSize: config.galleryPageSize,
     ...config.limits,
     galleryCache,
+    permissions,
   });
   await server.register(uploadRoutes, {
     repository,
@@ -79,8 +94,17 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     // The uploader is sent to the first page next: it must not be a copy from before the upload.
     onAccepted: () => galleryCache.invalidateFirstPage(),
     reclaimer: options.reclaimer ?? new UploadReclaimer({ log: server.log }),
+    permissions,
   });
   await server.register(apiImagesRoutes, { repository, storage, pageSize: config.galleryPageSize });
+  await server.register(actionRoutes, {
+    repository,
+    storage,
+    permissions,
+    requestStage: options.requestStage ?? renotifyRequester(storage),
+    // A deleted or retried image may be on any cached page.
+    onChanged: () => galleryCache.invalidateAll(),
+  });
   if (config.storage.kind === 'directory') await server.register(filesRoutes, { storage });
 }
 

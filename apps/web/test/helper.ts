@@ -24,7 +24,7 @@ export interface TestApp {
 export async function buildTestApp(
   env: Record<string, string> = {},
   storageOptions: CreateStorageOptions = {},
-  hooks: Pick<ServerOptions, 'reclaimer'> & {
+  hooks: Pick<ServerOptions, 'reclaimer' | 'requestStage'> & {
     /** What the app is given in place of the repository (e.g. one that counts calls). */
     readonly wrapRepository?: (repository: ImageRepository) => ImageRepository;
     /** What the app is given in place of the storage (e.g. one that records puts). */

@@ -33,6 +33,8 @@ const OTHER = new Set([
   'etag',
   'cache-control',
   'location',
+  // The upload page's uploader cookie (its attributes are tested in actions.test.ts).
+  'set-cookie',
 ]);
 
 function securityPart(headers: Record<string, unknown>): Record<string, unknown> {

@@ -68,6 +68,15 @@ export interface AppConfig {
   /** Most local worker runs at once (LOCAL_WORKER_CONCURRENCY; @annot/embedded only). */
   readonly localWorkerConcurrency: number;
   readonly galleryPageSize: number;
+  /** Who may change images besides their uploader's browser (apps/web). */
+  readonly auth: {
+    /** The uploader cookie's signing secret: set by `resolveSecrets` from COOKIE_SECRET_ARN. */
+    readonly cookieSecret: string | undefined;
+    readonly cookieSecretArn: string | undefined;
+    /** The operator token (ADMIN_TOKEN, or by `resolveSecrets` from ADMIN_TOKEN_SECRET_ARN). */
+    readonly adminToken: string | undefined;
+    readonly adminTokenSecretArn: string | undefined;
+  };
   /** How long a rendered gallery page is reused, per process and cursor (0: not at all). */
   readonly galleryCacheMs: number;
   /** The reconciliation sweep of each web process (see STALE_UPLOAD_MS). */
@@ -132,6 +141,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     localWorkers: r.read('LOCAL_WORKERS', bool),
     localWorkerConcurrency: r.read('LOCAL_WORKER_CONCURRENCY', int(1, 64)),
     galleryPageSize: r.read('GALLERY_PAGE_SIZE', int(1, 200)),
+    auth: {
+      cookieSecret: undefined,
+      cookieSecretArn: r.read('COOKIE_SECRET_ARN', nonEmpty, true),
+      adminToken: r.read('ADMIN_TOKEN', nonEmpty, true),
+      adminTokenSecretArn: r.read('ADMIN_TOKEN_SECRET_ARN', nonEmpty, true),
+    },
     galleryCacheMs: r.read('GALLERY_CACHE_MS', int(0, 600000)),
     database,
     migrate: r.read('DB_MIGRATE', bool),

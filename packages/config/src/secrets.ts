@@ -17,7 +17,8 @@ export async function secretsManagerFetcher(secretId: string, options: FetchOpti
 }
 
 /**
- * Fetches the secrets the config refers to (the database credentials and the Gemini key), once at
+ * Fetches the secrets the config refers to (the database credentials, the Gemini key, the
+ * uploader cookie's signing secret and the operator token), once at
  * start, so that no secret ever needs to sit in a plain environment variable.
  */
 export async function resolveSecrets(
@@ -37,7 +38,14 @@ export async function resolveSecrets(
     const key = (await fetchSecret(annotator.geminiApiKeySecretArn)).trim();
     annotator = { ...annotator, geminiApiKey: key };
   }
-  return { ...config, database, annotator };
+  let { auth } = config;
+  if (auth.cookieSecret === undefined && auth.cookieSecretArn) {
+    auth = { ...auth, cookieSecret: (await fetchSecret(auth.cookieSecretArn)).trim() };
+  }
+  if (auth.adminToken === undefined && auth.adminTokenSecretArn) {
+    auth = { ...auth, adminToken: (await fetchSecret(auth.adminTokenSecretArn)).trim() };
+  }
+  return { ...config, database, annotator, auth };
 }
 
 /**

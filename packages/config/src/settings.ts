@@ -51,6 +51,25 @@ export const SETTINGS = [
     description:
       'How long each web process reuses a rendered gallery page (per cursor), in ms; 0 disables. A new upload shows at once on the process that took it, on the others within this time.',
   },
+  // who may change things (apps/web)
+  {
+    name: 'COOKIE_SECRET_ARN',
+    default: undefined,
+    description:
+      'Secrets Manager secret that signs the uploader cookie (AWS). Fetched once at start. Unset, a secret is generated once under DATA_DIR (`cookie-secret`, mode 0600) and reused.',
+  },
+  {
+    name: 'ADMIN_TOKEN',
+    default: undefined,
+    description:
+      'The operator token: `Authorization: Bearer <token>` may delete and retry any image. Unset (and no secret ARN), there is no operator access.',
+    secret: true,
+  },
+  {
+    name: 'ADMIN_TOKEN_SECRET_ARN',
+    default: undefined,
+    description: 'Secrets Manager secret holding the operator token (AWS). Fetched once at start.',
+  },
   // embedded defaults
   {
     name: 'DATA_DIR',

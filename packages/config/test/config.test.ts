@@ -211,6 +211,29 @@ describe('resolveSecrets', () => {
     expect(decodeURIComponent(url.password)).toBe('p@ss/word');
   });
 
+  it('fetches the cookie secret and the operator token once, from their ARNs', async () => {
+    const config = loadConfig({ COOKIE_SECRET_ARN: 'arn:cookie', ADMIN_TOKEN_SECRET_ARN: 'arn:admin' }, cwd);
+    expect(config.auth).toEqual({
+      cookieSecret: undefined,
+      cookieSecretArn: 'arn:cookie',
+      adminToken: undefined,
+      adminTokenSecretArn: 'arn:admin',
+    });
+    const fetched: string[] = [];
+    const resolved = await resolveSecrets(config, async (id) => {
+      fetched.push(id);
+      return id === 'arn:cookie' ? 'cookie-secret-value-0123456789abcdef\n' : ' operator-token ';
+    });
+    expect(fetched).toEqual(['arn:cookie', 'arn:admin']);
+    expect(resolved.auth.cookieSecret).toBe('cookie-secret-value-0123456789abcdef');
+    expect(resolved.auth.adminToken).toBe('operator-token');
+  });
+
+  it('reads ADMIN_TOKEN directly; unset, there is no operator token', () => {
+    expect(loadConfig({ ADMIN_TOKEN: 't0ken' }, cwd).auth.adminToken).toBe('t0ken');
+    expect(loadConfig({}, cwd).auth.adminToken).toBeUndefined();
+  });
+
   it('fetches nothing for the embedded default', async () => {
     const config = loadConfig({}, cwd);
     await expect(resolveSecrets(config, async () => Promise.reject(new Error('no')))).resolves.toEqual(

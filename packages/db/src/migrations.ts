@@ -127,4 +127,13 @@ export const MIGRATIONS: readonly Migration[] = [
     mysql: ['ALTER TABLE images ADD INDEX images_arriving (byte_size, uploaded_at, id)'],
     sqlite: ['CREATE INDEX images_arriving ON images (byte_size, uploaded_at, id)'],
   },
+  {
+    version: 6,
+    name: 'uploader',
+    // Who may change an image without the operator's token: the opaque random id of the browser
+    // that uploaded it (apps/web's signed cookie). Short ASCII, never queried by (the web tier reads
+    // it from the row it already has), so no index. A nullable column: an instant ALTER.
+    mysql: ['ALTER TABLE images ADD COLUMN uploader VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL'],
+    sqlite: ['ALTER TABLE images ADD COLUMN uploader TEXT'],
+  },
 ];

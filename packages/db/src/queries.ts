@@ -5,7 +5,7 @@ import type { Stage } from './types.ts';
 const IMAGE_COLUMNS =
   'id, filename, s3_key_original, s3_key_thumbnail, annotation, annotator, annotation_model, ' +
   'annotation_status, annotation_error, thumbnail_status, thumbnail_error, content_type, byte_size, ' +
-  'width, height, uploaded_at, updated_at';
+  'width, height, uploaded_at, updated_at, uploader';
 
 const STATUS_COLUMNS =
   'id, annotation_status, thumbnail_status, annotation_error, thumbnail_error, s3_key_thumbnail, ' +
@@ -67,14 +67,15 @@ export function buildQueries(d: Dialect) {
   return {
     // The web tier's row; a second call for the same key fills in the metadata it has and keeps
     // the workers' results and statuses (the stored size is recordOriginalSize's).
-    createPending: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, content_type, byte_size, width, height, annotation_status, thumbnail_status, uploaded_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'pending', ?, ?) ${d.onConflict([
+    createPending: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, content_type, byte_size, width, height, annotation_status, thumbnail_status, uploaded_at, updated_at, uploader)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'pending', ?, ?, ?) ${d.onConflict([
         ['filename', v('filename')],
         ['content_type', `COALESCE(${v('content_type')}, content_type)`],
         ['byte_size', `COALESCE(${v('byte_size')}, byte_size)`],
         ['width', `COALESCE(${v('width')}, width)`],
         ['height', `COALESCE(${v('height')}, height)`],
         ['updated_at', v('updated_at')],
+        ['uploader', `COALESCE(uploader, ${v('uploader')})`],
       ])}`,
 
     // The size the web tier learns once the original is stored. Not an upsert: it fills in the
@@ -136,6 +137,22 @@ export function buildQueries(d: Dialect) {
     }),
 
     deleteByHash: 'DELETE FROM images WHERE s3_key_original_sha256 = ?',
+    deleteById: 'DELETE FROM images WHERE id = ?',
+
+    // (updated_at, id): the requested stages back to pending, error and lease cleared, in one
+    // statement that matches only a stored row none of whose requested stages is pending: so two
+    // retries at once (or a retry racing the sweep) send each stage once, and a stage a worker is
+    // running is never reset under it. Assignments read no column assigned before them.
+    retryStages: (stages: readonly Stage[]) => {
+      const assignments: [string, string][] = [];
+      for (const stage of stages) {
+        const { status, error, leaseUntil, leaseToken } = STAGE_COLUMNS[stage];
+        assignments.push([status, `'pending'`], [error, 'NULL'], [leaseUntil, 'NULL'], [leaseToken, 'NULL']);
+      }
+      assignments.push(['updated_at', '?']);
+      const idle = stages.map((stage) => `${STAGE_COLUMNS[stage].status} <> 'pending'`).join(' AND ');
+      return `UPDATE images SET ${assignments.map(([c, e]) => `${c} = ${e}`).join(', ')} WHERE id = ? AND ${STORED} AND ${idle}`;
+    },
     selectById: `SELECT ${IMAGE_COLUMNS} FROM images WHERE id = ?`,
     selectByHash: `SELECT ${IMAGE_COLUMNS} FROM images WHERE s3_key_original_sha256 = ?`,
 

@@ -11,12 +11,23 @@ import type {
   ImageStatus,
   NewImage,
   Page,
+  RetryOutcome,
   Stage,
   StageClaim,
   StageFailure,
   ThumbnailResult,
 } from './types.ts';
-import { checkKey, clip, count, keyHash, LIMITS, optionalText, toRecord, toStatus } from './values.ts';
+import {
+  checkKey,
+  checkUploader,
+  clip,
+  count,
+  keyHash,
+  LIMITS,
+  optionalText,
+  toRecord,
+  toStatus,
+} from './values.ts';
 
 export const MAX_PAGE_SIZE = 1000;
 /** The longest lease a claim may ask for: a day (a longer one is a unit mistake). */
@@ -81,6 +92,7 @@ export class SqlImageRepository implements ImageRepository {
       count(image.height, 'height'),
       now, // uploaded_at
       now, // updated_at
+      checkUploader(image.uploader),
     ];
     return this.#run('createPending', key, async () => {
       await this.#driver.run(this.#q.createPending, params);
@@ -170,6 +182,34 @@ export class SqlImageRepository implements ImageRepository {
     if (!Number.isSafeInteger(id) || id < 1) return null;
     const rows = await this.#run('getById', null, () => this.#driver.all<Row>(this.#q.selectById, [id]));
     return rows[0] ? toRecord(rows[0], this.#driver.dialect) : null;
+  }
+
+  async deleteById(id: number): Promise<ImageRecord | null> {
+    const record = await this.getById(id);
+    if (!record) return null;
+    const { changes } = await this.#run('deleteById', record.originalKey, () =>
+      this.#driver.run(this.#q.deleteById, [id]),
+    );
+    // Zero: another delete took it between the read and this statement; that one reports it.
+    return changes > 0 ? record : null;
+  }
+
+  async retryStages(id: number, stages: readonly Stage[]): Promise<RetryOutcome> {
+    const wanted = [...new Set(stages.map(checkStage))].sort();
+    if (wanted.length === 0) throw new InvalidImageInputError('retryStages needs at least one stage');
+    if (!Number.isSafeInteger(id) || id < 1) return { outcome: 'missing' };
+    const { changes } = await this.#run('retryStages', null, () =>
+      this.#driver.run(this.#q.retryStages(wanted), [this.#dbNow(), id]),
+    );
+    const record = await this.getById(id);
+    if (changes > 0 && record) return { outcome: 'retried', record };
+    if (!record || record.byteSize === null) return { outcome: 'missing' };
+    const busy = wanted.find(
+      (stage) => (stage === 'thumbnail' ? record.thumbnailStatus : record.annotationStatus) === 'pending',
+    );
+    // No match, yet no requested stage pending now: a worker finished between the two statements.
+    // Its stage was pending when the UPDATE ran, so "busy" is what happened.
+    return { outcome: 'busy', stage: busy ?? wanted[0]! };
   }
 
   async staleUploads(before: Date, limit: number): Promise<ImageRecord[]> {

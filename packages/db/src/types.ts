@@ -23,6 +23,8 @@ export interface ImageRecord {
   readonly height: number | null;
   readonly uploadedAt: Date;
   readonly updatedAt: Date;
+  /** The opaque id of the browser that uploaded it (apps/web's cookie); null when unknown. */
+  readonly uploader: string | null;
 }
 
 export interface NewImage {
@@ -32,7 +34,17 @@ export interface NewImage {
   readonly byteSize: number | null;
   readonly width: number | null;
   readonly height: number | null;
+  /** The uploading browser's opaque id: short ASCII (letters, digits, "-", "_"), at most 64. */
+  readonly uploader?: string | null;
 }
+
+/** What `retryStages` did. */
+export type RetryOutcome =
+  | { readonly outcome: 'retried'; readonly record: ImageRecord }
+  /** A requested stage is pending (running, or waiting for its event): nothing was changed. */
+  | { readonly outcome: 'busy'; readonly stage: Stage }
+  /** No such image, or its original is still arriving. */
+  | { readonly outcome: 'missing' };
 
 export interface ThumbnailResult {
   readonly originalKey: string;
@@ -151,6 +163,17 @@ export interface ImageRepository {
   /** Marks a stalled row as sent on again (updated_at = now), so the next try waits its turn. */
   markRenotified(originalKey: string): Promise<void>;
   getById(id: number): Promise<ImageRecord | null>;
+  /**
+   * Deletes the row with this id and resolves it as it was (null when there was none). The
+   * workers only update existing rows, so none brings it back; its objects are the caller's.
+   */
+  deleteById(id: number): Promise<ImageRecord | null>;
+  /**
+   * Sends stages of a stored image back to pending (error and lease cleared, updated_at now), in
+   * one conditional UPDATE: 'busy' (nothing changed) when a requested stage is pending, 'missing'
+   * when there is no row or its original is still arriving (no byte size yet).
+   */
+  retryStages(id: number, stages: readonly Stage[]): Promise<RetryOutcome>;
   getByOriginalKey(originalKey: string): Promise<ImageRecord | null>;
   /**
    * Newest first, keyset-paginated. Throws InvalidCursorError for a malformed cursor. With

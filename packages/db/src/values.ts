@@ -81,7 +81,19 @@ export function toRecord(row: Row, dialect: Dialect): ImageRecord {
     height: nullableNumber(row.height),
     uploadedAt: dialect.fromDbTime(row.uploaded_at),
     updatedAt: dialect.fromDbTime(row.updated_at),
+    uploader: nullableString(row.uploader),
   };
+}
+
+/** An uploader id: opaque, short ASCII (see NewImage.uploader). */
+const UPLOADER = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function checkUploader(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string' || !UPLOADER.test(value)) {
+    throw new InvalidImageInputError('uploader must be 1 to 64 letters, digits, "-" or "_"');
+  }
+  return value;
 }
 
 export function toStatus(row: Row, dialect: Dialect): ImageStatus {

@@ -43,6 +43,30 @@ export async function toCard(record: ImageRecord, storage: Storage, log: Fastify
   };
 }
 
+/** The image's own page: the card's facts, each on its own. */
+export interface ImagePage extends Card {
+  /** "136.2 KiB" */
+  readonly size: string | null;
+  /** "600 × 450" */
+  readonly dimensions: string | null;
+  /** "JPEG" */
+  readonly type: string | null;
+}
+
+export async function toImagePage(
+  record: ImageRecord,
+  storage: Storage,
+  log: FastifyBaseLogger,
+): Promise<ImagePage> {
+  const card = await toCard(record, storage, log);
+  return {
+    ...card,
+    size: record.byteSize === null ? null : formatBytes(record.byteSize),
+    dimensions: record.width && record.height ? `${record.width} × ${record.height}` : null,
+    type: record.contentType ? (formatOfContentType(record.contentType)?.name ?? record.contentType) : null,
+  };
+}
+
 function annotatedBy(record: ImageRecord): string | null {
   if (!record.annotator) return null;
   const who =

@@ -26,19 +26,22 @@ export interface GalleryCacheOptions {
  * The page is kept as UTF-8 bytes: every response then writes the same buffer, instead of
  * encoding a 50 KB string again for each one.
  */
-export class GalleryCache {
-  readonly #pages: LRUCache<string, Promise<Buffer>> | null;
+export class GalleryCache<Page = Buffer> {
+  readonly #pages: LRUCache<string, Promise<Page>> | null;
 
   constructor(options: GalleryCacheOptions) {
     this.#pages =
       options.ttlMs > 0
-        ? new LRUCache<string, Promise<Buffer>>({ max: options.maxPages ?? MAX_PAGES, ttl: options.ttlMs })
+        ? new LRUCache<string, Promise<Page>>({ max: options.maxPages ?? MAX_PAGES, ttl: options.ttlMs })
         : null;
   }
 
-  /** The page at `cursor` (null: the first page), rendered by `render` unless a fresh one is cached. */
-  page(cursor: string | null, render: () => Promise<string>): Promise<Buffer> {
-    const rendering = async () => Buffer.from(await render(), 'utf8');
+  /**
+   * The page at `cursor` (null: the first page), rendered by `render` unless a fresh one is
+   * cached. What is cached must be the same for every viewer (the routes compose per viewer).
+   */
+  page(cursor: string | null, render: () => Promise<Page>): Promise<Page> {
+    const rendering = render;
     const pages = this.#pages;
     if (!pages) return rendering();
     const key = cursor ?? FIRST_PAGE;
@@ -60,6 +63,11 @@ export class GalleryCache {
    */
   invalidateFirstPage(): void {
     this.#pages?.delete(FIRST_PAGE);
+  }
+
+  /** Forgets every page: an image was deleted or retried, and may be on any of them. */
+  invalidateAll(): void {
+    this.#pages?.clear();
   }
 
   /** Pages cached now (for tests). */

@@ -15,6 +15,7 @@ import type {
   RawServerDefault,
   RouteGenericInterface,
 } from 'fastify';
+import type { Permissions } from '../auth/permissions.ts';
 import { wantsHtml } from '../plugins/negotiate.ts';
 import { RETRY_AFTER_SECONDS } from '../unavailable.ts';
 import { watchBodyIdle } from '../upload/idle-body.ts';
@@ -35,6 +36,8 @@ export interface UploadRouteOptions {
   /** Called once a request has stored at least one file, before it is answered. */
   readonly onAccepted?: (() => void) | undefined;
   readonly reclaimer?: UploadReclaimer | undefined;
+  /** Names the uploading browser: its rows record it, and its cookie lets it change them. */
+  readonly permissions: Permissions;
 }
 
 /** An upload that stored nothing: the error, with every file's refusal when files were judged. */
@@ -118,6 +121,8 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
     const idle = watchBodyIdle(request.raw, options.idleTimeoutMs, options.maxDurationMs);
     // A graceful shutdown's deadline or a client that stops sending, whichever comes first.
     const signal = AbortSignal.any([shutdown, idle.signal]);
+    // This browser's id (kept when its cookie is valid, new otherwise), on every row it creates.
+    const uploader = options.permissions.uploaderFor(request);
     try {
       const outcomes = await receiveFiles(request.parts(), {
         deps: {
@@ -126,13 +131,18 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
           limits,
           log: request.log,
           reclaimer: options.reclaimer,
+          uploader: uploader.id,
         },
         signal,
         maxFiles: limits.maxFilesPerUpload,
         requestId: request.id,
         clientGone: () => request.raw.destroyed && !request.raw.complete,
       });
-      if (outcomes.some((outcome) => outcome.accepted)) options.onAccepted?.();
+      if (outcomes.some((outcome) => outcome.accepted)) {
+        // The cookie that lets this browser delete and retry what it uploaded.
+        uploader.remember(reply);
+        options.onAccepted?.();
+      }
       return respond(request, reply, outcomes);
     } finally {
       idle.stop();

@@ -23,6 +23,8 @@ export interface AcceptDeps {
   readonly log: FastifyBaseLogger;
   /** Told of every body chunk passed on to storage (frees the dead Buffers of large uploads). */
   readonly reclaimer?: UploadReclaimer | undefined;
+  /** The uploading browser's id (auth/permissions.ts), recorded on each row. */
+  readonly uploader?: string | null | undefined;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function acceptFile(
       byteSize: null,
       width: image.width,
       height: image.height,
+      uploader: deps.uploader ?? null,
     });
 
     const refuse = (error: UploadRefusedError) => {
