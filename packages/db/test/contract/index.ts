@@ -1,5 +1,6 @@
 import type { Opener } from '../helpers.ts';
 import { useRepository } from '../helpers.ts';
+import { contentContract } from './content.ts';
 import { failureContract } from './failures.ts';
 import { leaseContract } from './leases.ts';
 import { pagingContract } from './paging.ts';
@@ -16,4 +17,5 @@ export function repositoryContract(open: Opener): void {
   readContract(context);
   pagingContract(context);
   sweepContract(context);
+  contentContract(context);
 }
