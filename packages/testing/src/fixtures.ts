@@ -59,7 +59,7 @@ export const REFUSED_FIXTURE_REASONS: Readonly<Record<(typeof REFUSED_FIXTURES)[
  * after SOI; PNG tEXt chunk after IHDR) holding `tag`. The platform stores each distinct content
  * once, so tests that need several images from one fixture upload distinct copies.
  */
-export function distinctCopy(image: Uint8Array, tag: string): Buffer {
+export function distinctCopy(image: Uint8Array, tag: string): Buffer<ArrayBuffer> {
   const bytes = Buffer.from(image);
   const text = Buffer.from(`annot-test ${tag}`, 'latin1');
   if (bytes[0] === 0xff && bytes[1] === 0xd8) {
