@@ -9,6 +9,8 @@ export interface EmbeddedSystemOptions {
   readonly logger: Logger;
   /** Tests: delay before each worker runs. */
   readonly workerDelayMs?: number;
+  /** Tests: told of every "Object Created" event the originals bucket publishes on the bus. */
+  readonly onEvent?: (event: unknown) => void;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface EmbeddedSystemOptions {
  * workers as it does in AWS; closing the system lets them finish before the database closes.
  */
 export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<System> {
-  const { config, logger, workerDelayMs } = options;
+  const { config, logger, workerDelayMs, onEvent } = options;
   if (!config.localWorkers) return createSystem({ config, logger });
   return createSystem({
     config,
@@ -32,7 +34,11 @@ export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<Sy
         ...(workerDelayMs === undefined ? {} : { delayMs: workerDelayMs }),
       });
       return {
-        wrapOriginals: (originals) => new PublishingObjectStore(originals, (event) => bus.publish(event)),
+        wrapOriginals: (originals) =>
+          new PublishingObjectStore(originals, (event) => {
+            onEvent?.(event);
+            bus.publish(event);
+          }),
         close: () => bus.drain(),
       };
     },
