@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ACCEPTED_FIXTURES, fixturePath, startServer } from '@annot/testing';
+import { ACCEPTED_FIXTURES, distinctCopy, fixturePath, startServer } from '@annot/testing';
 import { uploadFile } from './upload/multipart.ts';
 import { type Cleanup, runBench } from './util/cleanup.ts';
 import { heading, ms, printMachine, table } from './util/print.ts';
@@ -55,8 +55,10 @@ async function main(cleanup: Cleanup): Promise<void> {
   });
   cleanup.add('stop the server', () => server.stop());
   console.log(`  embedded server ${server.url} (pid ${server.pid}), DATA_DIR ${dataDir}`);
+  // Each upload must be distinct bytes (the same bytes again are a duplicate, answered with the
+  // stored image and not processed again): distinctCopy varies JPEG and PNG files only.
   const files = await Promise.all(
-    ACCEPTED_FIXTURES.map(async (f) => ({
+    ACCEPTED_FIXTURES.filter((f) => f.type === 'image/jpeg' || f.type === 'image/png').map(async (f) => ({
       name: f.name,
       type: f.type,
       bytes: await readFile(fixturePath(f.name)),
@@ -69,9 +71,11 @@ async function main(cleanup: Cleanup): Promise<void> {
   let next = 0;
   const uploader = async () => {
     while (next < IMAGES) {
-      const file = files[next++ % files.length]!;
+      const n = next++;
+      const file = files[n % files.length]!;
       const startedAt = performance.now();
-      const result = await uploadFile(server.url, file.name, file.bytes, file.type);
+      const bytes = distinctCopy(file.bytes, `pipeline ${process.pid} ${n}`);
+      const result = await uploadFile(server.url, file.name, bytes, file.type);
       if (result.status !== 201)
         throw new Error(`uploading ${file.name} answered ${result.status}: ${result.body}`);
       const { images } = JSON.parse(result.body) as { images: { id: number }[] };

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { fixturePath, type ServerProcess, startServer } from '@annot/testing';
+import { distinctCopy, fixturePath, type ServerProcess, startServer } from '@annot/testing';
 import { createProbe, type Probe } from './probe/client.ts';
 import { createDataset, type Database } from './setup/dataset.ts';
 import { concurrentUploads } from './upload/concurrent.ts';
@@ -76,7 +76,8 @@ async function start(
   );
   // A few uploads first, so each process has loaded the upload path (multipart, file-type, the S3 upload).
   for (let i = 0; i < 3 * Math.max(1, workers); i++) {
-    expectStatus(await uploadFile(server.url, 'warm-up.jpeg', flowers, 'image/jpeg'), 201);
+    const bytes = distinctCopy(flowers, `warm-up ${process.pid} ${server.pid} ${i}`);
+    expectStatus(await uploadFile(server.url, 'warm-up.jpeg', bytes, 'image/jpeg'), 201);
   }
   return server;
 }
@@ -90,7 +91,13 @@ async function bigUploads(server: ServerProcess, probe: Probe): Promise<[string,
     const pids = server.servingPids();
     const before = await probe.snapshot(pids);
     const { result, growth } = await measureGrowth(pids, () =>
-      streamUpload(server.url, `big-${big.size}.jpg`, head, big.size),
+      // A distinct head each time: the same bytes again would be a duplicate, not stored.
+      streamUpload(
+        server.url,
+        `big-${big.size}.jpg`,
+        distinctCopy(head, `${big.size} ${performance.now()}`),
+        big.size,
+      ),
     );
     const after = await probe.snapshot(pids);
     expectStatus(result, big.expected);

@@ -12,6 +12,8 @@ export interface EmbeddedSystemOptions {
   /** Tests: see LocalWorkersOptions. */
   readonly aroundDelivery?: LocalWorkersOptions['aroundDelivery'];
   readonly workerStorage?: LocalWorkersOptions['workerStorage'];
+  /** Tests: told of every "Object Created" event the originals bucket publishes on the bus. */
+  readonly onEvent?: (event: unknown) => void;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface EmbeddedSystemOptions {
  * workers as it does in AWS; closing the system lets them finish before the database closes.
  */
 export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<System> {
-  const { config, logger, workerDelayMs } = options;
+  const { config, logger, workerDelayMs, onEvent } = options;
   if (!config.localWorkers) return createSystem({ config, logger });
   return createSystem({
     config,
@@ -37,7 +39,11 @@ export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<Sy
         ...(options.workerStorage ? { workerStorage: options.workerStorage } : {}),
       });
       return {
-        wrapOriginals: (originals) => new PublishingObjectStore(originals, (event) => bus.publish(event)),
+        wrapOriginals: (originals) =>
+          new PublishingObjectStore(originals, (event) => {
+            onEvent?.(event);
+            bus.publish(event);
+          }),
         close: () => bus.drain(),
       };
     },

@@ -88,7 +88,15 @@
         } catch {
           body = null;
         }
-        if (xhr.status === 201 && body && Array.isArray(body.images) && body.images.length > 0) {
+        const image = body && Array.isArray(body.images) ? body.images[0] : undefined;
+        if ((xhr.status === 201 || xhr.status === 200) && image && image.duplicate === true) {
+          // The same bytes were uploaded before: nothing new was stored.
+          const as = image.filename === file.name ? '' : ` as “${image.filename}”`;
+          finish(item, 'duplicate', `Already in the library${as}: not stored again`, {
+            href: `/images/${encodeURIComponent(String(image.id))}`,
+            text: 'View it',
+          });
+        } else if (xhr.status === 201 && image) {
           finish(item, 'done', 'Uploaded: the thumbnail and description are on their way', {
             href: '/gallery',
             text: 'Open the gallery',

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Stage } from '@annot/db';
 import { thumbnailKeyFor } from '@annot/object-keys';
-import { createTestDatabase, fixturePath, mariaDbAvailable, startS3Server } from '@annot/testing';
+import {
+  createTestDatabase,
+  distinctCopy,
+  fixturePath,
+  mariaDbAvailable,
+  startS3Server,
+} from '@annot/testing';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +16,9 @@ import { RETRY_NOT_SENT } from '../src/routes/actions.ts';
 import { buildTestApp, postUpload, type TestApp, withMethod } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
+/** The platform stores each distinct content once: every upload here sends distinct bytes. */
+let copies = 0;
+const fresh = () => distinctCopy(jpeg, `actions ${++copies}`);
 const ADMIN = 'operator-token-0123456789';
 /** app.inject's requests are to http://localhost:80. */
 const OWN_ORIGIN = 'http://localhost:80';
@@ -100,8 +109,8 @@ describe.each(BACKENDS.filter((b) => b.enabled))('DELETE and retry on $name', (b
 
   beforeAll(async () => {
     ({ app: t, stop, versionsOf } = await backend.start());
-    mine = cookieFrom(await postUpload(t.app, [{ filename: 'first.jpg', content: jpeg }]));
-    theirs = cookieFrom(await postUpload(t.app, [{ filename: 'other.jpg', content: jpeg }]));
+    mine = cookieFrom(await postUpload(t.app, [{ filename: 'first.jpg', content: fresh() }]));
+    theirs = cookieFrom(await postUpload(t.app, [{ filename: 'other.jpg', content: fresh() }]));
   });
   afterAll(() => stop?.());
   beforeEach(() => {
@@ -112,7 +121,7 @@ describe.each(BACKENDS.filter((b) => b.enabled))('DELETE and retry on $name', (b
   /** Uploads one image as browser A; with `failed`, both its stages are recorded as failed. */
   async function upload(options: { failed?: boolean; cookie?: string } = {}) {
     const { payload, headers } = (await import('./helper.ts')).multipart([
-      { filename: 'photo <b>.jpg', content: jpeg },
+      { filename: 'photo <b>.jpg', content: fresh() },
     ]);
     const response = await t.app.inject({
       method: 'POST',
@@ -410,7 +419,7 @@ describe('one app on SQLite', () => {
       const again = await t.app.inject({ url: '/', headers: { cookie } });
       expect(again.cookies.find((c) => c.name === UPLOADER_COOKIE)).toBeUndefined();
       const { payload, headers } = (await import('./helper.ts')).multipart([
-        { filename: 'a.jpg', content: jpeg },
+        { filename: 'a.jpg', content: fresh() },
       ]);
       const uploaded = await t.app.inject({
         method: 'POST',
@@ -441,7 +450,7 @@ describe('one app on SQLite', () => {
       },
     );
     try {
-      await postUpload(t.app, [{ filename: 'a.jpg', content: jpeg }]);
+      await postUpload(t.app, [{ filename: 'a.jpg', content: fresh() }]);
       const [row] = (await t.repository.listPage({ limit: 1 })).images;
       const del = () =>
         t.app.inject({
@@ -466,7 +475,7 @@ describe('one app on SQLite', () => {
     const t = await buildTestApp({ TRUST_PROXY: 'true' });
     try {
       const { payload, headers } = (await import('./helper.ts')).multipart([
-        { filename: 'a.jpg', content: jpeg },
+        { filename: 'a.jpg', content: fresh() },
       ]);
       const response = await t.app.inject({
         method: 'POST',
@@ -483,7 +492,7 @@ describe('one app on SQLite', () => {
   it('the default retry delivery (raising the event again) cannot reach workers from a bare directory: 503', async () => {
     const t = await buildTestApp({ ADMIN_TOKEN: ADMIN });
     try {
-      await postUpload(t.app, [{ filename: 'a.jpg', content: jpeg }]);
+      await postUpload(t.app, [{ filename: 'a.jpg', content: fresh() }]);
       const [row] = (await t.repository.listPage({ limit: 1 })).images;
       await t.repository.markFailed({ originalKey: row!.originalKey, stage: 'thumbnail', reason: 'x' });
       await t.repository.markFailed({ originalKey: row!.originalKey, stage: 'annotation', reason: 'x' });

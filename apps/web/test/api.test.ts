@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { thumbnailKeyFor } from '@annot/object-keys';
-import { fixturePath } from '@annot/testing';
+import { distinctCopy, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, postUpload, type TestApp } from './helper.ts';
 
@@ -12,7 +12,8 @@ describe('the JSON API', () => {
   beforeAll(async () => {
     t = await buildTestApp();
     for (const name of ['first.jpg', 'second.jpg', 'third.jpg']) {
-      const response = await postUpload(t.app, [{ filename: name, content: jpeg }]);
+      // Distinct bytes: the same bytes twice would be one image.
+      const response = await postUpload(t.app, [{ filename: name, content: distinctCopy(jpeg, name) }]);
       ids.push(response.json().images[0].id);
     }
   });
@@ -53,7 +54,7 @@ describe('the JSON API', () => {
       annotator: null,
       model: null,
       contentType: 'image/jpeg',
-      byteSize: jpeg.length,
+      byteSize: distinctCopy(jpeg, 'first.jpg').length,
       width: 600,
       height: 450,
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageRepository } from '@annot/db';
-import { fixturePath } from '@annot/testing';
+import { distinctCopy, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, postUpload, type TestApp, withMethod } from './helper.ts';
 
@@ -29,7 +29,8 @@ function filenames(body: string): string[] {
 }
 
 async function upload(t: TestApp, filename: string, accept = 'application/json') {
-  const response = await postUpload(t.app, [{ filename, content: jpeg }], accept);
+  // Distinct bytes for each name: the same bytes twice would be one image.
+  const response = await postUpload(t.app, [{ filename, content: distinctCopy(jpeg, filename) }], accept);
   expect(response.statusCode).toBe(accept === 'application/json' ? 201 : 303);
   return response;
 }

@@ -7,6 +7,7 @@ import { type ImageRecord, type ImageRepository, openRepository } from '@annot/d
 import { createS3Client } from '@annot/storage';
 import {
   createTestDatabase,
+  distinctCopy,
   fixturePath,
   mariaDbAvailable,
   startS3Server,
@@ -145,9 +146,14 @@ async function timed(url: string, init: RequestInit = {}) {
   return { response, body, ms: performance.now() - started };
 }
 
+let uploads = 0;
 function upload(base: string, ...filenames: string[]) {
   const form = new FormData();
-  for (const filename of filenames) form.append('image', new Blob([jpeg], { type: 'image/jpeg' }), filename);
+  for (const filename of filenames) {
+    // Distinct bytes every time: the same bytes twice would be one image.
+    const content = distinctCopy(jpeg, `${filename} ${uploads++}`);
+    form.append('image', new Blob([content], { type: 'image/jpeg' }), filename);
+  }
   return timed(`${base}/upload`, { method: 'POST', body: form, headers: { accept: 'application/json' } });
 }
 

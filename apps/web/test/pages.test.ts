@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { thumbnailKeyFor } from '@annot/object-keys';
-import { fixturePath } from '@annot/testing';
+import { distinctCopy, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, postUpload, type TestApp } from './helper.ts';
 
@@ -49,7 +49,8 @@ describe('the gallery page', () => {
     // (gallery-cache.test.ts covers it).
     t = await buildTestApp({ GALLERY_PAGE_SIZE: '2', GALLERY_CACHE_MS: '0' });
     for (const name of ['one.jpg', 'two.jpg', 'three.jpg']) {
-      const id = (await postUpload(t.app, [{ filename: name, content: jpeg }])).json().images[0].id;
+      const content = distinctCopy(jpeg, name); // the same bytes twice would be one image
+      const id = (await postUpload(t.app, [{ filename: name, content }])).json().images[0].id;
       keys.push((await t.repository.getById(id))!.originalKey);
     }
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { PutResult } from '@annot/storage';
-import { ACCEPTED_FIXTURES, fixturePath } from '@annot/testing';
+import { ACCEPTED_FIXTURES, distinctCopy, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRows, buildTestApp, postUpload, storedFiles, type TestApp, withMethod } from './helper.ts';
 
@@ -37,7 +37,13 @@ describe('POST /upload accepts', () => {
     const { images, refused } = response.json();
     expect(refused).toEqual([]);
     expect(images).toEqual([
-      { id: expect.any(Number), filename: name, annotationStatus: 'pending', thumbnailStatus: 'pending' },
+      {
+        id: expect.any(Number),
+        filename: name,
+        annotationStatus: 'pending',
+        thumbnailStatus: 'pending',
+        duplicate: false,
+      },
     ]);
     const row = await t.repository.getById(images[0].id);
     const { ext: _ext, ...columns } = expected;
@@ -49,23 +55,27 @@ describe('POST /upload accepts', () => {
   });
 
   it('every accepted fixture in one request, each stored once', async () => {
-    const before = (await allRows(t)).length;
-    const files = ACCEPTED_FIXTURES.map((f) => ({
-      filename: f.name,
-      content: readFileSync(fixturePath(f.name)),
-    }));
-    const response = await postUpload(t.app, files);
+    const fresh = await buildTestApp();
+    try {
+      const files = ACCEPTED_FIXTURES.map((f) => ({
+        filename: f.name,
+        content: readFileSync(fixturePath(f.name)),
+      }));
+      const response = await postUpload(fresh.app, files);
 
-    expect(response.statusCode).toBe(201);
-    expect(response.json().images.map((i: { filename: string }) => i.filename)).toEqual(
-      files.map((f) => f.filename),
-    );
-    expect((await allRows(t)).length).toBe(before + files.length);
+      expect(response.statusCode).toBe(201);
+      expect(response.json().images.map((i: { filename: string }) => i.filename)).toEqual(
+        files.map((f) => f.filename),
+      );
+      expect((await allRows(fresh)).length).toBe(files.length);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('a file whose name claims another type, keyed by its real type', async () => {
     const response = await postUpload(t.app, [
-      { filename: 'holiday.gif', content: jpeg, contentType: 'image/gif' },
+      { filename: 'holiday.gif', content: distinctCopy(jpeg, 'holiday'), contentType: 'image/gif' },
     ]);
 
     expect(response.statusCode).toBe(201);
@@ -77,7 +87,7 @@ describe('POST /upload accepts', () => {
   it('a browser form post with 303 to the gallery', async () => {
     const response = await postUpload(
       t.app,
-      [{ filename: 'form.jpg', content: jpeg }],
+      [{ filename: 'form.jpg', content: distinctCopy(jpeg, 'form') }],
       'text/html,*/*;q=0.8',
     );
 
@@ -114,7 +124,7 @@ describe('hostile filenames', () => {
   it.each(CASES)(
     '$filename is accepted, keyed safely and kept only as display text',
     async ({ filename, display, keyName }) => {
-      const response = await postUpload(t.app, [{ filename, content: jpeg }]);
+      const response = await postUpload(t.app, [{ filename, content: distinctCopy(jpeg, filename) }]);
 
       expect(response.statusCode).toBe(201);
       const row = await t.repository.getById(response.json().images[0].id);

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { fixturePath } from '@annot/testing';
+import { distinctCopy, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allRows,
@@ -65,6 +65,7 @@ describe('POST /upload with a size limit', () => {
         filename: 'small.png',
         annotationStatus: 'pending',
         thumbnailStatus: 'pending',
+        duplicate: false,
       },
     ]);
     expect(body.refused.map((r: { filename: string; status: number }) => [r.filename, r.status])).toEqual([
@@ -87,9 +88,9 @@ describe('POST /upload with a file-count limit', () => {
   it('stores the files within the limit and refuses the rest with 413 too_many_files', async () => {
     const jpeg = readFileSync(landscape);
     const response = await postUpload(t.app, [
-      { filename: 'a.jpg', content: jpeg },
-      { filename: 'b.jpg', content: jpeg },
-      { filename: 'c.jpg', content: jpeg },
+      { filename: 'a.jpg', content: distinctCopy(jpeg, 'a') },
+      { filename: 'b.jpg', content: distinctCopy(jpeg, 'b') },
+      { filename: 'c.jpg', content: distinctCopy(jpeg, 'c') },
     ]);
 
     expect(response.statusCode).toBe(201);

@@ -131,6 +131,7 @@ export function readLimits(r: EnvReader): AppConfig['limits'] {
     maxInputPixels: r.read('MAX_INPUT_PIXELS', int(1, Number.MAX_SAFE_INTEGER)),
     uploadIdleTimeoutMs: r.read('UPLOAD_IDLE_TIMEOUT_MS', int(100, 3_600_000)),
     uploadMaxDurationMs: r.read('UPLOAD_MAX_DURATION_MS', int(1000, 86_400_000)),
+    uploadDuplicateWaitMs: r.read('UPLOAD_DUPLICATE_WAIT_MS', int(0, 600_000)),
   };
 }
 

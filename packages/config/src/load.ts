@@ -99,6 +99,8 @@ export interface AppConfig {
     readonly uploadIdleTimeoutMs: number;
     /** An upload request longer than this is ended (UPLOAD_MAX_DURATION_MS). */
     readonly uploadMaxDurationMs: number;
+    /** How long a file identical to one still being stored waits for it (UPLOAD_DUPLICATE_WAIT_MS). */
+    readonly uploadDuplicateWaitMs: number;
   };
   /** How long a worker's claim on one stage of an image lasts (STAGE_LEASE_MS). */
   readonly stageLeaseMs: number;

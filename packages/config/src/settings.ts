@@ -173,6 +173,12 @@ export const SETTINGS = [
       'Longest one upload request may take (10 min), however steadily it sends: it is then ended with a 408 and withdrawn. Held to at most 90% of STALE_UPLOAD_MS, so the sweep never takes an upload still arriving for a lost one.',
   },
   {
+    name: 'UPLOAD_DUPLICATE_WAIT_MS',
+    default: '15000',
+    description:
+      'A file identical to one still being stored by another upload waits this long for it to finish, and is then answered with that image (or stored as new if that upload failed); still unfinished, it gets 409 and can be sent again.',
+  },
+  {
     name: 'MAX_INPUT_PIXELS',
     default: '60000000',
     description:

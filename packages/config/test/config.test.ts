@@ -44,6 +44,7 @@ describe('loadConfig defaults (the embedded default)', () => {
       maxInputPixels: 60000000,
       uploadIdleTimeoutMs: 30000,
       uploadMaxDurationMs: 600000,
+      uploadDuplicateWaitMs: 15000,
     });
   });
 

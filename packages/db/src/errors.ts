@@ -23,3 +23,9 @@ export class InvalidImageInputError extends Error {
 export class DatabaseConfigError extends Error {
   override readonly name = 'DatabaseConfigError';
 }
+
+/** The statement broke a UNIQUE index (MySQL ER_DUP_ENTRY, SQLite SQLITE_CONSTRAINT_UNIQUE). */
+export function isUniqueViolation(error: unknown): boolean {
+  const { errno, errcode } = (error ?? {}) as { errno?: unknown; errcode?: unknown };
+  return errno === 1062 || errcode === 2067;
+}

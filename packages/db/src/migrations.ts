@@ -136,4 +136,22 @@ export const MIGRATIONS: readonly Migration[] = [
     mysql: ['ALTER TABLE images ADD COLUMN uploader VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL'],
     sqlite: ['ALTER TABLE images ADD COLUMN uploader TEXT'],
   },
+  {
+    version: 7,
+    name: 'content hash',
+    // Duplicate detection: the SHA-256 of an original's bytes, computed while the upload streams
+    // and recorded (claimContent) just before the original is committed. The UNIQUE index is what
+    // decides between two uploads of the same bytes at once: exactly one row can hold a hash.
+    // NULL until claimed (rows from before this migration, uploads still arriving), and NULLs do
+    // not collide in a UNIQUE index on either dialect. BINARY(32): 32 bytes of key.
+    mysql: [
+      `ALTER TABLE images
+        ADD COLUMN content_sha256 BINARY(32) NULL,
+        ADD UNIQUE INDEX images_content_sha256 (content_sha256)`,
+    ],
+    sqlite: [
+      'ALTER TABLE images ADD COLUMN content_sha256 BLOB',
+      'CREATE UNIQUE INDEX images_content_sha256 ON images (content_sha256)',
+    ],
+  },
 ];

@@ -136,6 +136,11 @@ export function buildQueries(d: Dialect) {
       ])} AND ${leaseToken} = ?`;
     }),
 
+    // (content hash, key hash): the upload's claim on its bytes; the UNIQUE index on
+    // content_sha256 refuses a second row with the same bytes.
+    claimContent: 'UPDATE images SET content_sha256 = ? WHERE s3_key_original_sha256 = ?',
+    selectByContent: `SELECT ${IMAGE_COLUMNS} FROM images WHERE content_sha256 = ?`,
+
     deleteByHash: 'DELETE FROM images WHERE s3_key_original_sha256 = ?',
     deleteById: 'DELETE FROM images WHERE id = ?',
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Driver, SqlValue } from './driver.ts';
-import { DatabaseError, InvalidImageInputError } from './errors.ts';
+import { DatabaseError, InvalidImageInputError, isUniqueViolation } from './errors.ts';
 import { buildQueries, type Queries } from './queries.ts';
 import type {
   AnnotationResult,
@@ -34,6 +34,8 @@ export const MAX_PAGE_SIZE = 1000;
 const MAX_LEASE_MS = 86_400_000;
 /** Ids per `IN (...)` statement; counts are padded to powers of two to bound prepared statements. */
 const STATUS_CHUNK = 128;
+/** Tries of claimContent when the image holding the bytes vanishes as it is read. */
+const CLAIM_ATTEMPTS = 5;
 
 type Row = Record<string, unknown>;
 
@@ -106,6 +108,36 @@ export class SqlImageRepository implements ImageRepository {
     const key = checkKey(originalKey, 'originalKey');
     const params = [count(byteSize, 'byteSize'), this.#dbNow()];
     return this.#update('recordOriginalSize', key, this.#q.recordOriginalSize, params);
+  }
+
+  async claimContent(originalKey: string, sha256: Uint8Array): Promise<ImageRecord | null> {
+    const key = checkKey(originalKey, 'originalKey');
+    if (!(sha256 instanceof Uint8Array) || sha256.byteLength !== 32) {
+      throw new InvalidImageInputError('sha256 must be the 32 bytes of a SHA-256 digest');
+    }
+    const hash = Buffer.from(sha256.buffer, sha256.byteOffset, sha256.byteLength);
+    // The holder may vanish between the refused UPDATE and the read (deleted, or its upload
+    // withdrawn): then the bytes are free again, and the claim is tried again, a few times.
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#run('claimContent', key, async () => {
+        try {
+          const { changes } = await this.#driver.run(this.#q.claimContent, [hash, keyHash(key)]);
+          if (changes === 0) throw new Error('the upload’s row is gone (withdrawn or swept)');
+          return { claimed: true as const };
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+        }
+        const [row] = await this.#driver.all<Row>(this.#q.selectByContent, [hash]);
+        return { claimed: false as const, holder: row ? toRecord(row, this.#driver.dialect) : null };
+      });
+      if (outcome.claimed) return null;
+      if (outcome.holder) return outcome.holder;
+      if (attempt >= CLAIM_ATTEMPTS) {
+        throw new DatabaseError(
+          `claimContent for ${JSON.stringify(key.slice(0, 200))} failed on ${this.dialect}: the bytes' holder kept changing`,
+        );
+      }
+    }
   }
 
   async deleteByOriginalKey(originalKey: string): Promise<void> {

@@ -121,6 +121,16 @@ export interface ImageRepository {
    * false is resolved (the sweep removed it: the upload outlived STALE_UPLOAD_MS).
    */
   recordOriginalSize(originalKey: string, byteSize: number): Promise<boolean>;
+  /**
+   * Records the SHA-256 of an upload's bytes on its (pending) row, just before the original is
+   * committed. Resolves null when the row now holds the hash (claimed; claiming again the same
+   * hash for the same row is a no-op that resolves null too), or the image that already holds
+   * those bytes: then nothing was written. The content hash is unique, so of several uploads of
+   * the same bytes at once exactly one claims it. The existing image may itself still be arriving
+   * (byteSize null): the caller decides whether to wait for it. Throws when the upload's own row
+   * is gone (withdrawn or swept).
+   */
+  claimContent(originalKey: string, sha256: Uint8Array): Promise<ImageRecord | null>;
   /** Withdraws an upload's row (refused, aborted or deleted); a worker's later write then finds none. */
   deleteByOriginalKey(originalKey: string): Promise<void>;
   /**

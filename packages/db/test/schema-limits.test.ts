@@ -65,6 +65,8 @@ describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
       images_annotation_pending: 64 + 8,
       // BIGINT + DATETIME(3) + INT: the sweep's uploads still arriving.
       images_arriving: 8 + 8 + 4,
+      // BINARY(32): the content hash that finds duplicates.
+      images_content_sha256: 32,
     });
     for (const size of bytes.values()) expect(size).toBeLessThanOrEqual(INNODB_MAX_KEY_BYTES);
   });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 /** The repository root (where pnpm-workspace.yaml lives). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -52,3 +53,29 @@ export const REFUSED_FIXTURE_REASONS: Readonly<Record<(typeof REFUSED_FIXTURES)[
     'The file is 65536 × 65536 pixels (4,295 megapixels), over the limit of 60 megapixels',
   'circle.svg': 'The file is not a supported image: only JPEG, PNG, WebP, GIF or AVIF images are accepted',
 };
+
+/**
+ * A copy of a JPEG or PNG with different bytes but the same picture: a comment (JPEG COM segment
+ * after SOI; PNG tEXt chunk after IHDR) holding `tag`. The platform stores each distinct content
+ * once, so tests that need several images from one fixture upload distinct copies.
+ */
+export function distinctCopy(image: Uint8Array, tag: string): Buffer<ArrayBuffer> {
+  const bytes = Buffer.from(image);
+  const text = Buffer.from(`annot-test ${tag}`, 'latin1');
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(text.length + 2);
+    return Buffer.concat([bytes.subarray(0, 2), Buffer.from([0xff, 0xfe]), length, text, bytes.subarray(2)]);
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (bytes.subarray(0, 8).equals(signature)) {
+    const ihdrEnd = 8 + 8 + bytes.readUInt32BE(8) + 4;
+    const data = Buffer.concat([Buffer.from('tEXt', 'latin1'), Buffer.from('Comment\0', 'latin1'), text]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length - 4);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(data));
+    return Buffer.concat([bytes.subarray(0, ihdrEnd), length, data, crc, bytes.subarray(ihdrEnd)]);
+  }
+  throw new Error('distinctCopy makes copies of JPEG and PNG images only');
+}

@@ -88,8 +88,10 @@ export const uploadedSchema = {
     filename: { type: 'string' },
     annotationStatus: status,
     thumbnailStatus: status,
+    /** True when the bytes were already in the library: this is that image, nothing new was stored. */
+    duplicate: { type: 'boolean' },
   },
-  required: ['id', 'filename', 'annotationStatus', 'thumbnailStatus'],
+  required: ['id', 'filename', 'annotationStatus', 'thumbnailStatus', 'duplicate'],
   additionalProperties: false,
 } as const;
 

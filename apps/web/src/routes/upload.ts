@@ -46,17 +46,23 @@ const failedSchema = {
   properties: { ...errorSchema.properties, refused: { type: 'array', items: refusedSchema } },
 } as const;
 
+/** Files stored or found already stored (`duplicate`), and the refused ones with their reasons. */
+const uploadedBodySchema = {
+  type: 'object',
+  properties: {
+    images: { type: 'array', items: uploadedSchema },
+    refused: { type: 'array', items: refusedSchema },
+  },
+  required: ['images', 'refused'],
+  additionalProperties: false,
+} as const;
+
 const uploadSchema = {
   response: {
-    201: {
-      type: 'object',
-      properties: {
-        images: { type: 'array', items: uploadedSchema },
-        refused: { type: 'array', items: refusedSchema },
-      },
-      required: ['images', 'refused'],
-      additionalProperties: false,
-    },
+    // At least one file was stored as a new image.
+    201: uploadedBodySchema,
+    // No new image, but at least one file was already in the library (its entry has duplicate: true).
+    200: uploadedBodySchema,
     '4xx': failedSchema,
     '5xx': failedSchema,
   },
@@ -79,10 +85,15 @@ type Refused = Extract<FileOutcome, { accepted: false }>;
 /**
  * POST /upload, multipart field "image", one or more files, each judged on its own.
  *
- * JSON (Accept: application/json): 201 {images, refused} when at least one file was stored, the
- * refused ones listed with their reasons; when none was, the first refusal's status with
- * {error, message, refused}. A browser form: 303 to /gallery when every file was stored, else a
- * page listing what was stored and why the others were refused, with the same status as JSON.
+ * A file whose bytes are already in the library is not stored again: its entry in `images` is the
+ * existing image with `duplicate: true`.
+ *
+ * JSON (Accept: application/json): 201 {images, refused} when at least one file was stored as a
+ * new image, 200 when none was but at least one was already in the library, the refused ones
+ * listed with their reasons; when no file was either, the first refusal's status with
+ * {error, message, refused}. A browser form: 303 to /gallery when every file was stored as new,
+ * else a page listing what was stored, what was already in the library (with a link to it) and
+ * why the others were refused, with the same status as JSON.
  */
 export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRouteOptions }> = async (
   app,
@@ -138,8 +149,9 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
         requestId: request.id,
         clientGone: () => request.raw.destroyed && !request.raw.complete,
       });
-      if (outcomes.some((outcome) => outcome.accepted)) {
-        // The cookie that lets this browser delete and retry what it uploaded.
+      if (outcomes.some((outcome) => outcome.accepted && !outcome.duplicate)) {
+        // The cookie that lets this browser delete and retry what it uploaded (a duplicate's
+        // image stays its first uploader's).
         uploader.remember(reply);
         options.onAccepted?.();
       }
@@ -161,7 +173,7 @@ function respond(request: FastifyRequest, reply: UploadReply, outcomes: FileOutc
       ? reply.code(400).view('upload-result', { accepted, refused, message })
       : reply.code(400).send({ error: 'no_file', message });
   }
-  const status = accepted.length > 0 ? 201 : refused[0]!.status;
+  const status = accepted.some((a) => !a.duplicate) ? 201 : accepted.length > 0 ? 200 : refused[0]!.status;
   if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   // After a stall or an outage the body was not read to its end: the connection cannot carry
   // another request.
@@ -169,16 +181,17 @@ function respond(request: FastifyRequest, reply: UploadReply, outcomes: FileOutc
   for (const r of refused)
     request.log.info({ filename: r.filename, error: r.error, status: r.status }, 'file refused');
   if (html) {
-    if (refused.length === 0) return reply.redirect('/gallery', 303);
+    if (refused.length === 0 && accepted.every((a) => !a.duplicate)) return reply.redirect('/gallery', 303);
     return reply.code(status).view('upload-result', { accepted, refused, message: null });
   }
   if (accepted.length > 0) {
-    return reply.code(201).send({
-      images: accepted.map(({ record }) => ({
+    return reply.code(status === 201 ? 201 : 200).send({
+      images: accepted.map(({ record, duplicate }) => ({
         id: record.id,
         filename: record.filename,
         annotationStatus: record.annotationStatus,
         thumbnailStatus: record.thumbnailStatus,
+        duplicate,
       })),
       refused,
     });

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ImageRecord, ImageRepository } from '@annot/db';
 import { createIntegrityCheck, type IntegrityCheck } from '@annot/image-rules';
@@ -5,6 +6,7 @@ import { displayFilename, thumbnailKeyFor, uploadKey } from '@annot/object-keys'
 import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { isUnavailable } from '../unavailable.ts';
+import { claimContent, DuplicateContentError } from './duplicates.ts';
 import { HeadReader } from './head-reader.ts';
 import { inspectUpload } from './inspect.ts';
 import type { UploadReclaimer } from './reclaim.ts';
@@ -19,7 +21,12 @@ export interface IncomingFile {
 export interface AcceptDeps {
   readonly repository: ImageRepository;
   readonly storage: Storage;
-  readonly limits: { readonly maxUploadBytes: number; readonly maxInputPixels: number };
+  readonly limits: {
+    readonly maxUploadBytes: number;
+    readonly maxInputPixels: number;
+    /** UPLOAD_DUPLICATE_WAIT_MS: how long a file waits for another upload of the same bytes. */
+    readonly uploadDuplicateWaitMs: number;
+  };
   readonly log: FastifyBaseLogger;
   /** Told of every body chunk passed on to storage (frees the dead Buffers of large uploads). */
   readonly reclaimer?: UploadReclaimer | undefined;
@@ -27,10 +34,21 @@ export interface AcceptDeps {
   readonly uploader?: string | null | undefined;
 }
 
+/** A file of an upload, as it ended: stored as a new image, or found already in the library. */
+export interface AcceptedFile {
+  readonly record: ImageRecord;
+  /** True when the bytes were already stored: `record` is that image, and nothing new was stored. */
+  readonly duplicate: boolean;
+}
+
 /**
  * One file of an upload, start to finish: inspect its first bytes, write the pending row, stream
- * the whole file to the originals bucket while walking its structure (a file cut short or broken
- * fails the put at its last byte, so it is never stored). Refusals throw UploadRefusedError. On any failure the
+ * the whole file to the originals bucket while walking its structure and hashing it (a file cut
+ * short or broken fails the put at its last byte, so it is never stored). After the last byte and
+ * before the store commits the object, the bytes' SHA-256 is claimed for the row (see
+ * duplicates.ts): bytes already in the library fail the put, so nothing is stored and no event is
+ * raised, the row is withdrawn, and the existing image is the file's outcome.
+ * Refusals throw UploadRefusedError. On any failure the
  * row is deleted and the object is absent (the store's put is atomic, and is deleted again in
  * case an adapter committed it before the failure), and the rest of the part is read off so the
  * next file of the request can be parsed.
@@ -44,12 +62,13 @@ export async function acceptFile(
   part: IncomingFile,
   deps: AcceptDeps,
   signal: AbortSignal,
-): Promise<ImageRecord> {
+): Promise<AcceptedFile> {
   const filename = displayFilename(part.filename);
   const reader = new HeadReader(part.file);
   const truncated = () => part.file.truncated;
   let key: string | undefined;
   let refusal: UploadRefusedError | undefined;
+  let duplicate: DuplicateContentError | undefined;
   // An abort must not wait for a stalled client's next bytes: failing the source unwinds the put.
   const abortSource = () =>
     part.file.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -72,11 +91,26 @@ export async function acceptFile(
       refusal = error;
       return error;
     };
+    const rowKey = key;
+    const claim = async (sha256: Buffer) => {
+      try {
+        await claimContent(deps.repository, rowKey, sha256, {
+          waitMs: deps.limits.uploadDuplicateWaitMs,
+          signal,
+        });
+      } catch (error) {
+        if (error instanceof DuplicateContentError) duplicate = error;
+        if (error instanceof UploadRefusedError) refusal = error;
+        throw error;
+      }
+    };
     const counted = checkBytes(reader.replay(), {
       maxBytes: deps.limits.maxUploadBytes,
       truncated,
       refuse,
       integrity: createIntegrityCheck(image.format),
+      hash: createHash('sha256'),
+      claim,
       reclaimer: deps.reclaimer,
     });
     const body = Readable.from(counted, { objectMode: false });
@@ -84,13 +118,21 @@ export async function acceptFile(
       contentType: image.format.contentType,
       signal,
     });
-    if (refusal) throw refusal; // an adapter must fail the put when its body fails; guard anyway
+    // An adapter must fail the put when its body fails; guard anyway.
+    if (refusal) throw refusal;
+    if (duplicate) throw duplicate;
 
     await recordOriginalSize(deps, key, stored.size);
     // The row as it was accepted (both stages pending), whatever the workers have done since.
-    return { ...pending, byteSize: stored.size };
+    return { record: { ...pending, byteSize: stored.size }, duplicate: false };
   } catch (error) {
-    const failure = refusal ?? error;
+    const failure = refusal ?? duplicate ?? error;
+    if (failure instanceof DuplicateContentError) {
+      // Its whole body was read: withdraw the row (and the object, should an adapter have
+      // committed it after all), and answer with the image that holds these bytes.
+      if (key !== undefined) await removeUpload(deps, key);
+      return { record: failure.existing, duplicate: true };
+    }
     if (failure instanceof UploadRefusedError) {
       // The file's own fault: the request goes on to its next file, so this one is read off.
       if (key !== undefined) await removeUpload(deps, key);
@@ -141,12 +183,19 @@ interface CheckOptions {
   /** Records the refusal and returns it, for the stream to fail with. */
   readonly refuse: (error: UploadRefusedError) => Error;
   readonly integrity: IntegrityCheck;
+  /** SHA-256 of the bytes, computed in the same pass. */
+  readonly hash: Hash;
+  /** Called with the digest after the last byte, before the store commits: throws to fail the put. */
+  readonly claim: (sha256: Buffer) => Promise<void>;
   readonly reclaimer: UploadReclaimer | undefined;
 }
 
 /**
  * Passes chunks through, failing the stream as soon as the file is over the limit, or at its end
- * when its structure is incomplete or broken: the put then fails and nothing is stored.
+ * when its structure is incomplete or broken, or its bytes are already stored: the put then fails
+ * and nothing is stored. The end of this generator runs before any store commits the object (S3's
+ * PutObject or CompleteMultipartUpload is sent only once the body has ended, the directory store
+ * renames its temp file after, and the embedded system's event is raised after the inner put).
  */
 async function* checkBytes(source: AsyncIterable<Buffer>, options: CheckOptions): AsyncGenerator<Buffer> {
   const overLimit = () => options.refuse(tooLarge(options.maxBytes));
@@ -156,12 +205,14 @@ async function* checkBytes(source: AsyncIterable<Buffer>, options: CheckOptions)
     // The multipart parser delivers exactly maxBytes of an over-size file and flags it truncated.
     if (total > options.maxBytes || options.truncated()) throw overLimit();
     options.integrity.update(chunk);
+    options.hash.update(chunk);
     options.reclaimer?.received(chunk.length);
     yield chunk;
   }
   if (options.truncated()) throw overLimit();
   const problem = options.integrity.finish();
   if (problem) throw options.refuse(UploadRefusedError.of(problem));
+  await options.claim(options.hash.digest());
 }
 
 async function removeUpload(deps: AcceptDeps, key: string): Promise<void> {

@@ -10,7 +10,14 @@ import { UploadRefusedError } from './refusal.ts';
 export const FILE_FIELD = 'image';
 
 export type FileOutcome =
-  | { readonly accepted: true; readonly record: ImageRecord }
+  | {
+      readonly accepted: true;
+      /** The name the file was sent with (a duplicate's record has its own, first name). */
+      readonly filename: string;
+      readonly record: ImageRecord;
+      /** The bytes were already in the library: `record` is that image, and nothing was stored. */
+      readonly duplicate: boolean;
+    }
   | {
       readonly accepted: false;
       readonly filename: string;
@@ -77,8 +84,8 @@ async function receiveOne(part: Multipart & { type: 'file' }, options: ReceiveOp
     return aborted(filename, options.signal);
   }
   try {
-    const record = await acceptFile(part, options.deps, options.signal);
-    return { accepted: true, record };
+    const { record, duplicate } = await acceptFile(part, options.deps, options.signal);
+    return { accepted: true, filename, record, duplicate };
   } catch (error) {
     if (error instanceof UploadRefusedError) {
       return refused(filename, error.statusCode, error.code, `${quote(filename)} ${error.message}`);

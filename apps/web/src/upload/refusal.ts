@@ -8,7 +8,8 @@ export type RefusalCode =
       'empty_file' | 'unsupported_type' | 'corrupt_image' | 'too_large' | 'too_many_pixels'
     >
   | 'too_many_files'
-  | 'no_file';
+  | 'no_file'
+  | 'duplicate_in_progress';
 
 const STATUS: Readonly<Record<RefusalCode, number>> = {
   empty_file: 400,
@@ -18,6 +19,7 @@ const STATUS: Readonly<Record<RefusalCode, number>> = {
   too_large: 413,
   too_many_files: 413,
   too_many_pixels: 422,
+  duplicate_in_progress: 409,
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { Opener } from '../helpers.ts';
 import { useRepository } from '../helpers.ts';
 import { actionContract } from './actions.ts';
+import { contentContract } from './content.ts';
 import { failureContract } from './failures.ts';
 import { leaseContract } from './leases.ts';
 import { pagingContract } from './paging.ts';
@@ -18,4 +19,5 @@ export function repositoryContract(open: Opener): void {
   pagingContract(context);
   sweepContract(context);
   actionContract(context);
+  contentContract(context);
 }

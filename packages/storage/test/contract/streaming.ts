@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endlessStream, failingStream, generatedStream, sha256OfStream } from '../helpers/streams.ts';
 import { type ContractHarness, freshKey, type HarnessFactory } from './harness.ts';
@@ -42,6 +43,30 @@ export function streamingContract(name: string, factory: HarnessFactory): void {
       it(`leaves nothing when the body stream fails ${label}`, { timeout: 20_000 }, async () => {
         const key = freshKey();
         await expect(h.store.put(key, failingStream(size))).rejects.toThrow('client went away');
+        expect(await h.store.head(key)).toBeNull();
+        expect(await h.leftovers()).toEqual([]);
+      });
+    }
+
+    // The upload path decides at the body's end whether the object may be stored (a file of bytes
+    // already in the library fails there): that end must run before the store commits anything.
+    for (const [label, size] of [
+      ['a single-request put', 100 * 1024],
+      ['a multipart put', 6 * MiB],
+    ] as const) {
+      it(`runs the body's end before it commits ${label}; failing there leaves nothing`, {
+        timeout: 20_000,
+      }, async () => {
+        const key = freshKey();
+        let visibleAtEnd: unknown = 'never asked';
+        async function* body() {
+          for (let sent = 0; sent < size; sent += 64 * 1024)
+            yield Buffer.alloc(Math.min(64 * 1024, size - sent), 7);
+          visibleAtEnd = await h.store.head(key);
+          throw new Error('refused at the end');
+        }
+        await expect(h.store.put(key, Readable.from(body()))).rejects.toThrow('refused at the end');
+        expect(visibleAtEnd).toBeNull();
         expect(await h.store.head(key)).toBeNull();
         expect(await h.leftovers()).toEqual([]);
       });
