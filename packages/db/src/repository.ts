@@ -3,19 +3,25 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Driver, SqlValue } from './driver.ts';
 import { DatabaseError, InvalidImageInputError } from './errors.ts';
 import { buildQueries, type Queries } from './queries.ts';
+import { searchText, searchWords } from './search.ts';
 import type {
   AnnotationResult,
   ClaimRequest,
   ImageRecord,
   ImageRepository,
   ImageStatus,
+  ListOptions,
   NewImage,
   Page,
   Stage,
   StageClaim,
   StageFailure,
+  Status,
   ThumbnailResult,
 } from './types.ts';
+
+const STATUSES: readonly Status[] = ['pending', 'completed', 'failed'];
+
 import { checkKey, clip, count, keyHash, LIMITS, optionalText, toRecord, toStatus } from './values.ts';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -71,8 +77,9 @@ export class SqlImageRepository implements ImageRepository {
   async createPending(image: NewImage): Promise<ImageRecord> {
     const key = checkKey(image.originalKey, 'originalKey');
     const now = this.#dbNow();
+    const filename = clip(image.filename, LIMITS.filename);
     const params = [
-      clip(image.filename, LIMITS.filename),
+      filename,
       key,
       keyHash(key),
       optionalText(image.contentType, LIMITS.contentType),
@@ -81,6 +88,7 @@ export class SqlImageRepository implements ImageRepository {
       count(image.height, 'height'),
       now, // uploaded_at
       now, // updated_at
+      searchText(filename),
     ];
     return this.#run('createPending', key, async () => {
       await this.#driver.run(this.#q.createPending, params);
@@ -115,8 +123,10 @@ export class SqlImageRepository implements ImageRepository {
 
   recordAnnotation(result: AnnotationResult): Promise<boolean> {
     const key = checkKey(result.originalKey, 'originalKey');
+    const annotation = clip(result.annotation, LIMITS.annotation);
     return this.#update('recordAnnotation', key, this.#q.recordAnnotation, [
-      clip(result.annotation, LIMITS.annotation),
+      annotation,
+      searchText(annotation),
       clip(result.annotator, LIMITS.annotator),
       clip(result.model, LIMITS.annotationModel),
       this.#dbNow(),
@@ -236,18 +246,33 @@ export class SqlImageRepository implements ImageRepository {
     return rows[0] ? toRecord(rows[0], this.#driver.dialect) : null;
   }
 
-  async listPage(options: { limit: number; cursor?: string | null; storedOnly?: boolean }): Promise<Page> {
+  async listPage(options: ListOptions): Promise<Page> {
     const { limit } = options;
     const storedOnly = options.storedOnly ?? false;
     checkLimit(limit);
+    const status = options.status ?? null;
+    if (status !== null && !STATUSES.includes(status)) {
+      throw new InvalidImageInputError(`Unknown status ${JSON.stringify(status)}`);
+    }
+    // Blank is no search; anything else must hold a word (InvalidSearchError otherwise).
+    const search = options.search?.trim() ? searchWords(options.search) : null;
     const after = options.cursor ? decodeCursor(options.cursor) : null;
     const dialect = this.#driver.dialect;
-    // One row more than asked tells whether an older page exists.
-    const rows = await this.#run('listPage', null, () => {
-      if (!after) return this.#driver.all<Row>(this.#q.firstPage(limit + 1, storedOnly), []);
+    const params: SqlValue[] = [];
+    if (status !== null) params.push(status);
+    if (search !== null) params.push(dialect.searchQuery(search));
+    if (after) {
       const at = dialect.toDbTime(after.uploadedAtMs);
-      return this.#driver.all<Row>(this.#q.nextPage(limit + 1, storedOnly), [at, at, after.id]);
+      params.push(at, at, after.id);
+    }
+    // One row more than asked tells whether an older page exists.
+    const sql = this.#q.listPage(limit + 1, {
+      storedOnly,
+      status: status !== null,
+      search: search !== null,
+      after: after !== null,
     });
+    const rows = await this.#run('listPage', null, () => this.#driver.all<Row>(sql, params));
     const images = rows.slice(0, limit).map((row) => toRecord(row, dialect));
     const last = images.at(-1);
     const nextCursor =
