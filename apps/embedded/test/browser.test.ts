@@ -107,9 +107,10 @@ describe('the pages in headless Chromium', () => {
         };
       }),
     );
+    // Two links a card: the filename to the image's page, the thumbnail to the original.
     expect(hits).toEqual([
-      { linked: true, links: 1 },
-      { linked: true, links: 1 },
+      { linked: true, links: 2 },
+      { linked: true, links: 2 },
     ]);
 
     // Phone width: one column, nothing wider than the screen.

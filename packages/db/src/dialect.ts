@@ -23,6 +23,11 @@ export interface Dialect {
   readonly searchCondition: string;
   /** That parameter, for words from searchWords: every word, as a prefix. */
   searchQuery(words: readonly string[]): string;
+  /**
+   * Rows of the newest-first window a search reads before its full-text query, or 0 for none
+   * (see `recentMatches` in queries.ts and SqlImageRepository.listPage).
+   */
+  readonly searchWindowRows: number;
 }
 
 export const mysqlDialect: Dialect = {
@@ -43,6 +48,10 @@ export const mysqlDialect: Dialect = {
   // The column list must be the FULLTEXT index's (migration 5).
   searchCondition: 'MATCH (search_filename, search_annotation) AGAINST (? IN BOOLEAN MODE)',
   searchQuery: mysqlMatch,
+  // InnoDB's full-text search costs in proportion to the rows a word matches, even for COUNT(*)
+  // (about 0.4 s for a word in half of 100,000 rows): a frequent word is answered from the newest
+  // rows instead, whenever they hold a full page (bench/src/search.ts; BENCHMARKS.md).
+  searchWindowRows: 2000,
 };
 
 export const sqliteDialect: Dialect = {
@@ -62,4 +71,5 @@ export const sqliteDialect: Dialect = {
   // The FTS5 table's rowids are the images' ids (external content, migration 5).
   searchCondition: 'id IN (SELECT rowid FROM images_search WHERE images_search MATCH ?)',
   searchQuery: sqliteMatch,
+  searchWindowRows: 0,
 };

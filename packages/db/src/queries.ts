@@ -165,6 +165,34 @@ export function buildQueries(d: Dialect) {
       );
     },
 
+    // A search's first try (MySQL): the page among the newest `window` rows of the listing (the
+    // same filters and cursor, walking the same index), matched on the stored search text. Its
+    // words are joined by single spaces (search.ts), so "a word starts with w" is exactly
+    // ' ' + text LIKE '% w%', the full-text prefix match: the same rows as MATCH ... AGAINST, found by
+    // reading at most `window` rows in index order. Words hold only letters and digits, so they
+    // carry no LIKE wildcard. When this finds more than a page, that page is the answer (the
+    // window is the listing's head, in its order); otherwise the full-text query runs.
+    // Parameters: status, cursor (3), then one pattern per word.
+    recentMatches: (
+      limit: number,
+      window: number,
+      words: number,
+      filter: { storedOnly: boolean; status: boolean; after: boolean },
+    ) => {
+      const where = [
+        filter.storedOnly ? STORED : null,
+        filter.status ? 'overall_status = ?' : null,
+        filter.after ? 'uploaded_at <= ? AND (uploaded_at < ? OR id < ?)' : null,
+      ].filter((condition) => condition !== null);
+      const text = `CONCAT(' ', COALESCE(search_filename, ''), ' ', COALESCE(search_annotation, ''))`;
+      return (
+        `SELECT ${IMAGE_COLUMNS} FROM (SELECT ${IMAGE_COLUMNS}, search_filename, search_annotation FROM images ` +
+        `${where.length > 0 ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY uploaded_at DESC, id DESC LIMIT ${window}) recent ` +
+        `WHERE ${Array.from({ length: words }, () => `${text} LIKE ?`).join(' AND ')} ` +
+        `ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`
+      );
+    },
+
     statuses: (count: number) => `SELECT ${STATUS_COLUMNS} FROM images WHERE id IN (${placeholders(count)})`,
 
     // The reconciliation sweep. A NULL byte_size is an original not (yet) known to be stored: the

@@ -258,14 +258,28 @@ export class SqlImageRepository implements ImageRepository {
     const search = options.search?.trim() ? searchWords(options.search) : null;
     const after = options.cursor ? decodeCursor(options.cursor) : null;
     const dialect = this.#driver.dialect;
-    const params: SqlValue[] = [];
-    if (status !== null) params.push(status);
-    if (search !== null) params.push(dialect.searchQuery(search));
-    if (after) {
-      const at = dialect.toDbTime(after.uploadedAtMs);
-      params.push(at, at, after.id);
-    }
+    const statusParams: SqlValue[] = status === null ? [] : [status];
+    const at = after ? dialect.toDbTime(after.uploadedAtMs) : null;
+    const cursorParams: SqlValue[] = after ? [at, at, after.id] : [];
     // One row more than asked tells whether an older page exists.
+    if (search !== null && dialect.searchWindowRows > 0) {
+      // A frequent word: its page is among the newest rows (see recentMatches in queries.ts).
+      const sql = this.#q.recentMatches(limit + 1, dialect.searchWindowRows, search.length, {
+        storedOnly,
+        status: status !== null,
+        after: after !== null,
+      });
+      const patterns = search.map((word) => `% ${word}%`);
+      const recent = await this.#run('listPage', null, () =>
+        this.#driver.all<Row>(sql, [...statusParams, ...cursorParams, ...patterns]),
+      );
+      if (recent.length > limit) return this.#page(recent, limit);
+    }
+    const params = [
+      ...statusParams,
+      ...(search === null ? [] : [dialect.searchQuery(search)]),
+      ...cursorParams,
+    ];
     const sql = this.#q.listPage(limit + 1, {
       storedOnly,
       status: status !== null,
@@ -273,6 +287,12 @@ export class SqlImageRepository implements ImageRepository {
       after: after !== null,
     });
     const rows = await this.#run('listPage', null, () => this.#driver.all<Row>(sql, params));
+    return this.#page(rows, limit);
+  }
+
+  /** A page of at most `limit` rows from `rows` (one more tells that an older page exists). */
+  #page(rows: Row[], limit: number): Page {
+    const dialect = this.#driver.dialect;
     const images = rows.slice(0, limit).map((row) => toRecord(row, dialect));
     const last = images.at(-1);
     const nextCursor =
