@@ -51,7 +51,7 @@ export const mysqlDialect: Dialect = {
   // InnoDB's full-text search costs in proportion to the rows a word matches, even for COUNT(*)
   // (about 0.4 s for a word in half of 100,000 rows): a frequent word is answered from the newest
   // rows instead, whenever they hold a full page (bench/src/search.ts; BENCHMARKS.md).
-  searchWindowRows: 2000,
+  searchWindowRows: 1000,
 };
 
 export const sqliteDialect: Dialect = {
