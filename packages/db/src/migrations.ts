@@ -26,6 +26,33 @@ const OVERALL_STATUS = `CASE
 
 const STATUS_CHECK = (column: string) => `CHECK (${column} IN ('pending', 'completed', 'failed'))`;
 
+/**
+ * Migration 5's SQLite full-text index: an external-content FTS5 table over the two search
+ * columns, kept in step by triggers (the FTS5 manual's pattern). The text is already words joined
+ * by spaces, so unicode61 splits it exactly where InnoDB does.
+ * Created by the migration's backfill once the search text of existing rows is written: the
+ * update trigger's 'delete' of a row FTS5 never indexed corrupts the index.
+ */
+const SQLITE_SEARCH_INDEX = [
+  `CREATE VIRTUAL TABLE images_search USING fts5(
+    search_filename, search_annotation, content='images', content_rowid='id', tokenize='unicode61'
+  )`,
+  `CREATE TRIGGER images_search_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_search (rowid, search_filename, search_annotation)
+      VALUES (new.id, new.search_filename, new.search_annotation);
+  END`,
+  `CREATE TRIGGER images_search_delete AFTER DELETE ON images BEGIN
+    INSERT INTO images_search (images_search, rowid, search_filename, search_annotation)
+      VALUES ('delete', old.id, old.search_filename, old.search_annotation);
+  END`,
+  `CREATE TRIGGER images_search_update AFTER UPDATE OF search_filename, search_annotation ON images BEGIN
+    INSERT INTO images_search (images_search, rowid, search_filename, search_annotation)
+      VALUES ('delete', old.id, old.search_filename, old.search_annotation);
+    INSERT INTO images_search (rowid, search_filename, search_annotation)
+      VALUES (new.id, new.search_filename, new.search_annotation);
+  END`,
+];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -180,26 +207,6 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE images ADD COLUMN search_annotation TEXT',
       `ALTER TABLE images ADD COLUMN overall_status TEXT GENERATED ALWAYS AS (${OVERALL_STATUS}) VIRTUAL`,
       'CREATE INDEX images_status_uploaded_at_id ON images (overall_status, uploaded_at, id)',
-      // External-content FTS5 table over the two search columns, kept in step by triggers (the
-      // FTS5 manual's pattern). The text is already words joined by spaces, so unicode61 splits
-      // it exactly where InnoDB does.
-      `CREATE VIRTUAL TABLE images_search USING fts5(
-        search_filename, search_annotation, content='images', content_rowid='id', tokenize='unicode61'
-      )`,
-      `CREATE TRIGGER images_search_insert AFTER INSERT ON images BEGIN
-        INSERT INTO images_search (rowid, search_filename, search_annotation)
-          VALUES (new.id, new.search_filename, new.search_annotation);
-      END`,
-      `CREATE TRIGGER images_search_delete AFTER DELETE ON images BEGIN
-        INSERT INTO images_search (images_search, rowid, search_filename, search_annotation)
-          VALUES ('delete', old.id, old.search_filename, old.search_annotation);
-      END`,
-      `CREATE TRIGGER images_search_update AFTER UPDATE OF search_filename, search_annotation ON images BEGIN
-        INSERT INTO images_search (images_search, rowid, search_filename, search_annotation)
-          VALUES ('delete', old.id, old.search_filename, old.search_annotation);
-        INSERT INTO images_search (rowid, search_filename, search_annotation)
-          VALUES (new.id, new.search_filename, new.search_annotation);
-      END`,
     ],
     backfill: async (session, dialect) => {
       const BATCH = 500;
@@ -219,10 +226,11 @@ export const MIGRATIONS: readonly Migration[] = [
         if (rows.length < BATCH) break;
         after = Number(rows.at(-1)!.id);
       }
-      // The rows that existed before the triggers were never inserted into the index: index
-      // everything again from the table.
-      if (dialect === 'sqlite')
+      if (dialect === 'sqlite') {
+        for (const statement of SQLITE_SEARCH_INDEX) await session.exec(statement);
+        // The triggers cover later writes; the rows there are now are indexed from the table.
         await session.exec(`INSERT INTO images_search (images_search) VALUES ('rebuild')`);
+      }
     },
   },
 ];
