@@ -107,7 +107,7 @@ describe('the pages in headless Chromium', () => {
         };
       }),
     );
-    // Besides it, each card links to the image's own page.
+    // Two links a card: the filename to the image's page, the thumbnail to the original.
     expect(hits).toEqual([
       { linked: true, links: 2 },
       { linked: true, links: 2 },

@@ -1,5 +1,9 @@
 // The gallery: cards still pending are polled through /api/images/status and updated in place
 // (statuses, thumbnail, description, failure reasons) until both stages are completed or failed.
+// On the first page, new uploads from anywhere appear at the top: the page polls its own cards
+// fragment (/gallery/cards with the page's q and status, the server's one card partial) and puts
+// in front the cards it does not have yet. Both are told to screen readers through the page's
+// polite live region (#live).
 (() => {
   document.documentElement.classList.add('js');
 
@@ -7,8 +11,22 @@
   const SLOW_POLL_MS = 5000;
   const SLOW_AFTER_MS = 2 * 60 * 1000;
   const MAX_IDS = 100;
+  const ARRIVALS_MS = 5000;
   const startedAt = Date.now();
+  const grid = document.getElementById('gallery');
+  const live = document.getElementById('live');
   let timer;
+
+  /** Says `text` to screen readers, politely (after what they are reading). */
+  function announce(text) {
+    if (!live) return;
+    // A new node each time, so the same words twice are read twice.
+    live.replaceChildren(element('p', '', text));
+  }
+
+  function nameOf(card) {
+    return card.querySelector('.filename')?.textContent?.trim() || 'An image';
+  }
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -87,6 +105,17 @@
   function update(status) {
     const card = document.querySelector(`.card[data-id="${status.id}"]`);
     if (!card) return;
+    const changes = [];
+    for (const [stage, value] of [
+      ['thumbnail', status.thumbnailStatus],
+      ['annotation', status.annotationStatus],
+    ]) {
+      const badge = card.querySelector(`.badge[data-stage="${stage}"]`);
+      if (badge && badge.dataset.status !== value) {
+        changes.push(`${stage === 'thumbnail' ? 'thumbnail' : 'description'} ${value}`);
+      }
+    }
+    if (changes.length > 0) announce(`${nameOf(card)}: ${changes.join(', ')}.`);
     setBadge(card, 'thumbnail', status.thumbnailStatus);
     setBadge(card, 'annotation', status.annotationStatus);
     updateThumbnail(card, status);
@@ -127,6 +156,45 @@
     schedule();
   }
 
+  /** Puts the fragment's cards this page does not show yet in front, newest first. */
+  function merge(html) {
+    const template = document.createElement('template');
+    template.innerHTML = html;
+    const incoming = [...template.content.querySelectorAll('.card')];
+    const known = new Set([...grid.querySelectorAll('.card')].map((card) => card.dataset.id));
+    // Only the cards above the newest one shown: older ones were paged past, or filtered away.
+    const top = grid.querySelector('.card');
+    const fresh = [];
+    for (const card of incoming) {
+      if (top && card.dataset.id === top.dataset.id) break;
+      if (!known.has(card.dataset.id)) fresh.push(card);
+    }
+    if (fresh.length === 0) return;
+    grid.prepend(...fresh);
+    document.getElementById('gallery-empty')?.remove();
+    for (const card of fresh) {
+      for (const img of card.querySelectorAll('.thumb img')) guard(img);
+      localizeTimes(card);
+    }
+    const names = fresh.map(nameOf);
+    announce(
+      names.length === 1 ? `New image: ${names[0]}.` : `${names.length} new images: ${names.join(', ')}.`,
+    );
+    schedule();
+  }
+
+  async function arrivals() {
+    if (!document.hidden) {
+      try {
+        const response = await fetch(grid.dataset.live, { headers: { Accept: 'text/html' } });
+        if (response.ok) merge(await response.text());
+      } catch {
+        // Offline or restarting: try again on the next tick.
+      }
+    }
+    setTimeout(arrivals, ARRIVALS_MS);
+  }
+
   for (const img of document.querySelectorAll('.thumb img')) guard(img);
   localizeTimes(document);
   document.addEventListener('visibilitychange', () => {
@@ -135,4 +203,5 @@
   // A card sent back to pending (actions.js's retry) is polled again.
   document.addEventListener('annot:pending', () => schedule());
   schedule();
+  if (grid?.dataset.live) setTimeout(arrivals, ARRIVALS_MS);
 })();

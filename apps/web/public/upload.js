@@ -8,7 +8,16 @@
   const zone = document.getElementById('dropzone');
   const results = document.getElementById('upload-results');
   const list = document.getElementById('upload-list');
+  const live = document.getElementById('upload-live');
   if (!form || !input || !zone || !results || !list) return;
+
+  /** Says each upload's result to screen readers, politely (after what they are reading). */
+  function announce(text) {
+    if (!live) return;
+    const line = document.createElement('p');
+    line.textContent = text;
+    live.append(line);
+  }
 
   const field = form.dataset.field || 'image';
   const CONCURRENT_UPLOADS = 3;
@@ -57,6 +66,8 @@
 
   function finish(item, state, message, link) {
     item.dataset.state = state;
+    const name = item.querySelector('.upload-name')?.textContent ?? 'A file';
+    announce(state === 'done' ? `${name}: uploaded.` : `${name}: not uploaded. ${message}`);
     setProgress(item, 1);
     const text = item.querySelector('.upload-message');
     text.textContent = message;

@@ -140,7 +140,9 @@ describe.each(BACKENDS.filter((b) => b.enabled))('key routes on $name', (backend
     const [row] = await allRows(t);
     const image = (await t.app.inject(`/api/images/${row!.id}`)).json();
 
-    expect(response.body).toContain('<h2 class="filename" title="photo.jpg">photo.jpg</h2>');
+    expect(response.body).toMatch(
+      /<h2 class="filename" title="photo.jpg"><a class="image-link" href="\/images\/\d+">photo.jpg<\/a><\/h2>/,
+    );
     expect(response.body).toContain(`href="${image.originalUrl.replaceAll('&', '&amp;')}"`);
     const csp = String(response.headers['content-security-policy']);
     if (!image.originalUrl.startsWith('/')) expect(csp).toContain(new URL(image.originalUrl).origin);

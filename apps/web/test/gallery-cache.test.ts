@@ -25,7 +25,7 @@ class ListPageSpy {
 }
 
 function filenames(body: string): string[] {
-  return [...body.matchAll(/<h2 class="filename"[^>]*>([^<]+)</g)].map((m) => m[1]!);
+  return [...body.matchAll(/<h2 class="filename"[^>]*><a [^>]*>([^<]+)</g)].map((m) => m[1]!);
 }
 
 async function upload(t: TestApp, filename: string, accept = 'application/json') {

@@ -71,17 +71,16 @@ describe('the gallery page', () => {
     const first = await t.app.inject({ url: '/gallery', headers: html });
 
     expect(first.statusCode).toBe(200);
-    expect([...first.body.matchAll(/<h2 class="filename"[^>]*>([^<]+)</g)].map((m) => m[1])).toEqual([
-      'three.jpg',
-      'two.jpg',
-    ]);
+    expect([...first.body.matchAll(/<h2 class="filename"[^>]*><a [^>]*>([^<]+)</g)].map((m) => m[1])).toEqual(
+      ['three.jpg', 'two.jpg'],
+    );
     const next = /href="\/gallery\?cursor=([^"]+)"/.exec(first.body)?.[1];
     expect(next).toBeDefined();
 
     const second = await t.app.inject({ url: `/gallery?cursor=${next}`, headers: html });
-    expect([...second.body.matchAll(/<h2 class="filename"[^>]*>([^<]+)</g)].map((m) => m[1])).toEqual([
-      'one.jpg',
-    ]);
+    expect(
+      [...second.body.matchAll(/<h2 class="filename"[^>]*><a [^>]*>([^<]+)</g)].map((m) => m[1]),
+    ).toEqual(['one.jpg']);
     expect(second.body).not.toContain('/gallery?cursor=');
     expect(second.body).toContain('href="/gallery"');
   });

@@ -1,4 +1,4 @@
-import { keyHash, mysqlDialect } from '@annot/db';
+import { keyHash, mysqlDialect, searchText } from '@annot/db';
 import mysql from 'mysql2/promise';
 import { generateRows, type SeedPlan, type SeedRow } from './rows.ts';
 
@@ -20,6 +20,9 @@ const COLUMNS = [
   'height',
   'uploaded_at',
   'updated_at',
+  // The search text the repository writes with the filename and the annotation (migration 5).
+  'search_filename',
+  'search_annotation',
 ] as const;
 
 /** ~1,000 rows of ~1 KB each: far below max_allowed_packet (16 MiB on MariaDB 10.11). */
@@ -97,5 +100,7 @@ function toValues(row: SeedRow): unknown[] {
     row.height,
     at,
     at,
+    searchText(row.filename),
+    searchText(row.annotation),
   ];
 }

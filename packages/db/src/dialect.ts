@@ -1,3 +1,5 @@
+import { mysqlMatch, sqliteMatch } from './search.ts';
+
 /**
  * What differs between MySQL/MariaDB and SQLite, in one small object, so every query is written
  * once (see queries.ts) and only these fragments are rendered per dialect.
@@ -17,6 +19,15 @@ export interface Dialect {
   /** A time (ms since the epoch) as the dialect stores it: DATETIME(3) UTC text, or integer ms. */
   toDbTime(ms: number): string | number;
   fromDbTime(value: unknown): Date;
+  /** A WHERE condition: the row matches the one full-text query parameter (see search.ts). */
+  readonly searchCondition: string;
+  /** That parameter, for words from searchWords: every word, as a prefix. */
+  searchQuery(words: readonly string[]): string;
+  /**
+   * Rows of the newest-first window a search reads before its full-text query, or 0 for none
+   * (see `recentMatches` in queries.ts and SqlImageRepository.listPage).
+   */
+  readonly searchWindowRows: number;
 }
 
 export const mysqlDialect: Dialect = {
@@ -34,6 +45,13 @@ export const mysqlDialect: Dialect = {
     if (Number.isNaN(date.getTime())) throw new TypeError(`Unreadable DATETIME value ${String(value)}`);
     return date;
   },
+  // The column list must be the FULLTEXT index's (migration 5).
+  searchCondition: 'MATCH (search_filename, search_annotation) AGAINST (? IN BOOLEAN MODE)',
+  searchQuery: mysqlMatch,
+  // InnoDB's full-text search costs in proportion to the rows a word matches, even for COUNT(*)
+  // (about 0.4 s for a word in half of 100,000 rows): a frequent word is answered from the newest
+  // rows instead, whenever they hold a full page (bench/src/search.ts; BENCHMARKS.md).
+  searchWindowRows: 1000,
 };
 
 export const sqliteDialect: Dialect = {
@@ -50,4 +68,8 @@ export const sqliteDialect: Dialect = {
     if (Number.isNaN(date.getTime())) throw new TypeError(`Unreadable time value ${String(value)}`);
     return date;
   },
+  // The FTS5 table's rowids are the images' ids (external content, migration 5).
+  searchCondition: 'id IN (SELECT rowid FROM images_search WHERE images_search MATCH ?)',
+  searchQuery: sqliteMatch,
+  searchWindowRows: 0,
 };

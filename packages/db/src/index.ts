@@ -10,5 +10,14 @@ export { type DriverOptions, openDriver } from './open-driver.ts';
 export { MAX_PAGE_SIZE, SqlImageRepository } from './repository.ts';
 export { isTransientLockError, withLockRetry } from './retry.ts';
 export type { CredentialsRefresher } from './rotating-pool.ts';
+export {
+  InvalidSearchError,
+  MAX_SEARCH_LENGTH,
+  MAX_SEARCH_WORDS,
+  MIN_WORD_LENGTH,
+  STOPWORDS,
+  searchText,
+  searchWords,
+} from './search.ts';
 export * from './types.ts';
 export { keyHash, LIMITS, MAX_KEY_LENGTH } from './values.ts';

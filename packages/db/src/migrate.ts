@@ -56,6 +56,7 @@ export async function migrateDriver(
       if (done.has(migration.version)) continue;
       try {
         for (const statement of migration[dialect.name]) await session.exec(statement);
+        await migration.backfill?.(session, dialect.name);
         await session.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
           migration.version,
           migration.name,

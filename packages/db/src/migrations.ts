@@ -3,14 +3,55 @@
  * add a new one. Each dialect lists its own statements; MySQL DDL is not transactional, so keep
  * one DDL statement per MySQL step where possible.
  */
+import type { MigrationSession } from './driver.ts';
+import { searchText } from './search.ts';
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly mysql: readonly string[];
   readonly sqlite: readonly string[];
+  /**
+   * Data the statements cannot compute in SQL (e.g. search text by the app's word rules), written
+   * after them, on the same session, under the migration lock.
+   */
+  readonly backfill?: (session: MigrationSession, dialect: 'mysql' | 'sqlite') => Promise<void>;
 }
 
+/** The overall status: failed if either stage failed, pending if either is pending, else completed. */
+const OVERALL_STATUS = `CASE
+  WHEN thumbnail_status = 'failed' OR annotation_status = 'failed' THEN 'failed'
+  WHEN thumbnail_status = 'pending' OR annotation_status = 'pending' THEN 'pending'
+  ELSE 'completed' END`;
+
 const STATUS_CHECK = (column: string) => `CHECK (${column} IN ('pending', 'completed', 'failed'))`;
+
+/**
+ * Migration 5's SQLite full-text index: an external-content FTS5 table over the two search
+ * columns, kept in step by triggers (the FTS5 manual's pattern). The text is already words joined
+ * by spaces, so unicode61 splits it exactly where InnoDB does.
+ * Created by the migration's backfill once the search text of existing rows is written: the
+ * update trigger's 'delete' of a row FTS5 never indexed corrupts the index.
+ */
+const SQLITE_SEARCH_INDEX = [
+  `CREATE VIRTUAL TABLE images_search USING fts5(
+    search_filename, search_annotation, content='images', content_rowid='id', tokenize='unicode61'
+  )`,
+  `CREATE TRIGGER images_search_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_search (rowid, search_filename, search_annotation)
+      VALUES (new.id, new.search_filename, new.search_annotation);
+  END`,
+  `CREATE TRIGGER images_search_delete AFTER DELETE ON images BEGIN
+    INSERT INTO images_search (images_search, rowid, search_filename, search_annotation)
+      VALUES ('delete', old.id, old.search_filename, old.search_annotation);
+  END`,
+  `CREATE TRIGGER images_search_update AFTER UPDATE OF search_filename, search_annotation ON images BEGIN
+    INSERT INTO images_search (images_search, rowid, search_filename, search_annotation)
+      VALUES ('delete', old.id, old.search_filename, old.search_annotation);
+    INSERT INTO images_search (rowid, search_filename, search_annotation)
+      VALUES (new.id, new.search_filename, new.search_annotation);
+  END`,
+];
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -126,6 +167,71 @@ export const MIGRATIONS: readonly Migration[] = [
     // web process. BIGINT + DATETIME(3) + INT: about 20 bytes of key.
     mysql: ['ALTER TABLE images ADD INDEX images_arriving (byte_size, uploaded_at, id)'],
     sqlite: ['CREATE INDEX images_arriving ON images (byte_size, uploaded_at, id)'],
+  },
+  {
+    version: 5,
+    name: 'search',
+    // Full-text search over the filename and the annotation, and the overall status as a column.
+    //
+    // The engines never tokenise the raw fields: `search_filename` and `search_annotation` hold
+    // their words by the one rule set in search.ts (searchText), written by the repository with
+    // the field (createPending, recordAnnotation), so InnoDB FULLTEXT and FTS5 index the same words
+    // and give the same rows for the same query. Rows that exist already are filled in by the
+    // backfill below, in the app, in batches.
+    //
+    // Extending what `q` matches (the vision issue's tags and text-in-image): add a column
+    // `search_tags` (and `search_text`) written with searchText by the repository method that
+    // records them, then, in one new migration: MySQL `DROP INDEX images_search` + `ADD FULLTEXT
+    // INDEX images_search (search_filename, search_annotation, search_tags, ...)` (the MATCH column
+    // list in dialect.ts must equal the index's); SQLite: drop the triggers and `images_search`,
+    // create them again with the new column, and `INSERT INTO images_search(images_search)
+    // VALUES ('rebuild')`. Nothing else changes: the query words AND across every column.
+    //
+    // `overall_status`: failed if either stage failed, else pending if either is pending, else
+    // completed. A VIRTUAL generated column (both servers, and SQLite, can add and index one; no
+    // table rebuild for the column itself), indexed with (uploaded_at, id) so `status=` pages walk
+    // the index newest first like the unfiltered gallery. Key: VARCHAR(16) utf8mb4 (64 bytes) +
+    // DATETIME(3) + INT = 76 bytes. A FULLTEXT index is not a B-tree key: the 3072-byte key
+    // limit does not apply to it (InnoDB adds a hidden FTS_DOC_ID column and rebuilds the table
+    // once, for the first FULLTEXT index).
+    mysql: [
+      `ALTER TABLE images
+        ADD COLUMN search_filename TEXT NULL,
+        ADD COLUMN search_annotation TEXT NULL,
+        ADD COLUMN overall_status VARCHAR(16) AS (${OVERALL_STATUS}) VIRTUAL`,
+      'ALTER TABLE images ADD INDEX images_status_uploaded_at_id (overall_status, uploaded_at, id)',
+      'ALTER TABLE images ADD FULLTEXT INDEX images_search (search_filename, search_annotation)',
+    ],
+    sqlite: [
+      'ALTER TABLE images ADD COLUMN search_filename TEXT',
+      'ALTER TABLE images ADD COLUMN search_annotation TEXT',
+      `ALTER TABLE images ADD COLUMN overall_status TEXT GENERATED ALWAYS AS (${OVERALL_STATUS}) VIRTUAL`,
+      'CREATE INDEX images_status_uploaded_at_id ON images (overall_status, uploaded_at, id)',
+    ],
+    backfill: async (session, dialect) => {
+      const BATCH = 500;
+      let after = 0;
+      for (;;) {
+        const rows = await session.all<{ id: number; filename: string; annotation: string | null }>(
+          `SELECT id, filename, annotation FROM images WHERE id > ? ORDER BY id LIMIT ${BATCH}`,
+          [after],
+        );
+        for (const row of rows) {
+          await session.run('UPDATE images SET search_filename = ?, search_annotation = ? WHERE id = ?', [
+            searchText(row.filename),
+            searchText(row.annotation),
+            row.id,
+          ]);
+        }
+        if (rows.length < BATCH) break;
+        after = Number(rows.at(-1)!.id);
+      }
+      if (dialect === 'sqlite') {
+        for (const statement of SQLITE_SEARCH_INDEX) await session.exec(statement);
+        // The triggers cover later writes; the rows there are now are indexed from the table.
+        await session.exec(`INSERT INTO images_search (images_search) VALUES ('rebuild')`);
+      }
+    },
   },
   {
     version: 6,

@@ -67,9 +67,10 @@ export function buildQueries(d: Dialect) {
   return {
     // The web tier's row; a second call for the same key fills in the metadata it has and keeps
     // the workers' results and statuses (the stored size is recordOriginalSize's).
-    createPending: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, content_type, byte_size, width, height, annotation_status, thumbnail_status, uploaded_at, updated_at, uploader)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'pending', ?, ?, ?) ${d.onConflict([
+    createPending: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, content_type, byte_size, width, height, annotation_status, thumbnail_status, uploaded_at, updated_at, uploader, search_filename)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'pending', ?, ?, ?, ?) ${d.onConflict([
         ['filename', v('filename')],
+        ['search_filename', v('search_filename')],
         ['content_type', `COALESCE(${v('content_type')}, content_type)`],
         ['byte_size', `COALESCE(${v('byte_size')}, byte_size)`],
         ['width', `COALESCE(${v('width')}, width)`],
@@ -97,6 +98,7 @@ export function buildQueries(d: Dialect) {
     // The annotator's columns only.
     recordAnnotation: updateRow([
       ['annotation', '?'],
+      ['search_annotation', '?'],
       ['annotator', '?'],
       ['annotation_model', '?'],
       ['annotation_status', `'completed'`],
@@ -161,18 +163,57 @@ export function buildQueries(d: Dialect) {
     selectById: `SELECT ${IMAGE_COLUMNS} FROM images WHERE id = ?`,
     selectByHash: `SELECT ${IMAGE_COLUMNS} FROM images WHERE s3_key_original_sha256 = ?`,
 
-    // Newest first; both forms walk the (uploaded_at, id) index backwards. The limit is a
-    // validated integer written into the SQL: mysql2 binds JS numbers as DOUBLE, which MySQL
-    // 8.0.22+ refuses for LIMIT in prepared statements.
+    // Newest first, on the (uploaded_at, id) index, or (overall_status, uploaded_at, id) with a
+    // status; a search adds the dialect's full-text condition. The limit is a validated integer
+    // written into the SQL: mysql2 binds JS numbers as DOUBLE, which MySQL 8.0.22+ refuses for
+    // LIMIT in prepared statements. Parameters, in order: status, search, then the cursor's
+    // (uploaded_at, uploaded_at, id).
     // `storedOnly` leaves out the rows of uploads whose bytes are still arriving (see STORED).
-    firstPage: (limit: number, storedOnly: boolean) =>
-      `SELECT ${IMAGE_COLUMNS} FROM images ${storedOnly ? `WHERE ${STORED} ` : ''}` +
-      `ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`,
-    // (uploaded_at, id) < (?, ?), spelled so that the leading `uploaded_at <= ?` bounds an index
-    // range scan (row-value comparisons are not range-optimised on every server version).
-    nextPage: (limit: number, storedOnly: boolean) =>
-      `SELECT ${IMAGE_COLUMNS} FROM images WHERE ${storedOnly ? `${STORED} AND ` : ''}` +
-      `uploaded_at <= ? AND (uploaded_at < ? OR id < ?) ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`,
+    // The cursor's (uploaded_at, id) < (?, ?) is spelled so that the leading `uploaded_at <= ?`
+    // bounds an index range scan (row-value comparisons are not range-optimised everywhere).
+    listPage: (
+      limit: number,
+      filter: { storedOnly: boolean; status: boolean; search: boolean; after: boolean },
+    ) => {
+      const where = [
+        filter.storedOnly ? STORED : null,
+        filter.status ? 'overall_status = ?' : null,
+        filter.search ? d.searchCondition : null,
+        filter.after ? 'uploaded_at <= ? AND (uploaded_at < ? OR id < ?)' : null,
+      ].filter((condition) => condition !== null);
+      return (
+        `SELECT ${IMAGE_COLUMNS} FROM images ${where.length > 0 ? `WHERE ${where.join(' AND ')} ` : ''}` +
+        `ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`
+      );
+    },
+
+    // A search's first try (MySQL): the page among the newest `window` rows of the listing (the
+    // same filters and cursor, walking the same index), matched on the stored search text. Its
+    // words are joined by single spaces (search.ts), so "a word starts with w" is exactly
+    // ' ' + text LIKE '% w%', the full-text prefix match: the same rows as MATCH ... AGAINST, found by
+    // reading at most `window` rows in index order. Words hold only letters and digits, so they
+    // carry no LIKE wildcard. When this finds more than a page, that page is the answer (the
+    // window is the listing's head, in its order); otherwise the full-text query runs.
+    // Parameters: status, cursor (3), then one pattern per word.
+    recentMatches: (
+      limit: number,
+      window: number,
+      words: number,
+      filter: { storedOnly: boolean; status: boolean; after: boolean },
+    ) => {
+      const where = [
+        filter.storedOnly ? STORED : null,
+        filter.status ? 'overall_status = ?' : null,
+        filter.after ? 'uploaded_at <= ? AND (uploaded_at < ? OR id < ?)' : null,
+      ].filter((condition) => condition !== null);
+      const text = `CONCAT(' ', COALESCE(search_filename, ''), ' ', COALESCE(search_annotation, ''))`;
+      return (
+        `SELECT ${IMAGE_COLUMNS} FROM (SELECT ${IMAGE_COLUMNS}, search_filename, search_annotation FROM images ` +
+        `${where.length > 0 ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY uploaded_at DESC, id DESC LIMIT ${window}) recent ` +
+        `WHERE ${Array.from({ length: words }, () => `${text} LIKE ?`).join(' AND ')} ` +
+        `ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`
+      );
+    },
 
     statuses: (count: number) => `SELECT ${STATUS_COLUMNS} FROM images WHERE id IN (${placeholders(count)})`,
 

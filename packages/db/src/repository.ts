@@ -3,18 +3,21 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Driver, SqlValue } from './driver.ts';
 import { DatabaseError, InvalidImageInputError, isUniqueViolation } from './errors.ts';
 import { buildQueries, type Queries } from './queries.ts';
+import { searchText, searchWords } from './search.ts';
 import type {
   AnnotationResult,
   ClaimRequest,
   ImageRecord,
   ImageRepository,
   ImageStatus,
+  ListOptions,
   NewImage,
   Page,
   RetryOutcome,
   Stage,
   StageClaim,
   StageFailure,
+  Status,
   ThumbnailResult,
 } from './types.ts';
 import {
@@ -28,6 +31,8 @@ import {
   toRecord,
   toStatus,
 } from './values.ts';
+
+const STATUSES: readonly Status[] = ['pending', 'completed', 'failed'];
 
 export const MAX_PAGE_SIZE = 1000;
 /** The longest lease a claim may ask for: a day (a longer one is a unit mistake). */
@@ -84,8 +89,9 @@ export class SqlImageRepository implements ImageRepository {
   async createPending(image: NewImage): Promise<ImageRecord> {
     const key = checkKey(image.originalKey, 'originalKey');
     const now = this.#dbNow();
+    const filename = clip(image.filename, LIMITS.filename);
     const params = [
-      clip(image.filename, LIMITS.filename),
+      filename,
       key,
       keyHash(key),
       optionalText(image.contentType, LIMITS.contentType),
@@ -95,6 +101,7 @@ export class SqlImageRepository implements ImageRepository {
       now, // uploaded_at
       now, // updated_at
       checkUploader(image.uploader),
+      searchText(filename),
     ];
     return this.#run('createPending', key, async () => {
       await this.#driver.run(this.#q.createPending, params);
@@ -159,8 +166,10 @@ export class SqlImageRepository implements ImageRepository {
 
   recordAnnotation(result: AnnotationResult): Promise<boolean> {
     const key = checkKey(result.originalKey, 'originalKey');
+    const annotation = clip(result.annotation, LIMITS.annotation);
     return this.#update('recordAnnotation', key, this.#q.recordAnnotation, [
-      clip(result.annotation, LIMITS.annotation),
+      annotation,
+      searchText(annotation),
       clip(result.annotator, LIMITS.annotator),
       clip(result.model, LIMITS.annotationModel),
       this.#dbNow(),
@@ -308,18 +317,53 @@ export class SqlImageRepository implements ImageRepository {
     return rows[0] ? toRecord(rows[0], this.#driver.dialect) : null;
   }
 
-  async listPage(options: { limit: number; cursor?: string | null; storedOnly?: boolean }): Promise<Page> {
+  async listPage(options: ListOptions): Promise<Page> {
     const { limit } = options;
     const storedOnly = options.storedOnly ?? false;
     checkLimit(limit);
+    const status = options.status ?? null;
+    if (status !== null && !STATUSES.includes(status)) {
+      throw new InvalidImageInputError(`Unknown status ${JSON.stringify(status)}`);
+    }
+    // Blank is no search; anything else must hold a word (InvalidSearchError otherwise).
+    const search = options.search?.trim() ? searchWords(options.search) : null;
     const after = options.cursor ? decodeCursor(options.cursor) : null;
     const dialect = this.#driver.dialect;
+    const statusParams: SqlValue[] = status === null ? [] : [status];
+    const at = after ? dialect.toDbTime(after.uploadedAtMs) : null;
+    const cursorParams: SqlValue[] = after ? [at, at, after.id] : [];
     // One row more than asked tells whether an older page exists.
-    const rows = await this.#run('listPage', null, () => {
-      if (!after) return this.#driver.all<Row>(this.#q.firstPage(limit + 1, storedOnly), []);
-      const at = dialect.toDbTime(after.uploadedAtMs);
-      return this.#driver.all<Row>(this.#q.nextPage(limit + 1, storedOnly), [at, at, after.id]);
+    if (search !== null && dialect.searchWindowRows > 0) {
+      // A frequent word: its page is among the newest rows (see recentMatches in queries.ts).
+      const sql = this.#q.recentMatches(limit + 1, dialect.searchWindowRows, search.length, {
+        storedOnly,
+        status: status !== null,
+        after: after !== null,
+      });
+      const patterns = search.map((word) => `% ${word}%`);
+      const recent = await this.#run('listPage', null, () =>
+        this.#driver.all<Row>(sql, [...statusParams, ...cursorParams, ...patterns]),
+      );
+      if (recent.length > limit) return this.#page(recent, limit);
+    }
+    const params = [
+      ...statusParams,
+      ...(search === null ? [] : [dialect.searchQuery(search)]),
+      ...cursorParams,
+    ];
+    const sql = this.#q.listPage(limit + 1, {
+      storedOnly,
+      status: status !== null,
+      search: search !== null,
+      after: after !== null,
     });
+    const rows = await this.#run('listPage', null, () => this.#driver.all<Row>(sql, params));
+    return this.#page(rows, limit);
+  }
+
+  /** A page of at most `limit` rows from `rows` (one more tells that an older page exists). */
+  #page(rows: Row[], limit: number): Page {
+    const dialect = this.#driver.dialect;
     const images = rows.slice(0, limit).map((row) => toRecord(row, dialect));
     const last = images.at(-1);
     const nextCursor =

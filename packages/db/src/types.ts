@@ -99,6 +99,24 @@ export interface ImageStatus {
   readonly updatedAt: Date;
 }
 
+export interface ListOptions {
+  readonly limit: number;
+  /** From a previous page's nextCursor; the same filters must be passed with it. */
+  readonly cursor?: string | null;
+  /**
+   * Leaves out rows whose original is still being uploaded (no byte size yet): what the gallery
+   * and the API list.
+   */
+  readonly storedOnly?: boolean;
+  /**
+   * The user's raw `q`: rows matching every one of its words (searchWords in search.ts), as
+   * prefixes, in the filename or the annotation. Null, undefined or blank: no search.
+   */
+  readonly search?: string | null;
+  /** Only rows of this overall status: failed if either stage failed, pending if either is pending. */
+  readonly status?: Status | null;
+}
+
 export interface Page {
   readonly images: ImageRecord[];
   /** Opaque; pass back as `cursor` for the next (older) page. Null on the last page. */
@@ -186,11 +204,11 @@ export interface ImageRepository {
   retryStages(id: number, stages: readonly Stage[]): Promise<RetryOutcome>;
   getByOriginalKey(originalKey: string): Promise<ImageRecord | null>;
   /**
-   * Newest first, keyset-paginated. Throws InvalidCursorError for a malformed cursor. With
-   * `storedOnly`, rows whose original is still being uploaded (no byte size yet) are left out:
-   * what the gallery and the API list.
+   * Newest first, keyset-paginated, optionally filtered (see ListOptions). Throws
+   * InvalidCursorError for a malformed cursor and InvalidSearchError for a `search` the search
+   * cannot use (see search.ts).
    */
-  listPage(options: { limit: number; cursor?: string | null; storedOnly?: boolean }): Promise<Page>;
+  listPage(options: ListOptions): Promise<Page>;
   /** Statuses of the given ids (missing ids are simply absent). */
   statuses(ids: readonly number[]): Promise<ImageStatus[]>;
   /** Resolves when the database answers a trivial query. */

@@ -11,6 +11,8 @@ interface ErrorBody {
 /** Errors from other packages that are the client's fault, by name, with their status and code. */
 const CLIENT_ERRORS: Readonly<Record<string, { status: number; code: string }>> = {
   InvalidCursorError: { status: 400, code: 'invalid_cursor' },
+  InvalidSearchError: { status: 400, code: 'invalid_search' },
+  InvalidFilterError: { status: 400, code: 'invalid_filter' },
 };
 
 const REASONS: Readonly<Record<number, string>> = {

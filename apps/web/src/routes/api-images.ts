@@ -5,10 +5,12 @@ import { imageJson, statusJson } from '../present/image-json.ts';
 import {
   cursorSchema,
   errorSchema,
+  filterProperties,
   imageSchema,
   MAX_API_LIMIT,
   MAX_ID,
   MAX_STATUS_IDS,
+  parseFilters,
   statusSchema,
 } from './schemas.ts';
 
@@ -27,6 +29,7 @@ const listSchema = {
     properties: {
       limit: { type: 'integer', minimum: 1, maximum: MAX_API_LIMIT },
       cursor: cursorSchema,
+      ...filterProperties,
     },
     additionalProperties: false,
   },
@@ -80,8 +83,15 @@ export const apiImagesRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ApiOpt
 
   app.get('/api/images', { schema: listSchema }, async (request) => {
     const limit = request.query.limit ?? Math.min(options.pageSize, MAX_API_LIMIT);
+    const { search, status } = parseFilters(request.query);
     // As the gallery: not the uploads still receiving their bytes.
-    const page = await repository.listPage({ limit, cursor: request.query.cursor ?? null, storedOnly: true });
+    const page = await repository.listPage({
+      limit,
+      cursor: request.query.cursor ?? null,
+      storedOnly: true,
+      search,
+      status,
+    });
     const images = await Promise.all(page.images.map((record) => imageJson(record, storage, request.log)));
     return { images, nextCursor: page.nextCursor };
   });

@@ -1,7 +1,23 @@
+import type { Status } from '@annot/db';
 import { LRUCache } from 'lru-cache';
+
+/**
+ * Which rendering: the whole page, or only its cards (the live gallery's fragment), of one status
+ * filter (null: all) at one cursor (null: the first page). Searches (`q`) are never cached: their
+ * values are the users' own, so they would fill the cache with pages nobody asks for again and
+ * push out the few pages everyone asks for. Without `q` there are at most 2 x 4 first pages, and
+ * the LRU's cap bounds the rest (cursors).
+ */
+export interface GalleryView {
+  readonly part: 'page' | 'cards';
+  readonly status: Status | null;
+  readonly cursor: string | null;
+}
 
 /** The first page has no cursor; no cursor the schema accepts is empty, so '' names it. */
 const FIRST_PAGE = '';
+const keyOf = (view: GalleryView) => `${view.part}|${view.status ?? ''}|${view.cursor ?? FIRST_PAGE}`;
+const isFirstPage = (key: string) => key.endsWith(`|${FIRST_PAGE}`);
 
 /** Most pages kept per process: a page is ~40-60 KB, so at most a few MB. */
 const MAX_PAGES = 100;
@@ -37,14 +53,14 @@ export class GalleryCache<Page = Buffer> {
   }
 
   /**
-   * The page at `cursor` (null: the first page), rendered by `render` unless a fresh one is
-   * cached. What is cached must be the same for every viewer (the routes compose per viewer).
+   * The view, rendered by `render` unless a fresh one is cached. What is cached must be the same
+   * for every viewer (the routes compose each viewer's buttons in).
    */
-  page(cursor: string | null, render: () => Promise<Page>): Promise<Page> {
+  page(view: GalleryView, render: () => Promise<Page>): Promise<Page> {
     const rendering = render;
     const pages = this.#pages;
     if (!pages) return rendering();
-    const key = cursor ?? FIRST_PAGE;
+    const key = keyOf(view);
     const cached = pages.get(key);
     if (cached) return cached;
     const fresh = rendering();
@@ -57,12 +73,15 @@ export class GalleryCache<Page = Buffer> {
   }
 
   /**
-   * Forgets the first page, so the next request renders it again: called once an upload has been
-   * accepted, so the uploader sees the new image on the page they are sent to. A render already
-   * under way may predate the upload; its waiters get it, but it is no longer cached.
+   * Forgets the first pages (and their card fragments, of every status filter), so the next
+   * request renders them again: called once an upload has been accepted, so the uploader sees the
+   * new image on the page they are sent to. A render already under way may predate the upload;
+   * its waiters get it, but it is no longer cached.
    */
   invalidateFirstPage(): void {
-    this.#pages?.delete(FIRST_PAGE);
+    const pages = this.#pages;
+    if (!pages) return;
+    for (const key of [...pages.keys()]) if (isFirstPage(key)) pages.delete(key);
   }
 
   /** Forgets every page: an image was deleted or retried, and may be on any of them. */

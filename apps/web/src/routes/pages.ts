@@ -2,12 +2,20 @@ import type { ImageRecord, ImageRepository } from '@annot/db';
 import { ACCEPT_ATTRIBUTE, ACCEPTED_NAMES, formatBytes, formatMegapixels } from '@annot/image-rules';
 import type { Storage } from '@annot/storage';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import type { FastifyRequest } from 'fastify';
 import type { Permissions } from '../auth/permissions.ts';
 import { actionsView } from '../present/actions.ts';
 import { toCard, toImagePage } from '../present/card.ts';
 import { FILE_FIELD } from '../upload/receive.ts';
-import type { GalleryCache } from './gallery-cache.ts';
-import { cursorSchema, MAX_ID } from './schemas.ts';
+import type { GalleryCache, GalleryView } from './gallery-cache.ts';
+import {
+  cursorSchema,
+  type Filters,
+  filterProperties,
+  InvalidFilterError,
+  MAX_ID,
+  parseFilters,
+} from './schemas.ts';
 
 export interface PagesOptions {
   readonly repository: ImageRepository;
@@ -39,8 +47,25 @@ const ACTIONS_MARKER = /<!--actions:(\d+)-->/g;
 const IMAGE_ID = /^[1-9][0-9]{0,9}$/;
 
 const gallerySchema = {
-  querystring: { type: 'object', properties: { cursor: cursorSchema } },
+  querystring: { type: 'object', properties: { cursor: cursorSchema, ...filterProperties } },
 } as const;
+
+const cardsSchema = {
+  querystring: { type: 'object', properties: filterProperties },
+} as const;
+
+/** A gallery URL that keeps the filters: every result set and page has one to share. */
+export function galleryUrl(
+  filters: { q?: string | null; status?: string | null; cursor?: string | null },
+  path = '/gallery',
+): string {
+  const params = new URLSearchParams();
+  if (filters.q) params.set('q', filters.q);
+  if (filters.status) params.set('status', filters.status);
+  if (filters.cursor) params.set('cursor', filters.cursor);
+  const query = params.toString();
+  return query ? `${path}?${query}` : path;
+}
 
 /** The two HTML pages: the upload form and the gallery. */
 export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOptions }> = async (
@@ -66,35 +91,53 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
     return reply.viewAsync('upload', { page: 'upload', limits });
   });
 
-  app.get('/gallery', { schema: gallerySchema }, async (request, reply) => {
-    const cursor = request.query.cursor ?? null;
-    // Rendered at most once per GALLERY_CACHE_MS and cursor in this process (gallery-cache.ts).
-    const page = await options.galleryCache.page(cursor, async () => {
-      // One indexed keyset query; the image URLs come from the adapter's cache.
-      // Uploads still receiving their bytes are not shown (storedOnly): they are not processing yet.
-      const page = await options.repository.listPage({ limit: options.pageSize, cursor, storedOnly: true });
-      const cards = await Promise.all(
-        page.images.map((record) => toCard(record, options.storage, request.log)),
-      );
-      const html = await app.view('gallery', {
-        page: 'gallery',
-        cards,
-        nextCursor: page.nextCursor,
-        isFirstPage: cursor === null,
-      });
-      return {
-        html: Buffer.from(html, 'utf8'),
-        cards: page.images.map(({ id, filename, uploader, thumbnailStatus, annotationStatus }) => ({
-          id,
-          filename,
-          uploader,
-          thumbnailStatus,
-          annotationStatus,
-        })),
-      };
+  /** One page of cards: the gallery and its live fragment show the same cards. */
+  async function renderCards(
+    request: FastifyRequest,
+    filters: Filters,
+    cursor: string | null,
+    template: (cards: unknown[], nextCursor: string | null) => Promise<string>,
+  ): Promise<GalleryPage> {
+    // One indexed keyset query (a full-text one with `q`); the image URLs come from the adapter's
+    // cache. Uploads still receiving their bytes are not shown (storedOnly): not processing yet.
+    const page = await options.repository.listPage({
+      limit: options.pageSize,
+      cursor,
+      storedOnly: true,
+      search: filters.search,
+      status: filters.status,
     });
-    // The page differs by viewer (their buttons): no shared cache may keep it.
-    reply.type('text/html; charset=utf-8').header('cache-control', 'private, no-cache');
+    const cards = await Promise.all(
+      page.images.map((record) => toCard(record, options.storage, request.log)),
+    );
+    const html = await template(cards, page.nextCursor);
+    return {
+      html: Buffer.from(html, 'utf8'),
+      cards: page.images.map(({ id, filename, uploader, thumbnailStatus, annotationStatus }) => ({
+        id,
+        filename,
+        uploader,
+        thumbnailStatus,
+        annotationStatus,
+      })),
+    };
+  }
+
+  /** Cached unless it is a search (see GalleryView for why). */
+  function cached(
+    view: GalleryView,
+    filters: Filters,
+    render: () => Promise<GalleryPage>,
+  ): Promise<GalleryPage> {
+    if (filters.search !== null) return render();
+    return options.galleryCache.page(view, render);
+  }
+
+  /**
+   * The shared rendering with this viewer's buttons composed in. A viewer who may change none of
+   * its images gets the cached bytes as they are.
+   */
+  async function forViewer(request: FastifyRequest, page: GalleryPage): Promise<Buffer | string> {
     const viewer = permissions.viewer(request);
     const buttons = new Map<number, string>();
     if (viewer.kind !== 'stranger') {
@@ -103,11 +146,58 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
         if (actions) buttons.set(card.id, await app.view('partials/actions', { actions }));
       }
     }
-    if (buttons.size === 0) return reply.send(page.html);
-    const html = page.html
+    if (buttons.size === 0) return page.html;
+    return page.html
       .toString('utf8')
       .replace(ACTIONS_MARKER, (marker, id: string) => buttons.get(Number(id)) ?? marker);
-    return reply.send(html);
+  }
+
+  app.get('/gallery', { schema: gallerySchema }, async (request, reply) => {
+    const cursor = request.query.cursor ?? null;
+    const q = request.query.q ?? '';
+    let filters: Filters;
+    try {
+      filters = parseFilters(request.query);
+    } catch (error) {
+      if (!(error instanceof InvalidFilterError)) throw error;
+      // The page itself, with the form as it was sent and what to change: not an error page.
+      reply.code(400);
+      return reply.viewAsync('gallery', {
+        page: 'gallery',
+        cards: [],
+        q,
+        status: request.query.status ?? '',
+        filtered: true,
+        problem: error.message,
+        isFirstPage: true,
+        newestUrl: null,
+        olderUrl: null,
+        liveUrl: null,
+      });
+    }
+    // Rendered at most once per GALLERY_CACHE_MS, status and cursor in this process (gallery-cache.ts).
+    const view = { part: 'page', status: filters.status, cursor } as const;
+    const page = await cached(view, filters, () =>
+      renderCards(request, filters, cursor, (cards, nextCursor) => {
+        const shown = { q: filters.search, status: filters.status };
+        return app.view('gallery', {
+          page: 'gallery',
+          cards,
+          q: filters.search ?? '',
+          status: filters.status ?? '',
+          filtered: filters.search !== null || filters.status !== null,
+          problem: null,
+          isFirstPage: cursor === null,
+          newestUrl: cursor === null ? null : galleryUrl(shown),
+          olderUrl: nextCursor ? galleryUrl({ ...shown, cursor: nextCursor }) : null,
+          // The first page follows new uploads (gallery.js polls its cards).
+          liveUrl: cursor === null ? galleryUrl(shown, '/gallery/cards') : null,
+        });
+      }),
+    );
+    // The page differs by viewer (their buttons): no shared cache may keep it.
+    reply.type('text/html; charset=utf-8').header('cache-control', 'private, no-cache');
+    return reply.send(await forViewer(request, page));
   });
 
   // The image's own page. Not cached: it shows this viewer's actions, and is one indexed read.
@@ -127,5 +217,17 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
     const viewer = permissions.viewer(request);
     const actions = actionsView(record, permissions.allowed(viewer, record), '/gallery');
     return reply.viewAsync('image', { page: 'image', image, actions });
+  });
+
+  // The live gallery's fragment: the first page's cards, by the same partial as the page, with
+  // this viewer's buttons, for gallery.js to merge new uploads in from. A bad filter is a 400.
+  app.get('/gallery/cards', { schema: cardsSchema }, async (request, reply) => {
+    const filters = parseFilters(request.query);
+    const view = { part: 'cards', status: filters.status, cursor: null } as const;
+    const page = await cached(view, filters, () =>
+      renderCards(request, filters, null, (cards) => app.view('cards', { cards })),
+    );
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    return reply.send(await forViewer(request, page));
   });
 };

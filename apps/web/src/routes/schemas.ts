@@ -1,3 +1,4 @@
+import { InvalidSearchError, type Status, searchWords } from '@annot/db';
 import type { FromSchema } from 'json-schema-to-ts';
 
 /**
@@ -106,3 +107,47 @@ export const refusedSchema = {
   required: ['filename', 'status', 'error', 'message'],
   additionalProperties: false,
 } as const;
+
+/** `q` and `status`, as the API and the gallery take them (plain strings; see parseFilters). */
+export const filterProperties = {
+  q: { type: 'string' },
+  status: { type: 'string' },
+} as const;
+
+const STATUSES: readonly Status[] = ['pending', 'failed', 'completed'];
+
+/** A filter the user gave that cannot be used: a 400 with this message. */
+export class InvalidFilterError extends Error {
+  override readonly name = 'InvalidFilterError';
+  readonly statusCode = 400;
+}
+
+export interface Filters {
+  /** The raw `q`, known to hold a word to search for; null: no search. */
+  readonly search: string | null;
+  readonly status: Status | null;
+}
+
+/**
+ * The one reading of `q` and `status`. A blank `q` or `status` is no filter (an empty search box
+ * submits `q=`); a `q` with no word to search for (see searchWords in @annot/db), or too long, and
+ * a status other than pending, failed or completed, throw InvalidFilterError.
+ */
+export function parseFilters(query: { q?: string; status?: string }): Filters {
+  const q = query.q?.trim() ? query.q : null;
+  if (q !== null) {
+    try {
+      searchWords(q);
+    } catch (error) {
+      if (error instanceof InvalidSearchError) throw new InvalidFilterError(error.message);
+      throw error;
+    }
+  }
+  const raw = query.status?.trim() ?? '';
+  if (raw !== '' && !STATUSES.includes(raw as Status)) {
+    throw new InvalidFilterError(
+      `There is no status “${raw.slice(0, 30)}”: choose pending, failed or completed.`,
+    );
+  }
+  return { search: q, status: raw === '' ? null : (raw as Status) };
+}

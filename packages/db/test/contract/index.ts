@@ -6,6 +6,7 @@ import { failureContract } from './failures.ts';
 import { leaseContract } from './leases.ts';
 import { pagingContract } from './paging.ts';
 import { readContract } from './reads.ts';
+import { searchContract } from './search.ts';
 import { sweepContract } from './sweep.ts';
 import { writeContract } from './writes.ts';
 
@@ -17,6 +18,7 @@ export function repositoryContract(open: Opener): void {
   leaseContract(context);
   readContract(context);
   pagingContract(context);
+  searchContract(context);
   sweepContract(context);
   actionContract(context);
   contentContract(context);
