@@ -3,6 +3,7 @@ import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { RequestStage } from './events/request-stage.ts';
 import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
 import { setupErrors } from './plugins/errors.ts';
 import { setupFiniteNumbers } from './plugins/finite-numbers.ts';
@@ -21,6 +22,11 @@ export interface AppOptions {
   readonly config: AppConfig;
   readonly repository: ImageRepository;
   readonly storage: Storage;
+  /**
+   * Asks the workers to run a stage of an image again (the retry route's one way to reach them).
+   * createSystem chooses it (EventBridge, the embedded bus, or raising Object Created again).
+   */
+  readonly requestStage?: RequestStage;
   /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
   readonly reclaimer?: UploadReclaimer;
 }

@@ -201,7 +201,7 @@ export const SETTINGS = [
     name: 'EVENT_PUBLISH_TIMEOUT_MS',
     default: '5000',
     description:
-      'Longest a PutEvents request for a retry may take, all attempts included; the retry then fails with a 503 and the image is left as it was.',
+      'Longest the PutEvents call of a retry may take, all attempts included; past it the retry request fails with a 503.',
   },
   // workers
   {
