@@ -5,7 +5,14 @@
  */
 import type { SettingName } from '@annot/config';
 
-export type AppEnv = Partial<Record<SettingName, string>>;
+export type AppEnv = Partial<Record<SettingName | ActionsSettingName, string>>;
+
+/**
+ * Settings the web tier's delete/retry authorisation reads (packages/config, added with the
+ * delete and retry routes). Written as plain names here until packages/config lists them; then
+ * this type is redundant (SettingName covers them) and can go.
+ */
+type ActionsSettingName = 'COOKIE_SECRET_ARN' | 'ADMIN_TOKEN_SECRET_ARN';
 
 /** Settings a stack may set through `appEnv`. The rest are owned by this program or are secrets. */
 export const OVERRIDABLE_SETTINGS = [
@@ -70,6 +77,8 @@ function sharedEnv(inputs: SharedEnvInputs): AppEnv {
 
 /**
  * The web container: listens on the target group's port behind the ALB and runs the migrations.
+ * It sends retries to the event bus, and reads its cookie-signing secret and the admin token from
+ * Secrets Manager.
  * With a CloudFront distribution in front of the thumbnails bucket, it links thumbnails through it,
  * unsigned.
  */
@@ -78,6 +87,10 @@ export function webEnv(
     readonly region: string;
     readonly port: number;
     readonly thumbnailsCdnDomain?: string | undefined;
+    /** The bus retries go to (EVENT_BUS_NAME). */
+    readonly eventBusName: string;
+    readonly cookieSecretArn: string;
+    readonly adminTokenSecretArn: string;
   },
 ): AppEnv {
   return {
@@ -89,6 +102,9 @@ export function webEnv(
     LOCAL_WORKERS: 'false',
     DB_MIGRATE: 'true',
     DB_POOL_SIZE: '10',
+    EVENT_BUS_NAME: inputs.eventBusName,
+    COOKIE_SECRET_ARN: inputs.cookieSecretArn,
+    ADMIN_TOKEN_SECRET_ARN: inputs.adminTokenSecretArn,
     ...(inputs.thumbnailsCdnDomain ? { THUMBNAILS_BASE_URL: `https://${inputs.thumbnailsCdnDomain}` } : {}),
   };
 }

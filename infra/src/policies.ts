@@ -2,6 +2,7 @@
  * IAM policy documents for the three workloads, one least-privilege role each, built from resolved
  * ARNs by pure functions so that tests can evaluate them without AWS.
  */
+import { STAGE_REQUESTED_SOURCE } from '@annot/events';
 import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from '@annot/object-keys';
 
 export interface Statement {
@@ -144,9 +145,18 @@ export interface WebPolicyInputs {
   readonly databaseSecretArn: string;
   readonly logGroupArn: string;
   readonly repositoryArn: string;
+  /** The account's default event bus, which the retry events go to. */
+  readonly eventBusArn: string;
+  /** The generated cookie-signing secret and admin token (Secrets Manager). */
+  readonly cookieSecretArn: string;
+  readonly adminTokenSecretArn: string;
 }
 
-/** The web tier uploads (and withdraws) under uploads/, reads (and presigns) both buckets, and reads its secret. */
+/**
+ * The web tier uploads (and withdraws or deletes) under uploads/, reads (and presigns) both buckets,
+ * deletes every version of an image's two keys, sends retry events to the default bus under its
+ * own source only, and reads its secrets.
+ */
 export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
   return policy(
     {
@@ -185,7 +195,42 @@ export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
       Action: ['s3:ListBucketMultipartUploads'],
       Resource: [inputs.originalsBucketArn],
     },
-    readSecrets([inputs.databaseSecretArn]),
+    // DELETE /api/images/:id removes every version of the original and the thumbnail (the buckets
+    // are versioned: a plain DELETE leaves the bytes in a noncurrent version): it lists the key's
+    // versions and delete markers, then deletes each by version id.
+    {
+      Sid: 'ListImageVersions',
+      Effect: 'Allow',
+      Action: ['s3:ListBucketVersions'],
+      Resource: [inputs.originalsBucketArn],
+      Condition: { StringLike: { 's3:prefix': [`${UPLOADS_PREFIX}*`] } },
+    },
+    {
+      Sid: 'ListThumbnailVersions',
+      Effect: 'Allow',
+      Action: ['s3:ListBucketVersions'],
+      Resource: [inputs.thumbnailsBucketArn],
+      Condition: { StringLike: { 's3:prefix': [`${THUMBNAILS_PREFIX}*`] } },
+    },
+    {
+      Sid: 'DeleteImageVersions',
+      Effect: 'Allow',
+      Action: ['s3:DeleteObjectVersion'],
+      Resource: [
+        `${inputs.originalsBucketArn}/${UPLOADS_PREFIX}*`,
+        `${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`,
+      ],
+    },
+    // A retry is a custom event on the default bus, which a rule per worker routes to that worker.
+    // Only that bus, and only events whose source is the web tier's own.
+    {
+      Sid: 'SendRetryEvents',
+      Effect: 'Allow',
+      Action: ['events:PutEvents'],
+      Resource: [inputs.eventBusArn],
+      Condition: { StringEquals: { 'events:source': STAGE_REQUESTED_SOURCE } },
+    },
+    readSecrets([inputs.databaseSecretArn, inputs.cookieSecretArn, inputs.adminTokenSecretArn]),
     writeLogs(inputs.logGroupArn),
     // GetAuthorizationToken has no resource ARN; the pulls themselves are limited to the web repository.
     { Sid: 'EcrLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
