@@ -70,6 +70,8 @@ function sharedEnv(inputs: SharedEnvInputs): AppEnv {
 
 /**
  * The web container: listens on the target group's port behind the ALB and runs the migrations.
+ * It sends retries to the event bus, and reads its cookie-signing secret and the admin token from
+ * Secrets Manager.
  * With a CloudFront distribution in front of the thumbnails bucket, it links thumbnails through it,
  * unsigned.
  */
@@ -78,6 +80,10 @@ export function webEnv(
     readonly region: string;
     readonly port: number;
     readonly thumbnailsCdnDomain?: string | undefined;
+    /** The bus retries go to (EVENT_BUS_NAME). */
+    readonly eventBusName: string;
+    readonly cookieSecretArn: string;
+    readonly adminTokenSecretArn: string;
   },
 ): AppEnv {
   return {
@@ -89,6 +95,9 @@ export function webEnv(
     LOCAL_WORKERS: 'false',
     DB_MIGRATE: 'true',
     DB_POOL_SIZE: '10',
+    EVENT_BUS_NAME: inputs.eventBusName,
+    COOKIE_SECRET_ARN: inputs.cookieSecretArn,
+    ADMIN_TOKEN_SECRET_ARN: inputs.adminTokenSecretArn,
     ...(inputs.thumbnailsCdnDomain ? { THUMBNAILS_BASE_URL: `https://${inputs.thumbnailsCdnDomain}` } : {}),
   };
 }

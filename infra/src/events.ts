@@ -1,15 +1,27 @@
 /**
- * The EventBridge rule that fans each new original out to both workers. Its pattern is the one
- * object the local bus also matches with (`objectCreatedPattern` from @annot/events). Each target
- * has a retry policy and its own SQS dead-letter queue, and each Lambda's invoke permission is
- * scoped to this rule.
+ * The EventBridge rules that deliver work to the workers, on the account's default bus:
+ *
+ * - "Object Created": each new original goes to both workers. Its pattern is the one object the
+ *   local bus also matches with (`objectCreatedPattern` from @annot/events).
+ * - "Stage Requested": a retry the web tier sends with PutEvents goes to the worker of that stage
+ *   only, through a rule per worker (`stageRequestedPattern`, likewise shared).
+ *
+ * Each worker's targets on both rules have the same retry policy and the same SQS dead-letter
+ * queue, whose policy admits both rules; each rule gets its own invoke permission on the Lambda,
+ * scoped to that rule.
  */
-import { objectCreatedPattern } from '@annot/events';
+import { objectCreatedPattern, type RequestableStage, stageRequestedPattern } from '@annot/events';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { RetrySettings } from './config-types.ts';
 import type { PerWorker, WorkerKind } from './lambdas.ts';
 import { eventBridgeDlqPolicy } from './resource-policies.ts';
+
+/** The bus the rules are on and the web tier sends retries to (EVENT_BUS_NAME). */
+export const EVENT_BUS_NAME = 'default';
+
+/** The stage each worker records, and so the retries it takes. */
+export const STAGE_OF: PerWorker<RequestableStage> = { annotator: 'annotation', thumbnailer: 'thumbnail' };
 
 export interface EventsArgs {
   readonly originalsBucketName: pulumi.Input<string>;
@@ -21,26 +33,72 @@ export interface EventsArgs {
 
 export class Events extends pulumi.ComponentResource {
   readonly ruleArn: pulumi.Output<string>;
-  /** Each worker's dead-letter queue: the events EventBridge could not deliver to it. */
+  /** Each worker's retry rule ("Stage Requested" for its stage). */
+  readonly retryRuleArns: PerWorker<pulumi.Output<string>>;
+  /** Each worker's dead-letter queue: the events (uploads and retries) EventBridge could not deliver to it. */
   readonly deadLetterQueues: PerWorker<aws.sqs.Queue>;
+  /** The bus's name (EVENT_BUS_NAME for the web tier) and ARN (its PutEvents grant). */
+  readonly busName: string;
+  readonly busArn: pulumi.Output<string>;
 
   constructor(name: string, args: EventsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('annot:infra:Events', name, {}, opts);
     const parent = { parent: this };
+    const bucket = pulumi.output(args.originalsBucketName);
 
     const rule = new aws.cloudwatch.EventRule(
       `${name}-object-created`,
       {
         description: 'New originals under uploads/ go to the thumbnailer and the annotator',
-        eventPattern: pulumi
-          .output(args.originalsBucketName)
-          .apply((bucket) => JSON.stringify(objectCreatedPattern(bucket))),
+        eventPattern: bucket.apply((b) => JSON.stringify(objectCreatedPattern(b))),
       },
       parent,
     );
 
-    const target = (key: WorkerKind): aws.sqs.Queue => {
+    /** One Lambda target of one rule: its invoke permission scoped to the rule, the shared policy and DLQ. */
+    const target = (
+      resourceName: string,
+      key: WorkerKind,
+      on: aws.cloudwatch.EventRule,
+      dlq: aws.sqs.Queue,
+      dlqPolicy: aws.sqs.QueuePolicy,
+    ) => {
       const fn = args.functions[key];
+      const permission = new aws.lambda.Permission(
+        `${resourceName}-invoke`,
+        {
+          action: 'lambda:InvokeFunction',
+          function: fn.name,
+          principal: 'events.amazonaws.com',
+          sourceArn: on.arn,
+        },
+        parent,
+      );
+      new aws.cloudwatch.EventTarget(
+        resourceName,
+        {
+          rule: on.name,
+          arn: fn.arn,
+          retryPolicy: {
+            maximumRetryAttempts: args.retry.attempts,
+            maximumEventAgeInSeconds: args.retry.maxAgeSeconds,
+          },
+          deadLetterConfig: { arn: dlq.arn },
+        },
+        { parent: this, dependsOn: [permission, dlqPolicy] },
+      );
+    };
+
+    const worker = (key: WorkerKind) => {
+      const stage = STAGE_OF[key];
+      const retryRule = new aws.cloudwatch.EventRule(
+        `${name}-${key}-stage-requested`,
+        {
+          description: `Retries of the ${stage} stage (from the web tier) go to the ${key}`,
+          eventPattern: bucket.apply((b) => JSON.stringify(stageRequestedPattern(b, stage))),
+        },
+        parent,
+      );
       const dlq = new aws.sqs.Queue(
         `${name}-${key}-dlq`,
         { messageRetentionSeconds: args.dlqRetentionDays * 86400, sqsManagedSseEnabled: true },
@@ -51,39 +109,24 @@ export class Events extends pulumi.ComponentResource {
         {
           queueUrl: dlq.url,
           policy: pulumi
-            .all([dlq.arn, rule.arn])
-            .apply(([queueArn, ruleArn]) => JSON.stringify(eventBridgeDlqPolicy(queueArn, ruleArn))),
+            .all([dlq.arn, rule.arn, retryRule.arn])
+            .apply(([queueArn, ...ruleArns]) => JSON.stringify(eventBridgeDlqPolicy(queueArn, ruleArns))),
         },
         parent,
       );
-      const permission = new aws.lambda.Permission(
-        `${name}-${key}-invoke`,
-        {
-          action: 'lambda:InvokeFunction',
-          function: fn.name,
-          principal: 'events.amazonaws.com',
-          sourceArn: rule.arn,
-        },
-        parent,
-      );
-      new aws.cloudwatch.EventTarget(
-        `${name}-${key}`,
-        {
-          rule: rule.name,
-          arn: fn.arn,
-          retryPolicy: {
-            maximumRetryAttempts: args.retry.attempts,
-            maximumEventAgeInSeconds: args.retry.maxAgeSeconds,
-          },
-          deadLetterConfig: { arn: dlq.arn },
-        },
-        { parent: this, dependsOn: [permission, dlqPolicy] },
-      );
-      return dlq;
+      // The upload target keeps its original resource names, so existing stacks update in place.
+      target(`${name}-${key}`, key, rule, dlq, dlqPolicy);
+      target(`${name}-${key}-stage-requested`, key, retryRule, dlq, dlqPolicy);
+      return { dlq, retryRuleArn: retryRule.arn };
     };
 
+    const annotator = worker('annotator');
+    const thumbnailer = worker('thumbnailer');
     this.ruleArn = rule.arn;
-    this.deadLetterQueues = { annotator: target('annotator'), thumbnailer: target('thumbnailer') };
-    this.registerOutputs({ ruleArn: rule.arn });
+    this.retryRuleArns = { annotator: annotator.retryRuleArn, thumbnailer: thumbnailer.retryRuleArn };
+    this.deadLetterQueues = { annotator: annotator.dlq, thumbnailer: thumbnailer.dlq };
+    this.busName = EVENT_BUS_NAME;
+    this.busArn = aws.cloudwatch.getEventBusOutput({ name: EVENT_BUS_NAME }, parent).arn;
+    this.registerOutputs({ ruleArn: rule.arn, busArn: this.busArn });
   }
 }

@@ -168,6 +168,9 @@ const web = new WebTier(
     database,
     appEnv: config.appEnv,
     thumbnailsCdnDomain: edge.thumbnailsCdnDomain,
+    eventBus: { name: events.busName, arn: events.busArn },
+    cookieSecretArn: secrets.cookieSecretArn,
+    adminTokenSecretArn: secrets.adminTokenSecretArn,
   },
   opts,
 );
@@ -204,6 +207,8 @@ export const deadLetterQueueUrls = pulumi.output(
 );
 export const webAutoScalingGroupName = web.autoScalingGroupName;
 export const webRepositoryUrl = images.web.repositoryUrl;
+/** The ARN of the operator's admin token, never its value: `aws secretsmanager get-secret-value` reads it. */
+export const adminTokenSecretArn = secrets.adminTokenSecretArn;
 export const thumbnailsCdnUrl = edge.thumbnailsCdnDomain
   ? pulumi.interpolate`https://${edge.thumbnailsCdnDomain}`
   : undefined;

@@ -2,6 +2,7 @@
  * IAM policy documents for the three workloads, one least-privilege role each, built from resolved
  * ARNs by pure functions so that tests can evaluate them without AWS.
  */
+import { STAGE_REQUESTED_SOURCE } from '@annot/events';
 import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from '@annot/object-keys';
 
 export interface Statement {
@@ -162,9 +163,18 @@ export interface WebPolicyInputs {
   readonly databaseSecretArn: string;
   readonly logGroupArn: string;
   readonly repositoryArn: string;
+  /** The account's default event bus, which the retry events go to. */
+  readonly eventBusArn: string;
+  /** The generated cookie-signing secret and admin token (Secrets Manager). */
+  readonly cookieSecretArn: string;
+  readonly adminTokenSecretArn: string;
 }
 
-/** The web tier uploads (and withdraws) under uploads/, reads (and presigns) both buckets, and reads its secret. */
+/**
+ * The web tier uploads (and withdraws or deletes) under uploads/, reads (and presigns) both buckets,
+ * deletes every version of an image's two keys, sends retry events to the default bus under its
+ * own source only, and reads its secrets.
+ */
 export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
   return policy(
     {
@@ -183,7 +193,8 @@ export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
       Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
       Resource: [`${inputs.thumbnailsBucketArn}/${THUMBNAILS_PREFIX}*`],
     },
-    // Deleting removes every version (see listVersions).
+    // DELETE /api/images/:id, upload cleanup and the sweep remove every version of a key (the
+    // buckets are versioned: a plain DELETE leaves the bytes in a noncurrent version; see listVersions).
     listVersions('ListUploadVersions', inputs.originalsBucketArn, UPLOADS_PREFIX),
     listVersions('ListThumbnailVersions', inputs.thumbnailsBucketArn, THUMBNAILS_PREFIX),
     {
@@ -206,7 +217,16 @@ export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
       Action: ['s3:ListBucketMultipartUploads'],
       Resource: [inputs.originalsBucketArn],
     },
-    readSecrets([inputs.databaseSecretArn]),
+    // A retry is a custom event on the default bus, which a rule per worker routes to that worker.
+    // Only that bus, and only events whose source is the web tier's own.
+    {
+      Sid: 'SendRetryEvents',
+      Effect: 'Allow',
+      Action: ['events:PutEvents'],
+      Resource: [inputs.eventBusArn],
+      Condition: { StringEquals: { 'events:source': STAGE_REQUESTED_SOURCE } },
+    },
+    readSecrets([inputs.databaseSecretArn, inputs.cookieSecretArn, inputs.adminTokenSecretArn]),
     writeLogs(inputs.logGroupArn),
     // GetAuthorizationToken has no resource ARN; the pulls themselves are limited to the web repository.
     { Sid: 'EcrLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },

@@ -33,14 +33,17 @@ export function bucketPolicy(bucketArn: string, cloudFrontDistributionArn?: stri
   return policy(...statements);
 }
 
-/** Lets one EventBridge rule, and nothing else, put undeliverable events in a dead-letter queue. */
-export function eventBridgeDlqPolicy(queueArn: string, ruleArn: string): PolicyDocument {
+/**
+ * Lets the named EventBridge rules, and nothing else, put undeliverable events in a dead-letter
+ * queue (a worker's queue takes both its rules': uploads and retries).
+ */
+export function eventBridgeDlqPolicy(queueArn: string, ruleArns: readonly string[]): PolicyDocument {
   return policy({
     Sid: 'EventBridgeDeadLetters',
     Effect: 'Allow',
     Principal: { Service: 'events.amazonaws.com' },
     Action: ['sqs:SendMessage'],
     Resource: [queueArn],
-    Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+    Condition: { ArnEquals: { 'aws:SourceArn': ruleArns.length === 1 ? ruleArns[0]! : [...ruleArns] } },
   });
 }

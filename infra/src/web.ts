@@ -29,6 +29,10 @@ export interface WebTierArgs {
   readonly appEnv: Readonly<Record<string, string>>;
   /** The CloudFront distribution in front of the thumbnails bucket, when there is one. */
   readonly thumbnailsCdnDomain?: pulumi.Input<string> | undefined;
+  /** The bus retries go to: its name for the app, its ARN for the PutEvents grant. */
+  readonly eventBus: { readonly name: string; readonly arn: pulumi.Input<string> };
+  readonly cookieSecretArn: pulumi.Input<string>;
+  readonly adminTokenSecretArn: pulumi.Input<string>;
 }
 
 export class WebTier extends pulumi.ComponentResource {
@@ -54,17 +58,41 @@ export class WebTier extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([sharedPolicyArns(args, logGroup), args.image.repositoryArn])
-          .apply(([shared, repositoryArn]) => JSON.stringify(webPolicy({ ...shared, repositoryArn }))),
+          .all([
+            sharedPolicyArns(args, logGroup),
+            args.image.repositoryArn,
+            args.eventBus.arn,
+            args.cookieSecretArn,
+            args.adminTokenSecretArn,
+          ])
+          .apply(([shared, repositoryArn, eventBusArn, cookieSecretArn, adminTokenSecretArn]) =>
+            JSON.stringify(
+              webPolicy({ ...shared, repositoryArn, eventBusArn, cookieSecretArn, adminTokenSecretArn }),
+            ),
+          ),
       },
       parent,
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
 
     const userData = pulumi
-      .all([args.image.imageUri, sharedEnvInputs(args), args.thumbnailsCdnDomain])
-      .apply(([imageUri, shared, thumbnailsCdnDomain]) => {
-        const env = webEnv({ ...shared, region: args.region, port: args.port, thumbnailsCdnDomain });
+      .all([
+        args.image.imageUri,
+        sharedEnvInputs(args),
+        args.thumbnailsCdnDomain,
+        args.cookieSecretArn,
+        args.adminTokenSecretArn,
+      ])
+      .apply(([imageUri, shared, thumbnailsCdnDomain, cookieSecretArn, adminTokenSecretArn]) => {
+        const env = webEnv({
+          ...shared,
+          region: args.region,
+          port: args.port,
+          thumbnailsCdnDomain,
+          eventBusName: args.eventBus.name,
+          cookieSecretArn,
+          adminTokenSecretArn,
+        });
         const script = webUserData({
           region: args.region,
           imageUri,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseStackConfig } from '../src/config.ts';
 import { CONFIG_KEYS } from '../src/config-keys.ts';
 import { configSource } from './support/config-source.ts';
+import { runProgram } from './support/program.ts';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const PROJECT = 'image-annotation-platform';
@@ -56,5 +57,18 @@ describe('Pulumi.dev.yaml', () => {
     expect(() => parse({})).toThrow(
       /^Invalid stack config:\n {2}- image-annotation-platform:geminiApiKey: [^\n]*$/,
     );
+  });
+});
+
+describe('README.md (stack outputs)', () => {
+  it('documents every output the program exports, the admin token secret with how to read it', async () => {
+    const readme = read('../../README.md');
+    const run = await runProgram({ config: { enableCloudFront: 'true' } });
+    const documented = readme
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...(line.split('|')[1] ?? '').matchAll(/`(\w+)`/g)].map((m) => m[1]));
+    for (const output of Object.keys(run.outputs)) expect(documented).toContain(output);
+    expect(readme).toContain('--secret-id "$(pulumi stack output adminTokenSecretArn)"');
   });
 });

@@ -11,6 +11,9 @@ const OTHER_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:someo
 const LOGS = 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/fn';
 const QUEUE = 'arn:aws:sqs:eu-west-1:123456789012:failures';
 const REPO = 'arn:aws:ecr:eu-west-1:123456789012:repository/web';
+const BUS = 'arn:aws:events:eu-west-1:123456789012:event-bus/default';
+const COOKIE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cookie-AbCdEf';
+const ADMIN_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf';
 
 const base = {
   originalsBucketArn: ORIGINALS,
@@ -26,6 +29,9 @@ const web = webPolicy({
   databaseSecretArn: DB_SECRET,
   logGroupArn: LOGS,
   repositoryArn: REPO,
+  eventBusArn: BUS,
+  cookieSecretArn: COOKIE_SECRET,
+  adminTokenSecretArn: ADMIN_SECRET,
 });
 
 const upload = `${ORIGINALS}/uploads/0abc/cat.jpg`;
@@ -79,6 +85,19 @@ describe.each([
   ['web', web, 'ecr:BatchGetImage', REPO, true],
   ['web', web, 'ecr:BatchGetImage', 'arn:aws:ecr:eu-west-1:123456789012:repository/annotator', false],
   ['web', web, 'ecr:PutImage', REPO, false],
+  ['web', web, 'secretsmanager:GetSecretValue', COOKIE_SECRET, true],
+  ['web', web, 'secretsmanager:GetSecretValue', ADMIN_SECRET, true],
+  ['web', web, 's3:ListBucketVersions', ORIGINALS, true],
+  ['web', web, 's3:ListBucketVersions', THUMBNAILS, true],
+  ['web', web, 's3:DeleteObjectVersion', upload, true],
+  ['web', web, 's3:DeleteObjectVersion', thumbnail, true],
+  ['web', web, 's3:DeleteObjectVersion', `${ORIGINALS}/elsewhere/x`, false],
+  ['web', web, 'events:PutEvents', BUS, true],
+  ['web', web, 'events:PutEvents', 'arn:aws:events:eu-west-1:123456789012:event-bus/other', false],
+  ['web', web, 'events:PutRule', BUS, false],
+  ['annotator', annotator, 'events:PutEvents', BUS, false],
+  ['thumbnailer', thumbnailer, 'secretsmanager:GetSecretValue', ADMIN_SECRET, false],
+  ['annotator', annotator, 'secretsmanager:GetSecretValue', COOKIE_SECRET, false],
 ])('%s: %s on %s', (_who, policy, action, resource, allowed) => {
   it(allowed ? 'is allowed' : 'is denied', () => {
     expect(allows(policy, action, resource)).toBe(allowed);
@@ -122,6 +141,17 @@ describe('least privilege', () => {
     ]);
   });
 
+  it('the web tier sends only its own source to the bus', () => {
+    const bySid = (sid: string) => web.Statement.find((s) => s.Sid === sid);
+    expect(bySid('SendRetryEvents')).toEqual({
+      Sid: 'SendRetryEvents',
+      Effect: 'Allow',
+      Action: ['events:PutEvents'],
+      Resource: [BUS],
+      Condition: { StringEquals: { 'events:source': 'annot.web' } },
+    });
+  });
+
   it('only ENI management and the ECR login token are granted on "*", because they take no resource ARN', () => {
     const unscoped = [annotator, thumbnailer, web].flatMap((p) =>
       p.Statement.filter((s) => s.Resource?.includes('*')).map((s) => s.Sid),
@@ -153,13 +183,17 @@ describe('resource policies', () => {
     });
   });
 
-  it('a DLQ accepts messages from EventBridge for one rule only', () => {
+  it('a DLQ accepts messages from EventBridge for the named rules only', () => {
     const rule = 'arn:aws:events:eu-west-1:123456789012:rule/r';
-    expect(eventBridgeDlqPolicy(QUEUE, rule).Statement).toEqual([
+    const retries = 'arn:aws:events:eu-west-1:123456789012:rule/retries';
+    expect(eventBridgeDlqPolicy(QUEUE, [rule]).Statement).toEqual([
       expect.objectContaining({
         Principal: { Service: 'events.amazonaws.com' },
         Condition: { ArnEquals: { 'aws:SourceArn': rule } },
       }),
+    ]);
+    expect(eventBridgeDlqPolicy(QUEUE, [rule, retries]).Statement).toEqual([
+      expect.objectContaining({ Condition: { ArnEquals: { 'aws:SourceArn': [rule, retries] } } }),
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { AppConfig } from '@annot/config';
-import { createSystem, type System } from '@annot/web';
+import { buildStageRequestedEvent } from '@annot/events';
+import { createSystem, StageRequestError, type System } from '@annot/web';
 import type { Logger } from 'pino';
 import { PublishingObjectStore } from './publishing-store.ts';
 import { type LocalWorkersOptions, startLocalWorkers } from './workers.ts';
@@ -20,7 +21,9 @@ export interface EmbeddedSystemOptions {
  * The whole system in one process: the web app as `@annot/web` builds it and, with
  * LOCAL_WORKERS (the default), both workers on a local event bus. Originals are stored through a
  * decorator that publishes S3's "Object Created" event on the bus, so an upload flows to the
- * workers as it does in AWS; closing the system lets them finish before the database closes.
+ * workers as it does in AWS; a retry publishes the "Stage Requested" event on the same bus, as the
+ * web tier puts it on EventBridge in AWS. Closing the system lets the workers finish before the
+ * database closes.
  */
 export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<System> {
   const { config, logger, workerDelayMs, onEvent } = options;
@@ -44,6 +47,19 @@ export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<Sy
             onEvent?.(event);
             bus.publish(event);
           }),
+        async requestStage(originalKey, stage) {
+          const event = buildStageRequestedEvent({
+            bucket: storage.originals.bucket,
+            key: originalKey,
+            stage,
+          });
+          if (bus.publish(event).length === 0) {
+            throw new StageRequestError('The retry could not be sent to the workers; try again shortly.', {
+              cause: new Error(`no local worker subscribes to ${stage} retries`),
+              retryable: false,
+            });
+          }
+        },
         close: () => bus.drain(),
       };
     },

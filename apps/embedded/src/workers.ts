@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { annotatorSettings, createAnnotationWorker, createAnnotator } from '@annot/annotator';
 import type { AppConfig } from '@annot/config';
 import type { ImageRepository } from '@annot/db';
-import { LocalEventBus, objectCreatedPattern } from '@annot/events';
+import { LocalEventBus, objectCreatedPattern, stageRequestedPattern } from '@annot/events';
 import type { Storage } from '@annot/storage';
 import { createThumbnailer, thumbnailerSettings } from '@annot/thumbnailer';
 import type { Logger } from 'pino';
@@ -22,9 +22,10 @@ export interface LocalWorkersOptions {
 }
 
 /**
- * The in-process stand-in for the EventBridge rule and its two Lambda targets: a local bus that
- * routes "Object Created" events with the same pattern object infra deploys, to the same worker
- * cores the Lambda handlers call. Failed deliveries are retried, then kept as dead letters. At most
+ * The in-process stand-in for the EventBridge rules and their two Lambda targets: a local bus that
+ * routes "Object Created" events to both workers, and each "Stage Requested" retry to the worker of
+ * its stage, with the same pattern objects infra deploys, to the same worker cores the Lambda
+ * handlers call. Retries get the same retries and dead letters as uploads. Failed deliveries are retried, then kept as dead letters. At most
  * LOCAL_WORKER_CONCURRENCY runs at once; the other deliveries wait in the bus's queue.
  */
 export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
@@ -58,18 +59,19 @@ export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
   });
 
   const delay = options.delayMs ?? 0;
-  const pattern = objectCreatedPattern(storage.originals.bucket);
-  bus.subscribe('thumbnailer', pattern, (event) =>
-    around('thumbnailer', async () => {
-      if (delay > 0) await sleep(delay);
-      await thumbnailer.handle(event);
-    }),
-  );
-  bus.subscribe('annotator', pattern, (event) =>
-    around('annotator', async () => {
-      if (delay > 0) await sleep(delay);
-      await annotation.handle(event);
-    }),
-  );
+  const bucket = storage.originals.bucket;
+  const targets = [
+    { name: 'thumbnailer', stage: 'thumbnail', worker: thumbnailer },
+    { name: 'annotator', stage: 'annotation', worker: annotation },
+  ] as const;
+  for (const { name, stage, worker } of targets) {
+    const handler = (event: unknown) =>
+      around(name, async () => {
+        if (delay > 0) await sleep(delay);
+        await worker.handle(event);
+      });
+    bus.subscribe(name, objectCreatedPattern(bucket), handler);
+    bus.subscribe(`${name} (retries)`, stageRequestedPattern(bucket, stage), handler);
+  }
   return bus;
 }

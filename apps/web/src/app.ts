@@ -6,12 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { localCookieSecret } from './auth/cookie-secret.ts';
 import { Permissions } from './auth/permissions.ts';
+import { type RequestStage, renotifyStageRequester } from './events/request-stage.ts';
 import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
 import { setupErrors } from './plugins/errors.ts';
 import { setupFiniteNumbers } from './plugins/finite-numbers.ts';
 import { imageOrigins, setupSecurity } from './plugins/security.ts';
 import { setupViews } from './plugins/views.ts';
-import { type RequestStage, renotifyRequester } from './request-stage.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { apiImagesRoutes } from './routes/api-images.ts';
 import { filesRoutes } from './routes/files.ts';
@@ -26,13 +26,14 @@ export interface AppOptions {
   readonly config: AppConfig;
   readonly repository: ImageRepository;
   readonly storage: Storage;
-  /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
-  readonly reclaimer?: UploadReclaimer;
   /**
-   * Asks a stage's worker to run again (POST /api/images/:id/retry). Default: raise the
-   * original's Object Created event again (storage.originals.renotify).
+   * Asks the workers to run a stage of an image again (the retry route's one way to reach them).
+   * createSystem chooses it (EventBridge, the embedded bus, or raising Object Created again);
+   * without one, the original's Object Created event is raised again (storage.originals.renotify).
    */
   readonly requestStage?: RequestStage;
+  /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
+  readonly reclaimer?: UploadReclaimer;
 }
 
 declare module 'fastify' {
@@ -101,7 +102,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     repository,
     storage,
     permissions,
-    requestStage: options.requestStage ?? renotifyRequester(storage),
+    requestStage: options.requestStage ?? renotifyStageRequester(storage.originals).requestStage,
     // A deleted or retried image may be on any cached page.
     onChanged: () => galleryCache.invalidateAll(),
   });

@@ -1,9 +1,18 @@
 export { type AppOptions, webApp } from './app.ts';
+export {
+  type EventBridgeRequesterOptions,
+  eventBridgeStageRequester,
+  type RequestStage,
+  renotifyStageRequester,
+  StageRequestError,
+  type StageRequester,
+} from './events/request-stage.ts';
 export type { ImageJson, StatusJson } from './routes/schemas.ts';
 export { buildServer, type ServerOptions } from './server.ts';
 export { exitOnSignals, shutdownGracefully } from './shutdown.ts';
 export { loadConfigOrExit } from './startup-config.ts';
 export {
+  chooseStageRequester,
   createSystem,
   type System,
   type SystemAdapters,

@@ -2,6 +2,12 @@ import { type AppConfig, createDatabaseUrlRefresher } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
 import { createStorage, type ObjectStore, type Storage } from '@annot/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import {
+  eventBridgeStageRequester,
+  type RequestStage,
+  renotifyStageRequester,
+  type StageRequester,
+} from './events/request-stage.ts';
 import { buildServer } from './server.ts';
 import { ReconciliationSweep } from './sweep.ts';
 
@@ -21,6 +27,11 @@ export interface SystemAdapters {
 export interface SystemExtension {
   /** Decorates the originals bucket the app stores uploads in (for example to raise an event per put). */
   readonly wrapOriginals?: (originals: ObjectStore) => ObjectStore;
+  /**
+   * Delivers a retry to the workers (the embedded system: the retry event on its local bus). Used
+   * when EVENT_BUS_NAME is unset; EventBridge takes precedence.
+   */
+  readonly requestStage?: RequestStage;
   /** Lets the extension finish its work: called once the app has stopped and its uploads have settled, before the database closes. */
   readonly close?: () => Promise<void>;
 }
@@ -40,6 +51,8 @@ export interface System {
   readonly repository: ImageRepository;
   /** The storage the app uses (with the extension's decorator, if any). */
   readonly storage: Storage;
+  /** How this system asks the workers to run a stage again (see `chooseStageRequester`). */
+  readonly requestStage: RequestStage;
   /** The reconciliation sweep of this process (started; SWEEP_INTERVAL_MS=0 leaves it idle). */
   readonly sweep: ReconciliationSweep;
   /** Stops the app (waiting for requests in flight) and the sweep, lets the extension finish, closes the database. */
@@ -64,7 +77,9 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const storage: Storage = extension.wrapOriginals
       ? { originals: extension.wrapOriginals(base.originals), thumbnails: base.thumbnails }
       : base;
-    const app = await buildServer({ config, repository, storage, logger });
+    const requester = chooseStageRequester(config, storage, extension);
+    const { requestStage } = requester;
+    const app = await buildServer({ config, repository, storage, logger, requestStage });
     const sweep = new ReconciliationSweep(
       { repository, storage, log: logger.child({ component: 'sweep' }) },
       config.sweep,
@@ -74,6 +89,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       app,
       repository,
       storage,
+      requestStage,
       sweep,
       async close() {
         try {
@@ -81,6 +97,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
           await app.close();
           // A cut connection can end the server before an aborted upload has cleaned up after itself.
           await app.uploads.whenIdle();
+          requester.close();
           await extension.close?.();
         } finally {
           await repository.close();
@@ -91,4 +108,27 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     await repository.close();
     throw error;
   }
+}
+
+/**
+ * The web tier's retry path: EventBridge PutEvents when EVENT_BUS_NAME is set (AWS); else the
+ * extension's (the embedded system's local bus); else raising the original's Object Created event
+ * again, which reaches both workers (the completed stage's worker skips it as already done).
+ */
+export function chooseStageRequester(
+  config: AppConfig,
+  storage: Storage,
+  extension: SystemExtension,
+): StageRequester {
+  if (config.events.busName !== undefined) {
+    return eventBridgeStageRequester({
+      busName: config.events.busName,
+      originalsBucket: storage.originals.bucket,
+      timeoutMs: config.events.publishTimeoutMs,
+      // Outside AWS's own environment the SDK's region chain applies (AWS_REGION).
+      clientConfig: config.storage.kind === 's3' ? { region: config.storage.region } : {},
+    });
+  }
+  if (extension.requestStage) return { requestStage: extension.requestStage, close() {} };
+  return renotifyStageRequester(storage.originals);
 }

@@ -52,6 +52,8 @@ interface ErrorDetails {
 }
 
 function isUnavailableHere(error: ErrorDetails): boolean {
+  // A retry the event bus did not take (request-stage.ts): it may be taken later.
+  if (error.name === 'StageRequestError') return (error as { retryable?: unknown }).retryable === true;
   if (typeof error.code === 'string' && (NETWORK_CODES.has(error.code) || MYSQL_CODES.has(error.code))) {
     return true;
   }

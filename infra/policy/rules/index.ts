@@ -1,12 +1,14 @@
 import type { Policies } from '@pulumi/policy';
 import { bucketsBlockPublicAccess, bucketsEncrypted, bucketsTlsOnly } from './buckets.ts';
 import { imdsV2Required, rdsEncryptedAndPrivate } from './compute.ts';
+import { eventTargetsRetryAndDeadLetter, lambdaPermissionsScoped, putEventsScoped } from './events.ts';
 import { lambdaLogGroupsManaged, logRetentionSet } from './logs.ts';
 import { noOpenIngress } from './network.ts';
 import { lambdaNoPlaintextSecrets } from './secrets.ts';
 
 export * from './buckets.ts';
 export * from './compute.ts';
+export * from './events.ts';
 export * from './logs.ts';
 export * from './network.ts';
 export * from './secrets.ts';
@@ -22,4 +24,7 @@ export const POLICIES: Policies = [
   lambdaNoPlaintextSecrets,
   logRetentionSet,
   lambdaLogGroupsManaged,
+  eventTargetsRetryAndDeadLetter,
+  lambdaPermissionsScoped,
+  putEventsScoped,
 ];

@@ -18,7 +18,9 @@ describe('secrets', () => {
         .map((s) => ({ type: r.type, path: s.path, secret: s.secret })),
     );
     expect(places).toEqual([{ type: T.secretVersion, path: '.secretString', secret: true }]);
-    expect(one(run.resources, T.secretVersion).inputs.secretId).toBe(one(run.resources, T.secret).id);
+    expect(one(run.resources, T.secretVersion, '-gemini-api-key').inputs.secretId).toBe(
+      one(run.resources, T.secret, '-gemini-api-key').id,
+    );
   });
 
   it('no plain-text secret in any Lambda environment: only ARNs of secrets', () => {
@@ -33,6 +35,23 @@ describe('secrets', () => {
       for (const name of secretish) expect(name).toMatch(/_SECRET_ARN$/);
     }
   });
+
+  it.each([
+    ['-cookie-secret', 'Signs the cookie'],
+    ['-admin-token', "The operator's bearer token"],
+  ])(
+    'the generated %s is drawn by Secrets Manager, stored as a Pulumi secret, and kept across deployments',
+    (suffix, about) => {
+      const secret = one(run.resources, T.secret, suffix);
+      const version = one(run.resources, T.secretVersion, suffix);
+      expect(secret.inputs.description).toContain(about);
+      expect(version.inputs.secretId).toBe(secret.id);
+      const value = strings(version.inputs).find((s) => s.path === '.secretString');
+      // The mocks' stand-in for GetRandomPassword's answer (64 letters and digits).
+      expect(value).toMatchObject({ secret: true });
+      expect(value?.value).toMatch(/^[A-Za-z0-9]{64}$/);
+    },
+  );
 
   it('no secret in user data: settings and ARNs only', () => {
     const script = decodeUserData(one(run.resources, T.launchTemplate));
@@ -59,6 +78,13 @@ describe('stack outputs', () => {
     ]);
     for (const url of Object.values(value('deadLetterQueueUrls') as object))
       expect(url).toMatch(/^https:\/\/sqs\./);
+  });
+
+  it("name the admin token's secret by its ARN, never its value", () => {
+    const admin = one(run.resources, T.secret, '-admin-token');
+    expect(run.outputs.adminTokenSecretArn).toEqual({ value: admin.state.arn, secret: false });
+    const value = strings(one(run.resources, T.secretVersion, '-admin-token').inputs)[0]?.value;
+    expect(JSON.stringify(run.outputs)).not.toContain(value);
   });
 
   it('contain no secret', () => {

@@ -1,6 +1,9 @@
 import { loadConfig } from '@annot/config';
+import { STAGE_REQUESTED_SOURCE } from '@annot/events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV_FILE } from '../../src/user-data.ts';
+import { allows } from '../support/iam.ts';
+import { ACCOUNT, REGION } from '../support/mocks.ts';
 import { type ProgramRun, runProgram } from '../support/program.ts';
 import { containerEnv, decodeUserData, ofType, one, T } from '../support/resources.ts';
 
@@ -155,5 +158,74 @@ describe('auto scaling', () => {
   it('has exactly one launch template and group', () => {
     expect(ofType(run.resources, T.launchTemplate)).toHaveLength(1);
     expect(ofType(run.resources, T.asg)).toHaveLength(1);
+  });
+});
+
+describe('the web role: retries, deletes and secrets (issue 11)', () => {
+  const webPolicy = () => {
+    const profile = one(run.resources, T.instanceProfile);
+    const policy = run.resources.find((r) => r.type === T.rolePolicy && r.name.startsWith('web-'))!;
+    expect(policy.inputs.role).toBe(one(run.resources, T.role, 'web-role').id);
+    expect(profile.inputs.role).toBe(one(run.resources, T.role, 'web-role').state.name);
+    return JSON.parse(policy.inputs.policy);
+  };
+  const bus = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`;
+
+  it("may put events on the default bus only, and only under the web tier's own source", () => {
+    const policy = webPolicy();
+    expect(allows(policy, 'events:PutEvents', bus)).toBe(true);
+    expect(allows(policy, 'events:PutEvents', `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/other`)).toBe(
+      false,
+    );
+    const grants = policy.Statement.filter((s: { Action: string[] }) =>
+      s.Action.some((a) => a.startsWith('events:')),
+    );
+    expect(grants).toEqual([
+      {
+        Sid: 'SendRetryEvents',
+        Effect: 'Allow',
+        Action: ['events:PutEvents'],
+        Resource: [bus],
+        Condition: { StringEquals: { 'events:source': STAGE_REQUESTED_SOURCE } },
+      },
+    ]);
+  });
+
+  it('may list and delete every version of an original and of a thumbnail, nothing outside their prefixes', () => {
+    const policy = webPolicy();
+    const originals = one(run.resources, T.bucket, '-originals').state.arn as string;
+    const thumbnails = one(run.resources, T.bucket, '-thumbnails').state.arn as string;
+    expect(allows(policy, 's3:ListBucketVersions', originals)).toBe(true);
+    expect(allows(policy, 's3:ListBucketVersions', thumbnails)).toBe(true);
+    expect(allows(policy, 's3:DeleteObjectVersion', `${originals}/uploads/0abc/cat.jpg`)).toBe(true);
+    expect(allows(policy, 's3:DeleteObjectVersion', `${thumbnails}/thumbnails/0abc/cat.jpg`)).toBe(true);
+    expect(allows(policy, 's3:DeleteObjectVersion', `${originals}/other/cat.jpg`)).toBe(false);
+  });
+
+  it('may read the cookie secret and the admin token, and the container gets their ARNs and the bus', () => {
+    const policy = webPolicy();
+    const cookie = one(run.resources, T.secret, '-cookie-secret').state.arn as string;
+    const admin = one(run.resources, T.secret, '-admin-token').state.arn as string;
+    const gemini = one(run.resources, T.secret, '-gemini-api-key').state.arn as string;
+    expect(allows(policy, 'secretsmanager:GetSecretValue', cookie)).toBe(true);
+    expect(allows(policy, 'secretsmanager:GetSecretValue', admin)).toBe(true);
+    expect(allows(policy, 'secretsmanager:GetSecretValue', gemini)).toBe(false);
+
+    const env = containerEnv(launchTemplate());
+    expect(env).toMatchObject({
+      EVENT_BUS_NAME: 'default',
+      COOKIE_SECRET_ARN: cookie,
+      ADMIN_TOKEN_SECRET_ARN: admin,
+    });
+    expect(loadConfig(env).events).toEqual({ busName: 'default', publishTimeoutMs: 5000 });
+  });
+
+  it("the workers may not send events, nor read the web tier's secrets", () => {
+    const admin = one(run.resources, T.secret, '-admin-token').state.arn as string;
+    for (const policy of run.resources.filter((r) => r.type === T.rolePolicy && !r.name.startsWith('web-'))) {
+      const document = JSON.parse(policy.inputs.policy);
+      expect(allows(document, 'events:PutEvents', bus)).toBe(false);
+      expect(allows(document, 'secretsmanager:GetSecretValue', admin)).toBe(false);
+    }
   });
 });

@@ -90,7 +90,7 @@ describe('the worker Lambdas', () => {
 
   it('each has its own role: the annotator cannot write thumbnails, the thumbnailer cannot read the Gemini key', () => {
     const thumbnails = one(run.resources, T.bucket, '-thumbnails').state.arn as string;
-    const gemini = one(run.resources, T.secret).state.arn as string;
+    const gemini = one(run.resources, T.secret, '-gemini-api-key').state.arn as string;
     expect(fn('annotator').inputs.role).not.toBe(fn('thumbnailer').inputs.role);
     expect(allows(rolePolicyOf(fn('annotator')), 's3:PutObject', `${thumbnails}/thumbnails/x.jpg`)).toBe(
       false,
@@ -116,7 +116,7 @@ describe('the worker Lambdas', () => {
     }
     expect(loadConfig(env('annotator')).annotator).toMatchObject({
       kind: 'gemini',
-      geminiApiKeySecretArn: one(run.resources, T.secret).state.arn,
+      geminiApiKeySecretArn: one(run.resources, T.secret, '-gemini-api-key').state.arn,
     });
     expect(env('thumbnailer').GEMINI_API_KEY_SECRET_ARN).toBeUndefined();
   });

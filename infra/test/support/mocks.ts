@@ -107,6 +107,20 @@ const OUTPUTS: Readonly<Record<string, (name: string, inputs: Inputs) => State>>
   }),
 };
 
+/** Provider functions the program may call, with what AWS would answer. */
+const CALLS: Readonly<Record<string, (inputs: Inputs) => State>> = {
+  'aws:cloudwatch/getEventBus:getEventBus': (inputs) => ({
+    id: inputs.name,
+    name: inputs.name,
+    arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${inputs.name}`,
+  }),
+  // Deterministic here (the inventory snapshot masks secrets anyway); AWS draws a new one per call.
+  'aws:secretsmanager/getRandomPassword:getRandomPassword': (inputs) => ({
+    id: 'random',
+    randomPassword: `generated${'x'.repeat(Number(inputs.passwordLength ?? 32) - 9)}`,
+  }),
+};
+
 /** Component resources of this program; they have no outputs of their own. */
 const COMPONENTS = /^annot:infra:[A-Z][A-Za-z]+$/;
 
@@ -152,6 +166,8 @@ export function createMocks(recorded: RecordedResource[], unexpected: string[]):
       return { id, state };
     },
     call(args) {
+      const answer = CALLS[args.token];
+      if (answer) return answer(args.inputs);
       unexpected.push(`call ${args.token}`);
       throw new Error(`unexpected provider function call ${args.token}: add it to the mocks on purpose`);
     },

@@ -102,6 +102,12 @@ export interface AppConfig {
     /** How long a file identical to one still being stored waits for it (UPLOAD_DUPLICATE_WAIT_MS). */
     readonly uploadDuplicateWaitMs: number;
   };
+  /** Where the web tier sends retry events (EVENT_BUS_NAME unset: no EventBridge). */
+  readonly events: {
+    readonly busName: string | undefined;
+    /** Longest one PutEvents call may take, retries included (EVENT_PUBLISH_TIMEOUT_MS). */
+    readonly publishTimeoutMs: number;
+  };
   /** How long a worker's claim on one stage of an image lasts (STAGE_LEASE_MS). */
   readonly stageLeaseMs: number;
   readonly thumbnail: {
@@ -156,6 +162,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     presign,
     limits: readLimits(r),
     sweep: readSweep(r),
+    events: {
+      busName: r.read('EVENT_BUS_NAME', nonEmpty, true),
+      publishTimeoutMs: r.read('EVENT_PUBLISH_TIMEOUT_MS', int(100, 60_000)),
+    },
     stageLeaseMs: r.read('STAGE_LEASE_MS', int(100, 86_400_000)),
     thumbnail: readThumbnail(r),
     annotator: readAnnotator(r, geminiCredentials),

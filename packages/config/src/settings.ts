@@ -215,6 +215,19 @@ export const SETTINGS = [
     description:
       "More originals without a row than this in one page of the sweep's walk deletes none and logs an error instead: a database that lost rows must not cost images.",
   },
+  // events
+  {
+    name: 'EVENT_BUS_NAME',
+    default: undefined,
+    description:
+      'EventBridge bus the web tier sends retry ("Stage Requested") events to, with PutEvents (`default` in AWS). Unset, the embedded system uses its local bus, and a web tier without one raises the original\'s Object Created event again.',
+  },
+  {
+    name: 'EVENT_PUBLISH_TIMEOUT_MS',
+    default: '5000',
+    description:
+      'Longest the PutEvents call of a retry may take, all attempts included; past it the retry request fails with a 503.',
+  },
   // workers
   {
     name: 'STAGE_LEASE_MS',

@@ -48,6 +48,18 @@ describe('loadConfig defaults (the embedded default)', () => {
     });
   });
 
+  it('sends retries to no EventBridge bus unless EVENT_BUS_NAME is set, within a bounded time', () => {
+    expect(config.events).toEqual({ busName: undefined, publishTimeoutMs: 5000 });
+    expect(loadConfig({ EVENT_BUS_NAME: 'default', EVENT_PUBLISH_TIMEOUT_MS: '800' }, cwd).events).toEqual({
+      busName: 'default',
+      publishTimeoutMs: 800,
+    });
+    expect(errorOf(() => loadConfig({ EVENT_PUBLISH_TIMEOUT_MS: '0' }, cwd)).message).toContain(
+      'EVENT_PUBLISH_TIMEOUT_MS',
+    );
+    expect(errorOf(() => loadConfig({ EVENT_BUS_NAME: ' ' }, cwd)).message).toContain('EVENT_BUS_NAME');
+  });
+
   it('holds the longest upload below STALE_UPLOAD_MS, so the sweep never takes one still arriving', () => {
     expect(loadConfig({ STALE_UPLOAD_MS: '3000' }, cwd).limits.uploadMaxDurationMs).toBe(2700);
     expect(loadConfig({ UPLOAD_MAX_DURATION_MS: '120000' }, cwd).limits.uploadMaxDurationMs).toBe(120000);

@@ -1,12 +1,18 @@
 /**
  * EventBridge event patterns as data, and a matcher for the operators this project uses.
  *
- * The one pattern that routes uploads to the workers is built by `objectCreatedPattern`. Infra
- * serialises it into the EventBridge rule, and the local bus matches events against the same
- * object, so the two cannot drift apart.
+ * The pattern that routes uploads to the workers is built by `objectCreatedPattern`, and the one
+ * that routes a retry to one worker by `stageRequestedPattern`. Infra serialises them into the
+ * EventBridge rules, and the local bus matches events against the same objects, so the two cannot
+ * drift apart.
  */
 
 import { UPLOADS_PREFIX } from '@annot/object-keys';
+import {
+  type RequestableStage,
+  STAGE_REQUESTED_DETAIL_TYPE,
+  STAGE_REQUESTED_SOURCE,
+} from './stage-requested.ts';
 
 export type PatternValue =
   | string
@@ -31,6 +37,24 @@ export function objectCreatedPattern(originalsBucket: string) {
     detail: {
       bucket: { name: [originalsBucket] },
       object: { key: [{ prefix: UPLOADS_PREFIX }] },
+    },
+  } as const satisfies EventPattern;
+}
+
+/**
+ * The rule that sends one worker the retries of its own stage: `stage` is the worker's, so a
+ * retry of the other stage never reaches it. Infra deploys one rule per worker with it; the local
+ * bus subscribes each worker with it.
+ */
+export function stageRequestedPattern(originalsBucket: string, stage: RequestableStage) {
+  if (originalsBucket.length === 0) throw new Error('stageRequestedPattern: bucket name must not be empty');
+  return {
+    source: [STAGE_REQUESTED_SOURCE],
+    'detail-type': [STAGE_REQUESTED_DETAIL_TYPE],
+    detail: {
+      bucket: { name: [originalsBucket] },
+      object: { key: [{ prefix: UPLOADS_PREFIX }] },
+      stage: [stage],
     },
   } as const satisfies EventPattern;
 }

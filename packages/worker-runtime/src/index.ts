@@ -1,7 +1,7 @@
 export { decoding } from './decode.ts';
 export { summariseEvent } from './event-summary.ts';
 export { PermanentFailure } from './failure.ts';
-export { type Intake, type IntakeOptions, receiveEvent } from './intake.ts';
+export { type Intake, type IntakeEvent, type IntakeOptions, receiveEvent } from './intake.ts';
 export { type CheckedImage, checkOriginal, readOriginal } from './read-original.ts';
 export { type ImageLimits, type StageSettings, stageSettings } from './settings.ts';
 export { createStageWorker, SKIPPED, type Stage, type StageDeps } from './stage.ts';

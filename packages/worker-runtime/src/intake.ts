@@ -1,4 +1,12 @@
-import { InvalidEventError, type ObjectCreated, parseObjectCreatedEvent } from '@annot/events';
+import {
+  InvalidEventError,
+  isStageRequestedEvent,
+  type ObjectCreated,
+  parseObjectCreatedEvent,
+  parseStageRequestedEvent,
+  type RequestableStage,
+  type StageRequested,
+} from '@annot/events';
 import { UPLOADS_PREFIX } from '@annot/object-keys';
 import { InvalidObjectKeyError, validateObjectKey } from '@annot/storage';
 import { short, summariseEvent } from './event-summary.ts';
@@ -9,15 +17,25 @@ export interface IntakeOptions {
   /** The bucket uploads land in; an event for any other bucket is not this platform's. */
   readonly originalsBucket: string;
   readonly requestId: string | undefined;
+  /** The stage this worker runs: a retry event for it is accepted, a retry of the other stage skipped. */
+  readonly stage: RequestableStage;
 }
+
+/** What the worker is asked to do: an upload's Object Created event, or a retry of its stage. */
+export type IntakeEvent =
+  | ({ readonly trigger: 'upload' } & ObjectCreated)
+  | ({ readonly trigger: 'retry' } & StageRequested);
 
 /** An event to work on (with its log context), or the outcome to return without working. */
 export type Intake =
-  | { readonly accepted: true; readonly event: ObjectCreated; readonly log: LogContext }
+  | { readonly accepted: true; readonly event: IntakeEvent; readonly log: LogContext }
   | { readonly accepted: false; readonly outcome: WorkerOutcome };
 
 /**
- * The first step of every worker. A malformed event is logged (with a short summary, never the
+ * The first step of every worker. It takes two kinds of event: S3's "Object Created" for a new
+ * upload (both workers), and the web tier's "Stage Requested" retry for this worker's own stage
+ * (a retry of the other stage is skipped, like any event that is not this worker's). After the
+ * intake both are the same work on the same key. A malformed event is logged (with a short summary, never the
  * payload) and rethrown as InvalidEventError, so the platform keeps it in the dead-letter queue.
  * An event for another bucket, or for a key that is not an upload, is logged and skipped: the rule
  * may be shared, and such an event is never an error of the image. So is an event whose key cannot
@@ -27,9 +45,11 @@ export type Intake =
  */
 export function receiveEvent(event: unknown, options: IntakeOptions): Intake {
   const { logger, requestId } = options;
-  let created: ObjectCreated;
+  let created: IntakeEvent;
   try {
-    created = parseObjectCreatedEvent(event);
+    created = isStageRequestedEvent(event)
+      ? { trigger: 'retry', ...parseStageRequestedEvent(event) }
+      : { trigger: 'upload', ...parseObjectCreatedEvent(event) };
   } catch (error) {
     if (error instanceof InvalidEventError) {
       logger.error('Rejected a malformed event', {
@@ -41,7 +61,18 @@ export function receiveEvent(event: unknown, options: IntakeOptions): Intake {
     throw error;
   }
   const { key } = created;
-  const log: LogContext = { key, requestId, eventId: created.eventId };
+  const log: LogContext = {
+    key,
+    requestId,
+    eventId: created.eventId,
+    ...(created.trigger === 'retry' ? { trigger: 'retry' as const } : {}),
+  };
+
+  if (created.trigger === 'retry' && created.stage !== options.stage) {
+    const reason = `a retry of the ${created.stage} stage, not of this worker's ${options.stage}`;
+    logger.warn("Skipped a retry of another worker's stage", { ...log, reason });
+    return { accepted: false, outcome: { status: 'skipped', key, reason } };
+  }
 
   const notOurs = whyNotOurs(created, options.originalsBucket);
   if (notOurs) {
@@ -74,7 +105,7 @@ function whyNotAnObjectKey(key: string): string | undefined {
   }
 }
 
-function whyNotOurs(created: ObjectCreated, originalsBucket: string): string | undefined {
+function whyNotOurs(created: IntakeEvent, originalsBucket: string): string | undefined {
   if (created.bucket !== originalsBucket) return `bucket ${created.bucket} is not the originals bucket`;
   if (!created.key.startsWith(UPLOADS_PREFIX) || created.key.endsWith('/')) {
     return `key is not an object under ${UPLOADS_PREFIX}`;

@@ -56,7 +56,8 @@ export const SKIPPED = {
 } as const;
 
 /**
- * The one skeleton of both workers: intake (malformed events rethrown, others' events skipped),
+ * The one skeleton of both workers: intake (uploads' Object Created events and retries of this
+ * stage accepted; malformed events rethrown, others' events skipped),
  * claim the stage, already done?, read the original, check it, work, record, release the claim.
  * A PermanentFailure becomes the stage's `failed` status with its reason; anything else is
  * rethrown, so the platform retries (and, in AWS, the dead-letter queue keeps the event). The
@@ -93,7 +94,12 @@ async function runStage<Result>(
   requestId: string | undefined,
 ): Promise<WorkerOutcome> {
   const { logger, repository, storage } = deps;
-  const intake = receiveEvent(event, { logger, originalsBucket: storage.originals.bucket, requestId });
+  const intake = receiveEvent(event, {
+    logger,
+    originalsBucket: storage.originals.bucket,
+    requestId,
+    stage: stage.name,
+  });
   if (!intake.accepted) return intake.outcome;
   const { key } = intake.event;
   const run: Run = {

@@ -9,7 +9,13 @@ export interface WorkerLogger {
 export type WorkerOutcome = { status: 'completed' | 'failed' | 'skipped'; key: string; reason?: string };
 
 /** What every log line about one event carries, so a single image can be followed across workers. */
-export type LogContext = { key: string; requestId: string | undefined; eventId: string };
+export type LogContext = {
+  key: string;
+  requestId: string | undefined;
+  eventId: string;
+  /** Set on a retry ("Stage Requested") event; absent for an upload's Object Created event. */
+  trigger?: 'retry';
+};
 
 /** The transport-independent core both the Lambda handler and the local event bus call. */
 export interface EventWorker {

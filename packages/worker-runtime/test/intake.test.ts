@@ -1,4 +1,4 @@
-import { buildObjectCreatedEvent, InvalidEventError } from '@annot/events';
+import { buildObjectCreatedEvent, buildStageRequestedEvent, InvalidEventError } from '@annot/events';
 import { describe, expect, it } from 'vitest';
 import { receiveEvent } from '../src/index.ts';
 import { recordingLogger } from './support/recording-logger.ts';
@@ -8,7 +8,8 @@ const KEY = 'uploads/0123456789abcdef0123456789abcdef/photo.jpg';
 
 function intake(event: unknown, requestId: string | undefined = 'req-1') {
   const logger = recordingLogger();
-  const attempt = () => receiveEvent(event, { logger, originalsBucket: ORIGINALS, requestId });
+  const attempt = () =>
+    receiveEvent(event, { logger, originalsBucket: ORIGINALS, requestId, stage: 'thumbnail' });
   return { logger, attempt };
 }
 
@@ -115,5 +116,81 @@ describe('receiveEvent: keys that cannot be a stored object', () => {
         },
       },
     ]);
+  });
+});
+
+describe('receiveEvent: retry events ("Stage Requested")', () => {
+  const retry = (stage: 'thumbnail' | 'annotation', overrides: { bucket?: string; key?: string } = {}) =>
+    buildStageRequestedEvent({
+      id: 'ev-r',
+      bucket: overrides.bucket ?? ORIGINALS,
+      key: overrides.key ?? KEY,
+      stage,
+    });
+
+  it("accepts a retry of the worker's own stage, with the raw key, and logs nothing", () => {
+    const key = 'uploads/0123456789abcdef0123456789abcdef/red flower+1.jpg';
+    const { logger, attempt } = intake(retry('thumbnail', { key }));
+    expect(attempt()).toEqual({
+      accepted: true,
+      event: expect.objectContaining({ trigger: 'retry', bucket: ORIGINALS, key, stage: 'thumbnail' }),
+      log: { key, requestId: 'req-1', eventId: 'ev-r', trigger: 'retry' },
+    });
+    expect(logger.entries).toEqual([]);
+  });
+
+  it('marks an upload event as such', () => {
+    const event = buildObjectCreatedEvent({ bucket: ORIGINALS, key: KEY });
+    expect(intake(event).attempt()).toMatchObject({ accepted: true, event: { trigger: 'upload' } });
+  });
+
+  it("skips a retry of the other worker's stage, with a warning", () => {
+    const { logger, attempt } = intake(retry('annotation'));
+    const reason = "a retry of the annotation stage, not of this worker's thumbnail";
+    expect(attempt()).toEqual({ accepted: false, outcome: { status: 'skipped', key: KEY, reason } });
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        message: "Skipped a retry of another worker's stage",
+        attributes: { key: KEY, requestId: 'req-1', eventId: 'ev-r', trigger: 'retry', reason },
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      'another bucket',
+      retry('thumbnail', { bucket: 'someone-elses' }),
+      'bucket someone-elses is not the originals bucket',
+    ],
+    [
+      'a key outside uploads/',
+      retry('thumbnail', { key: 'exports/a.jpg' }),
+      'key is not an object under uploads/',
+    ],
+    [
+      'a key that cannot be stored',
+      retry('thumbnail', { key: 'uploads/../../etc/passwd' }),
+      'key cannot be a stored object: a path segment starts with "."',
+    ],
+  ])('skips a retry for %s, as it would an upload event', (_, event, reason) => {
+    expect(intake(event).attempt()).toMatchObject({
+      accepted: false,
+      outcome: { status: 'skipped', reason },
+    });
+  });
+
+  it('throws InvalidEventError for a malformed retry (unknown stage), after one error line', () => {
+    const event = retry('thumbnail');
+    const bad = { ...event, detail: { ...event.detail, stage: 'everything' } };
+    const { logger, attempt } = intake(bad);
+    expect(attempt).toThrow(InvalidEventError);
+    expect(logger.entries).toHaveLength(1);
+    expect(logger.entries[0]).toMatchObject({ level: 'error', message: 'Rejected a malformed event' });
+    expect(logger.entries[0]?.attributes.event).toMatchObject({
+      source: 'annot.web',
+      bucket: ORIGINALS,
+      key: KEY,
+    });
   });
 });

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckedImage, createStageWorker, PermanentFailure, SKIPPED, type Stage } from '../src/index.ts';
 import {
   recordingLogger,
+  retryEvent,
   rowsWithKey,
+  setStagePending,
   type TestBackend,
   testBackends,
   uploadOriginal,
@@ -126,6 +128,66 @@ for (const setup of await testBackends('worker-runtime')) {
         reason: 'The file is not a supported image: only JPEG, PNG, WebP, GIF or AVIF images are accepted',
       });
       expect(seen).toEqual([]);
+    });
+
+    it('runs a failed stage again on a retry event once it is set back to pending', async () => {
+      let fail = true;
+      const { stage, seen } = probe(async () => {
+        if (fail) throw new PermanentFailure('The model declined');
+        return 'second time';
+      });
+      const { key, event } = await uploadOriginal(backend, jpeg, 'retry.jpg', 'image/jpeg');
+      const worker = createStageWorker({ ...backend, logger: recordingLogger() }, stage);
+      expect(await worker.handle(event)).toMatchObject({ status: 'failed', reason: 'The model declined' });
+
+      fail = false;
+      await setStagePending(backend, key, 'thumbnail');
+      const logger = recordingLogger();
+      const outcome = await createStageWorker({ ...backend, logger }, stage).handle(
+        retryEvent(backend, key, 'thumbnail'),
+        { requestId: 'r-retry' },
+      );
+
+      expect(outcome).toEqual({ status: 'completed', key });
+      expect(seen).toHaveLength(2);
+      const [row] = await rowsWithKey(backend, key);
+      expect(row).toMatchObject({ thumbnailStatus: 'completed', thumbnailError: null });
+      expect(logger.entries).toEqual([
+        {
+          level: 'info',
+          message: 'Thumbnail written',
+          attributes: expect.objectContaining({
+            key,
+            requestId: 'r-retry',
+            trigger: 'retry',
+            result: 'second time',
+          }),
+        },
+      ]);
+    });
+
+    it('skips a retry of the other stage without touching the row or reading the original', async () => {
+      const { stage, seen } = probe();
+      const { key } = await uploadOriginal(backend, jpeg, 'other.jpg', 'image/jpeg');
+      const outcome = await createStageWorker({ ...backend, logger: recordingLogger() }, stage).handle(
+        retryEvent(backend, key, 'annotation'),
+      );
+      expect(outcome).toMatchObject({ status: 'skipped', key });
+      expect(seen).toEqual([]);
+      expect((await rowsWithKey(backend, key))[0]?.thumbnailStatus).toBe('pending');
+    });
+
+    it('skips a retry of a stage that completed meanwhile (already done?), as a duplicate', async () => {
+      const { stage, seen } = probe();
+      const { key, event } = await uploadOriginal(backend, jpeg, 'twice.jpg', 'image/jpeg');
+      const worker = createStageWorker({ ...backend, logger: recordingLogger() }, stage);
+      expect(await worker.handle(event)).toEqual({ status: 'completed', key });
+      expect(await worker.handle(retryEvent(backend, key, 'thumbnail'))).toEqual({
+        status: 'skipped',
+        key,
+        reason: 'already done',
+      });
+      expect(seen).toHaveLength(1);
     });
 
     it('skips work already recorded, without reading the original', async () => {

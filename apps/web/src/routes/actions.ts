@@ -4,8 +4,8 @@ import type { Storage } from '@annot/storage';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Permissions } from '../auth/permissions.ts';
+import { type RequestStage, StageRequestError } from '../events/request-stage.ts';
 import { imageJson } from '../present/image-json.ts';
-import type { RequestStage } from '../request-stage.ts';
 import { RETRY_AFTER_SECONDS } from '../unavailable.ts';
 import { errorSchema, imageSchema, MAX_ID } from './schemas.ts';
 
@@ -42,7 +42,7 @@ const retrySchema = {
 } as const;
 
 export const RETRY_NOT_SENT =
-  'The retry is recorded, but it could not be sent to the workers just now; it will be sent again automatically within a few minutes.';
+  'The retry is recorded, but the workers could not be reached just now; it will be sent to them again automatically (the reconciliation sweep resends a stage left pending, within 15 minutes by default).';
 
 /**
  * DELETE /api/images/:id and POST /api/images/:id/retry, for the image's uploader's browser and
@@ -101,6 +101,11 @@ export const actionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ActionOpt
         for (const stage of stages) await options.requestStage(record.originalKey, stage);
       } catch (error) {
         request.log.warn({ err: error, id: record.id, stages }, 'retry recorded but not delivered');
+        // Not retryable: no worker can be reached from here at all (a server without workers, an
+        // original no longer stored); the reason is said as it is.
+        if (error instanceof StageRequestError && !error.retryable) {
+          return reply.code(503).send({ error: 'unavailable', message: error.message });
+        }
         return reply
           .code(503)
           .header('retry-after', String(RETRY_AFTER_SECONDS))

@@ -1,5 +1,6 @@
-import type { ImageRecord, ImageRepository } from '@annot/db';
-import { buildObjectCreatedEvent } from '@annot/events';
+import type { DatabaseConfig } from '@annot/config';
+import { type ImageRecord, type ImageRepository, keyHash, openDriver, type Stage } from '@annot/db';
+import { buildObjectCreatedEvent, buildStageRequestedEvent } from '@annot/events';
 import { thumbnailKeyFor, uploadKey } from '@annot/object-keys';
 import type { Storage } from '@annot/storage';
 
@@ -92,4 +93,32 @@ export async function deadHolder(
   return {
     runOut: () => new Promise((resolve) => setTimeout(resolve, claim.expiresAt.getTime() - Date.now() + 20)),
   };
+}
+
+/**
+ * What a retry does to the row before it publishes its event (the repository's `retryStages`, from
+ * the web tier): the stage goes back to `pending`, its failure reason cleared. Done here in plain
+ * SQL on the test's own connection, so the worker tests do not depend on the web tier's method.
+ */
+export async function setStagePending(
+  backend: { readonly config: { readonly database: DatabaseConfig } },
+  key: string,
+  stage: Stage,
+): Promise<void> {
+  const driver = openDriver(backend.config.database, { info() {}, warn() {} });
+  try {
+    const column = stage === 'thumbnail' ? 'thumbnail' : 'annotation';
+    const result = await driver.run(
+      `UPDATE images SET ${column}_status = 'pending', ${column}_error = NULL WHERE s3_key_original_sha256 = ?`,
+      [keyHash(key)],
+    );
+    if (result.changes !== 1) throw new Error(`setStagePending: no row for ${key}`);
+  } finally {
+    await driver.close();
+  }
+}
+
+/** The retry event the web tier publishes for one stage of an upload. */
+export function retryEvent(backend: { readonly storage: Storage }, key: string, stage: Stage) {
+  return buildStageRequestedEvent({ bucket: backend.storage.originals.bucket, key, stage });
 }
