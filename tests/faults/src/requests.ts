@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fixturePath } from '@annot/testing';
+import { distinctCopy, fixturePath } from '@annot/testing';
 import { poll } from './poll.ts';
 
 /** How long after its budget the client gives up on a request (it is then recorded as unanswered). */
@@ -88,11 +88,15 @@ export class RequestLog {
     return this.send('GET', path, { budgetMs });
   }
 
-  /** POST /upload of one small real image (a fresh name each time, so each is its own row). */
+  /**
+   * POST /upload of one small real image, distinct bytes and a fresh name each time, so each is its
+   * own image (the same bytes again would be answered as a duplicate, without storage).
+   */
   async upload(budgetMs: number, label?: string): Promise<Outcome> {
     const form = new FormData();
-    const name = `fault-${this.outcomes.length}-${Math.random().toString(36).slice(2, 8)}.jpg`;
-    form.append('image', new Blob([await smallImage()], { type: 'image/jpeg' }), name);
+    const tag = `fault-${this.outcomes.length}-${Math.random().toString(36).slice(2, 8)}`;
+    const bytes = distinctCopy(await smallImage(), tag);
+    form.append('image', new Blob([bytes], { type: 'image/jpeg' }), `${tag}.jpg`);
     return this.send('POST', '/upload', { budgetMs, body: form, ...(label ? { label } : {}) });
   }
 
