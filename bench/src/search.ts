@@ -10,7 +10,7 @@
  * EXPLAIN of the query for the common word. Target: p99 <= 25 ms each. A missed target is
  * reported, not a crash (exit code 0).
  */
-import { searchWords } from '@annot/db';
+import { buildQueries, mysqlDialect, searchWords } from '@annot/db';
 import { startServer } from '@annot/testing';
 import mysql from 'mysql2/promise';
 import { seedMySql } from './seed/mysql.ts';
@@ -83,10 +83,13 @@ async function main(cleanup: Cleanup): Promise<void> {
   out.table(rows);
 
   out.heading(`EXPLAIN of the first page for the common word "${WORDS.common}"`);
-  const [plan] = (await connection.query(
-    `EXPLAIN SELECT id FROM images WHERE byte_size IS NOT NULL AND MATCH (search_filename, search_annotation) AGAINST (? IN BOOLEAN MODE) ORDER BY uploaded_at DESC, id DESC LIMIT 25`,
-    [`+${WORDS.common}*`],
-  )) as unknown as [Record<string, unknown>[]];
+  // The statements the repository runs (buildQueries), for the first page of the common word.
+  const queries = buildQueries(mysqlDialect);
+  const words = searchWords(WORDS.common);
+  const first = { storedOnly: true, status: false, after: false } as const;
+  const [plan] = (await connection.query(`EXPLAIN ${queries.listPage(26, { ...first, search: true })}`, [
+    mysqlDialect.searchQuery(words),
+  ])) as unknown as [Record<string, unknown>[]];
   const printPlan = (steps: Record<string, unknown>[]) => {
     for (const step of steps) {
       const fields = ['table', 'type', 'key', 'rows', 'Extra'].map((k) => `${k}=${String(step[k])}`);
@@ -96,11 +99,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   console.log('  the full-text query (what a search runs when the newest rows hold no page):');
   printPlan(plan);
   const [windowPlan] = (await connection.query(
-    `EXPLAIN SELECT id FROM (SELECT id, uploaded_at, search_filename, search_annotation FROM images
-      WHERE byte_size IS NOT NULL ORDER BY uploaded_at DESC, id DESC LIMIT 1000) recent
-      WHERE CONCAT(' ', COALESCE(search_filename, ''), ' ', COALESCE(search_annotation, '')) LIKE ?
-      ORDER BY uploaded_at DESC, id DESC LIMIT 25`,
-    [`% ${WORDS.common}%`],
+    `EXPLAIN ${queries.recentMatches(26, mysqlDialect.searchWindowRows, words.length, first)}`,
+    words.map((word) => `% ${word}%`),
   )) as unknown as [Record<string, unknown>[]];
   console.log('  the newest-rows window a MySQL search tries first:');
   printPlan(windowPlan);

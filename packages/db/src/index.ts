@@ -7,6 +7,8 @@ export { type MigrationResult, migrate, migrateDriver } from './migrate.ts';
 export { MIGRATIONS, type Migration } from './migrations.ts';
 export { type OpenRepositoryOptions, openRepository } from './open.ts';
 export { type DriverOptions, openDriver } from './open-driver.ts';
+/** The statements the repository runs, for benches that EXPLAIN them (not for apps). */
+export { buildQueries } from './queries.ts';
 export { MAX_PAGE_SIZE, SqlImageRepository } from './repository.ts';
 export { isTransientLockError, withLockRetry } from './retry.ts';
 export type { CredentialsRefresher } from './rotating-pool.ts';

@@ -191,10 +191,12 @@ export function buildQueries(d: Dialect) {
     // same filters and cursor, walking the same index), matched on the stored search text. Its
     // words are joined by single spaces (search.ts), so "a word starts with w" is exactly
     // ' ' + text LIKE '% w%', the full-text prefix match: the same rows as MATCH ... AGAINST, found by
-    // reading at most `window` rows in index order. Words hold only letters and digits, so they
-    // carry no LIKE wildcard. When this finds more than a page, that page is the answer (the
-    // window is the listing's head, in its order); otherwise the full-text query runs.
-    // Parameters: status, cursor (3), then one pattern per word.
+    // reading at most `window` rows in index order (a bounded read, never a scan of the table).
+    // Words hold only letters and digits, so they carry no LIKE wildcard. When this finds more than
+    // a page, that page is the answer (the window is the listing's head, in its order); otherwise
+    // the full-text query runs. The window keeps only (id, uploaded_at, hit): a derived table with
+    // the TEXT columns would be written to an on-disk temporary table by MariaDB; the page's rows
+    // are then read by primary key. Parameters: one pattern per word, then status, cursor (3).
     recentMatches: (
       limit: number,
       window: number,
@@ -207,11 +209,15 @@ export function buildQueries(d: Dialect) {
         filter.after ? 'uploaded_at <= ? AND (uploaded_at < ? OR id < ?)' : null,
       ].filter((condition) => condition !== null);
       const text = `CONCAT(' ', COALESCE(search_filename, ''), ' ', COALESCE(search_annotation, ''))`;
+      const hit = Array.from({ length: words }, () => `${text} LIKE ?`).join(' AND ');
+      const columns = IMAGE_COLUMNS.split(', ')
+        .map((column) => `images.${column}`)
+        .join(', ');
       return (
-        `SELECT ${IMAGE_COLUMNS} FROM (SELECT ${IMAGE_COLUMNS}, search_filename, search_annotation FROM images ` +
+        `SELECT ${columns} FROM (SELECT id, uploaded_at, (${hit}) AS hit FROM images ` +
         `${where.length > 0 ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY uploaded_at DESC, id DESC LIMIT ${window}) recent ` +
-        `WHERE ${Array.from({ length: words }, () => `${text} LIKE ?`).join(' AND ')} ` +
-        `ORDER BY uploaded_at DESC, id DESC LIMIT ${limit}`
+        'JOIN images ON images.id = recent.id WHERE recent.hit ' +
+        `ORDER BY recent.uploaded_at DESC, recent.id DESC LIMIT ${limit}`
       );
     },
 

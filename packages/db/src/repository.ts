@@ -342,7 +342,7 @@ export class SqlImageRepository implements ImageRepository {
       });
       const patterns = search.map((word) => `% ${word}%`);
       const recent = await this.#run('listPage', null, () =>
-        this.#driver.all<Row>(sql, [...statusParams, ...cursorParams, ...patterns]),
+        this.#driver.all<Row>(sql, [...patterns, ...statusParams, ...cursorParams]),
       );
       if (recent.length > limit) return this.#page(recent, limit);
     }
