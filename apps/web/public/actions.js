@@ -47,10 +47,15 @@
           window.location.assign(area.dataset.back);
           return;
         }
+        // The card (and its own status area) goes: the page's live region says so, and focus
+        // moves to the next card's link (or the previous one's) rather than falling to the body.
         const card = area.closest('.card');
-        const live = document.querySelector('.page-actions-status');
-        if (live) live.textContent = 'Image deleted.';
+        const name = card?.querySelector('.filename')?.textContent?.trim();
+        const next = card?.nextElementSibling ?? card?.previousElementSibling;
+        const live = document.getElementById('live');
+        if (live) live.textContent = name ? `Deleted ${name}.` : 'Image deleted.';
         card?.remove();
+        next?.querySelector('a')?.focus();
         return;
       }
       say(area, await message(response));

@@ -120,8 +120,9 @@ describe.each(BACKENDS.filter((b) => b.enabled))('DELETE and retry on $name', (b
 
   /** Uploads one image as browser A; with `failed`, both its stages are recorded as failed. */
   async function upload(options: { failed?: boolean; cookie?: string } = {}) {
+    const content = fresh();
     const { payload, headers } = (await import('./helper.ts')).multipart([
-      { filename: 'photo <b>.jpg', content: fresh() },
+      { filename: 'photo <b>.jpg', content },
     ]);
     const response = await t.app.inject({
       method: 'POST',
@@ -139,7 +140,7 @@ describe.each(BACKENDS.filter((b) => b.enabled))('DELETE and retry on $name', (b
     }
     // A thumbnail object, as a thumbnailer would have stored before failing to record it.
     await t.storage.thumbnails.put(thumbnailKeyFor(record.originalKey), Buffer.from('thumb'));
-    return { id, record, response };
+    return { id, record, response, content };
   }
 
   const change = (
@@ -326,18 +327,25 @@ describe.each(BACKENDS.filter((b) => b.enabled))('DELETE and retry on $name', (b
     await expectUnchanged(id, record.originalKey, before);
   });
 
-  it('503 when the retry cannot be sent: recorded (pending), and the sweep sends it again', async () => {
+  it('503 when the retry cannot be sent: undone (failed, with its reason), so the same retry works later', async () => {
     const { id } = await upload({ failed: true });
     requestsFail = true;
     const response = await change('POST', id, { cookie: mine, origin: OWN_ORIGIN }, { stage: 'annotation' });
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBeDefined();
     expect(response.json()).toEqual({ error: 'unavailable', message: RETRY_NOT_SENT });
+    expect(await t.repository.getById(id)).toMatchObject({
+      annotationStatus: 'failed',
+      annotationError: 'No annotation.',
+    });
+    requestsFail = false;
+    const again = await change('POST', id, { cookie: mine, origin: OWN_ORIGIN }, { stage: 'annotation' });
+    expect(again.statusCode).toBe(202);
     expect((await t.repository.getById(id))!.annotationStatus).toBe('pending');
   });
 
   it('a delete whose storage does not answer is a 503 that leaves the image for a repeated DELETE', async () => {
-    const { id, record } = await upload();
+    const { id, record, content } = await upload();
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     // The same app, with the thumbnails' delete failing: the row must stay.
     const failing = withMethod(t.storage.thumbnails, 'delete', async () => {
@@ -348,6 +356,11 @@ describe.each(BACKENDS.filter((b) => b.enabled))('DELETE and retry on $name', (b
       deleteImage(record, t.repository, { originals: t.storage.originals, thumbnails: failing }),
     ).rejects.toBe(refused);
     expect(await t.repository.getById(id)).not.toBeNull();
+    // Its original is gone: the same bytes uploaded now are a new image, not "a duplicate" of it.
+    const reupload = await postUpload(t.app, [{ filename: 'again.jpg', content }]);
+    expect(reupload.statusCode).toBe(201);
+    expect(reupload.json().images[0]).toMatchObject({ duplicate: false });
+    expect(reupload.json().images[0].id).not.toBe(id);
     const again = await change('DELETE', id, { cookie: mine, origin: OWN_ORIGIN });
     expect(again.statusCode).toBe(204);
     expect(await t.repository.getById(id)).toBeNull();
@@ -433,6 +446,50 @@ describe('one app on SQLite', () => {
     }
   });
 
+  it('a page or upload another site makes the browser request sets no cookie (it would replace the browser’s own id)', async () => {
+    const t = await buildTestApp();
+    try {
+      const linked = await t.app.inject({ url: '/', headers: { 'sec-fetch-site': 'cross-site' } });
+      expect(linked.statusCode).toBe(200);
+      expect(linked.cookies.find((c) => c.name === UPLOADER_COOKIE)).toBeUndefined();
+      const { payload, headers } = (await import('./helper.ts')).multipart([
+        { filename: 'from-elsewhere.jpg', content: fresh() },
+      ]);
+      const posted = await t.app.inject({
+        method: 'POST',
+        url: '/upload',
+        payload,
+        headers: { ...headers, accept: 'application/json', 'sec-fetch-site': 'cross-site' },
+      });
+      expect(posted.statusCode).toBe(201);
+      expect(posted.cookies.find((c) => c.name === UPLOADER_COOKIE)).toBeUndefined();
+      // Stored, but nobody's: only the operator may change it.
+      const row = await t.repository.getById(posted.json().images[0].id);
+      expect(row!.uploader).toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('another Authorization scheme (a password prompt’s Basic credentials) leaves the cookie to decide', async () => {
+    const t = await buildTestApp({ ADMIN_TOKEN: ADMIN });
+    try {
+      const uploaded = await postUpload(t.app, [{ filename: 'a.jpg', content: fresh() }]);
+      const cookie = cookieFrom(uploaded);
+      const id = uploaded.json().images[0].id as number;
+      const basic = `Basic ${Buffer.from('team:secret').toString('base64')}`;
+      const response = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/images/${id}`,
+        headers: { cookie, origin: OWN_ORIGIN, authorization: basic },
+      });
+      expect(response.statusCode).toBe(204);
+      expect(await t.repository.getById(id)).toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('DELETE answers 503 when storage does not answer, and a repeated DELETE finishes', async () => {
     let down = true;
     const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
@@ -502,7 +559,8 @@ describe('one app on SQLite', () => {
         headers: { authorization: `Bearer ${ADMIN}` },
       });
       expect(response.statusCode).toBe(503);
-      expect((await t.repository.getById(row!.id))!.thumbnailStatus).toBe('pending');
+      // Nothing could take it: the image is as it was.
+      expect((await t.repository.getById(row!.id))!.thumbnailStatus).toBe('failed');
     } finally {
       await t.close();
     }

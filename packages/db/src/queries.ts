@@ -141,6 +141,7 @@ export function buildQueries(d: Dialect) {
     // (content hash, key hash): the upload's claim on its bytes; the UNIQUE index on
     // content_sha256 refuses a second row with the same bytes.
     claimContent: 'UPDATE images SET content_sha256 = ? WHERE s3_key_original_sha256 = ?',
+    releaseContent: 'UPDATE images SET content_sha256 = NULL WHERE id = ?',
     selectByContent: `SELECT ${IMAGE_COLUMNS} FROM images WHERE content_sha256 = ?`,
 
     deleteByHash: 'DELETE FROM images WHERE s3_key_original_sha256 = ?',
@@ -160,6 +161,12 @@ export function buildQueries(d: Dialect) {
       const idle = stages.map((stage) => `${STAGE_COLUMNS[stage].status} <> 'pending'`).join(' AND ');
       return `UPDATE images SET ${assignments.map(([c, e]) => `${c} = ${e}`).join(', ')} WHERE id = ? AND ${STORED} AND ${idle}`;
     },
+    // Only a stage still pending and not claimed by a worker goes back: one a worker has taken
+    // (or finished) is left to it.
+    undoRetry: perStage((stage) => {
+      const { status, error, leaseToken } = STAGE_COLUMNS[stage];
+      return `UPDATE images SET ${status} = ?, ${error} = ? WHERE id = ? AND ${status} = 'pending' AND ${leaseToken} IS NULL`;
+    }),
     selectById: `SELECT ${IMAGE_COLUMNS} FROM images WHERE id = ?`,
     selectByHash: `SELECT ${IMAGE_COLUMNS} FROM images WHERE s3_key_original_sha256 = ?`,
 

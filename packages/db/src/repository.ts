@@ -225,6 +225,11 @@ export class SqlImageRepository implements ImageRepository {
     return rows[0] ? toRecord(rows[0], this.#driver.dialect) : null;
   }
 
+  async releaseContent(id: number): Promise<void> {
+    if (!Number.isSafeInteger(id) || id < 1) return;
+    await this.#run('releaseContent', null, () => this.#driver.run(this.#q.releaseContent, [id]));
+  }
+
   async deleteById(id: number): Promise<ImageRecord | null> {
     const record = await this.getById(id);
     if (!record) return null;
@@ -233,6 +238,17 @@ export class SqlImageRepository implements ImageRepository {
     );
     // Zero: another delete took it between the read and this statement; that one reports it.
     return changes > 0 ? record : null;
+  }
+
+  async undoRetry(before: ImageRecord, stage: Stage): Promise<boolean> {
+    const checked = checkStage(stage);
+    const status = checked === 'thumbnail' ? before.thumbnailStatus : before.annotationStatus;
+    const error = checked === 'thumbnail' ? before.thumbnailError : before.annotationError;
+    if (status === 'pending') return false;
+    const { changes } = await this.#run(`undoRetry(${checked})`, before.originalKey, () =>
+      this.#driver.run(this.#q.undoRetry[checked], [status, error, before.id]),
+    );
+    return changes > 0;
   }
 
   async retryStages(id: number, stages: readonly Stage[]): Promise<RetryOutcome> {

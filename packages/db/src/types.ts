@@ -149,6 +149,12 @@ export interface ImageRepository {
    * is gone (withdrawn or swept).
    */
   claimContent(originalKey: string, sha256: Uint8Array): Promise<ImageRecord | null>;
+  /**
+   * Forgets the content hash of the image with this id, so that its bytes count as new again: the
+   * first step of a delete, so that an upload of the same bytes while the image's objects are
+   * going is stored as a new image, never answered with the one being deleted.
+   */
+  releaseContent(id: number): Promise<void>;
   /** Withdraws an upload's row (refused, aborted or deleted); a worker's later write then finds none. */
   deleteByOriginalKey(originalKey: string): Promise<void>;
   /**
@@ -202,6 +208,12 @@ export interface ImageRepository {
    * when there is no row or its original is still arriving (no byte size yet).
    */
   retryStages(id: number, stages: readonly Stage[]): Promise<RetryOutcome>;
+  /**
+   * Undoes retryStages for one stage whose request could not be sent to its worker: the stage
+   * gets back the status and reason it had (`before`, the row as it was before the retry), but
+   * only while it is still pending and unclaimed (no worker has it); resolves whether it did.
+   */
+  undoRetry(before: ImageRecord, stage: Stage): Promise<boolean>;
   getByOriginalKey(originalKey: string): Promise<ImageRecord | null>;
   /**
    * Newest first, keyset-paginated, optionally filtered (see ListOptions). Throws

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ImageRecord } from '@annot/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -40,16 +40,20 @@ export const REFUSALS = {
 } as const;
 
 export class Permissions {
-  readonly #adminToken: Buffer | null;
+  /** The operator token's SHA-256: compared digest to digest, so no length is given away. */
+  readonly #adminTokenDigest: Buffer | null;
 
   constructor(options: { adminToken: string | undefined }) {
-    this.#adminToken = options.adminToken ? Buffer.from(options.adminToken, 'utf8') : null;
+    this.#adminTokenDigest = options.adminToken ? digest(options.adminToken) : null;
   }
 
-  /** Who the request comes from. A bearer token, when sent, decides alone. */
+  /**
+   * Who the request comes from. A bearer token, when sent, decides alone; another scheme (the
+   * HTTP Basic credentials of a deployment behind a password prompt) is not ours and is ignored.
+   */
   viewer(request: FastifyRequest): Viewer {
     const authorization = request.headers.authorization;
-    if (authorization !== undefined) {
+    if (authorization !== undefined && /^Bearer(\s|$)/i.test(authorization)) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       return match && this.#isAdminToken(match[1]!)
         ? { kind: 'operator' }
@@ -70,11 +74,10 @@ export class Permissions {
     viewer: Viewer,
     record: Pick<ImageRecord, 'uploader' | 'thumbnailStatus' | 'annotationStatus'>,
   ): Allowed {
-    if (!this.mayChange(viewer, record)) return { delete: false, retry: false };
-    return {
-      delete: true,
-      retry: record.thumbnailStatus !== 'pending' && record.annotationStatus !== 'pending',
-    };
+    // Retry is offered per failed stage (present/actions.ts): a failed stage can be retried
+    // while the other one is still pending.
+    const may = this.mayChange(viewer, record);
+    return { delete: may, retry: may };
   }
 
   /**
@@ -94,15 +97,21 @@ export class Permissions {
 
   /**
    * The uploader id for an upload: the browser's own when its cookie is valid, else a new one.
-   * `remember` sets (or refreshes) the cookie on the reply.
+   * `remember` sets (or refreshes) the cookie on the reply. A request another site made the
+   * browser send (a link, a form) carries no SameSite=Strict cookie: it gets no id (its uploads
+   * belong to nobody) and sets no cookie, which would otherwise replace the browser's own id and
+   * take away its rights to what it uploaded before.
    */
   uploaderFor(request: FastifyRequest): {
-    id: string;
+    id: string | null;
     /** The browser had no valid cookie: this id is new. */
     isNew: boolean;
     remember: (reply: FastifyReply) => void;
   } {
     const known = uploaderId(request);
+    if (known === null && request.headers['sec-fetch-site'] === 'cross-site') {
+      return { id: null, isNew: false, remember: () => {} };
+    }
     const id = known ?? randomBytes(16).toString('base64url');
     return {
       id,
@@ -120,12 +129,15 @@ export class Permissions {
     };
   }
 
-  /** Constant-time comparison; a different length is refused without comparing. */
+  /** Constant-time comparison of the digests (equal lengths whatever was sent). */
   #isAdminToken(candidate: string): boolean {
-    if (!this.#adminToken) return false;
-    const given = Buffer.from(candidate, 'utf8');
-    return given.length === this.#adminToken.length && timingSafeEqual(given, this.#adminToken);
+    if (!this.#adminTokenDigest) return false;
+    return timingSafeEqual(digest(candidate), this.#adminTokenDigest);
   }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
 }
 
 /** The browser's uploader id from its cookie, when the signature is valid. */

@@ -80,7 +80,8 @@ export async function setupErrors(app: FastifyInstance): Promise<void> {
     }
     request.log.info({ status, code: error.code, message: error.message }, 'request refused');
     const code = known?.code ?? (error.validation ? 'invalid_request' : (REASONS[status] ?? 'bad_request'));
-    return sendError(request, reply, status, { error: code, message: error.message });
+    const message = error.validation ? validationMessage(error) : error.message;
+    return sendError(request, reply, status, { error: code, message });
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -89,4 +90,35 @@ export async function setupErrors(app: FastifyInstance): Promise<void> {
       message: `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
     });
   });
+}
+
+interface ValidationIssue {
+  readonly instancePath?: string;
+  readonly keyword?: string;
+  readonly params?: { readonly allowedValues?: readonly unknown[]; readonly additionalProperty?: string };
+  readonly message?: string;
+}
+
+/**
+ * A schema refusal in plain words: the field by name and what it may be ("stage must be one of
+ * "thumbnail", "annotation""), rather than the validator's "body/stage must be equal to one of
+ * the allowed values".
+ */
+function validationMessage(error: {
+  validation?: unknown;
+  validationContext?: string;
+  message: string;
+}): string {
+  const [issue] = (error.validation ?? []) as readonly ValidationIssue[];
+  if (!issue) return error.message;
+  const field = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const where = field || (error.validationContext === 'body' ? 'the request body' : 'the request');
+  const allowed = issue.params?.allowedValues;
+  if (issue.keyword === 'enum' && allowed) {
+    return `${where} must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}`;
+  }
+  if (issue.keyword === 'additionalProperties' && issue.params?.additionalProperty) {
+    return `${where} has an unknown field ${JSON.stringify(issue.params.additionalProperty)}`;
+  }
+  return issue.message ? `${where} ${issue.message}` : error.message;
 }

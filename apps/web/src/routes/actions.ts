@@ -42,7 +42,7 @@ const retrySchema = {
 } as const;
 
 export const RETRY_NOT_SENT =
-  'The retry is recorded, but the workers could not be reached just now; it will be sent to them again automatically (the reconciliation sweep resends a stage left pending, within 15 minutes by default).';
+  'The workers could not be reached just now, so nothing was retried; try again in a moment.';
 
 /**
  * DELETE /api/images/:id and POST /api/images/:id/retry, for the image's uploader's browser and
@@ -97,10 +97,20 @@ export const actionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ActionOpt
         });
       }
       options.onChanged?.();
+      const sent: Stage[] = [];
       try {
-        for (const stage of stages) await options.requestStage(record.originalKey, stage);
+        for (const stage of stages) {
+          await options.requestStage(record.originalKey, stage);
+          sent.push(stage);
+        }
       } catch (error) {
-        request.log.warn({ err: error, id: record.id, stages }, 'retry recorded but not delivered');
+        // Not sent: the stages that did not go out get back what they had, so the image is as it
+        // was and the same retry can be asked for again (a pending stage would answer 409).
+        request.log.warn({ err: error, id: record.id, stages, sent }, 'retry not delivered; undone');
+        for (const stage of stages) {
+          if (!sent.includes(stage)) await repository.undoRetry(record, stage);
+        }
+        options.onChanged?.();
         // Not retryable: no worker can be reached from here at all (a server without workers, an
         // original no longer stored); the reason is said as it is.
         if (error instanceof StageRequestError && !error.retryable) {
@@ -141,6 +151,8 @@ async function checkRetryBody(request: FastifyRequest, reply: FastifyReply): Pro
  * Deletes an image so that nothing comes back and nothing is left behind, in an order where
  * every failure leaves what a repeated DELETE finishes (the row goes last but one, so the image
  * is still found and still authorised until its objects are gone):
+ * 0. its content hash: from now on an upload of the same bytes is a new image, never answered
+ *    as a duplicate of this one (whose original may already be gone);
  * 1. the original: a worker that has not read it yet fails to, and records nothing lasting;
  * 2. the thumbnail, as far as one exists yet;
  * 3. the row: from now on every worker write finds no row, and a thumbnailer that stores its
@@ -158,6 +170,7 @@ export async function deleteImage(
   const thumbnails = [...new Set([thumbnailKeyFor(record.originalKey), record.thumbnailKey ?? ''])];
   const deleteThumbnails = () =>
     Promise.all(thumbnails.filter((key) => key !== '').map((key) => storage.thumbnails.delete(key)));
+  await repository.releaseContent(record.id);
   await storage.originals.delete(record.originalKey);
   await deleteThumbnails();
   await repository.deleteById(record.id);

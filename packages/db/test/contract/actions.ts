@@ -53,6 +53,37 @@ export function actionContract(ctx: Context): void {
       expect(results.filter((r) => r !== null)).toHaveLength(1);
     });
 
+    it('undoRetry gives a stage back its status and reason, unless a worker has claimed it since', async () => {
+      const { key } = await failedImage();
+      const before = (await ctx.repo.getByOriginalKey(key))!;
+      expect((await ctx.repo.retryStages(before.id, ['thumbnail', 'annotation'])).outcome).toBe('retried');
+      // A worker took the annotation meanwhile: that stage is its own.
+      expect(
+        await ctx.repo.claimStage({ originalKey: key, stage: 'annotation', leaseMs: 60_000 }),
+      ).not.toBeNull();
+      expect(await ctx.repo.undoRetry(before, 'thumbnail')).toBe(true);
+      expect(await ctx.repo.undoRetry(before, 'annotation')).toBe(false);
+      expect(await ctx.repo.getById(before.id)).toMatchObject({
+        thumbnailStatus: 'failed',
+        thumbnailError: 'Broken file.',
+        annotationStatus: 'pending',
+        annotationError: null,
+      });
+      // Undone once: a second undo finds nothing pending.
+      expect(await ctx.repo.undoRetry(before, 'thumbnail')).toBe(false);
+    });
+
+    it('releaseContent forgets the bytes of an image: the same bytes are then claimed anew', async () => {
+      const sha = Buffer.alloc(32, 7);
+      const first = await ctx.repo.createPending(pending(newKey()));
+      expect(await ctx.repo.claimContent(first.originalKey, sha)).toBeNull();
+      const second = await ctx.repo.createPending(pending(newKey()));
+      expect((await ctx.repo.claimContent(second.originalKey, sha))?.id).toBe(first.id);
+      await ctx.repo.releaseContent(first.id);
+      expect(await ctx.repo.claimContent(second.originalKey, sha)).toBeNull();
+      await ctx.repo.releaseContent(0);
+    });
+
     it('retryStages sends failed stages back to pending, clearing error and lease', async () => {
       const { key, row } = await failedImage();
       await ctx.repo.claimStage({ originalKey: key, stage: 'thumbnail', leaseMs: 60_000 });
