@@ -30,7 +30,7 @@ const STATUS_CHECK = (column: string) => `CHECK (${column} IN ('pending', 'compl
  * Migration 5's SQLite full-text index: an external-content FTS5 table over the two search
  * columns, kept in step by triggers (the FTS5 manual's pattern). The text is already words joined
  * by spaces, so unicode61 splits it exactly where InnoDB does.
- * Created by the migration's backfill once the search text of existing rows is written: the
+ * Created by migration 8 once the search text of existing rows is written: the
  * update trigger's 'delete' of a row FTS5 never indexed corrupts the index.
  */
 const SQLITE_SEARCH_INDEX = [
@@ -194,44 +194,22 @@ export const MIGRATIONS: readonly Migration[] = [
     // DATETIME(3) + INT = 76 bytes. A FULLTEXT index is not a B-tree key: the 3072-byte key
     // limit does not apply to it (InnoDB adds a hidden FTS_DOC_ID column and rebuilds the table
     // once, for the first FULLTEXT index).
+    //
+    // MySQL runs DDL outside transactions, so this is one step per migration version (5: the
+    // columns; 8: the search text of existing rows; 9 and 10: the indexes): a process stopped
+    // half-way (a deploy's health-check deadline during a long backfill) resumes where it stopped
+    // instead of failing on a column or index that already exists.
     mysql: [
       `ALTER TABLE images
         ADD COLUMN search_filename TEXT NULL,
         ADD COLUMN search_annotation TEXT NULL,
         ADD COLUMN overall_status VARCHAR(16) AS (${OVERALL_STATUS}) VIRTUAL`,
-      'ALTER TABLE images ADD INDEX images_status_uploaded_at_id (overall_status, uploaded_at, id)',
-      'ALTER TABLE images ADD FULLTEXT INDEX images_search (search_filename, search_annotation)',
     ],
     sqlite: [
       'ALTER TABLE images ADD COLUMN search_filename TEXT',
       'ALTER TABLE images ADD COLUMN search_annotation TEXT',
       `ALTER TABLE images ADD COLUMN overall_status TEXT GENERATED ALWAYS AS (${OVERALL_STATUS}) VIRTUAL`,
-      'CREATE INDEX images_status_uploaded_at_id ON images (overall_status, uploaded_at, id)',
     ],
-    backfill: async (session, dialect) => {
-      const BATCH = 500;
-      let after = 0;
-      for (;;) {
-        const rows = await session.all<{ id: number; filename: string; annotation: string | null }>(
-          `SELECT id, filename, annotation FROM images WHERE id > ? ORDER BY id LIMIT ${BATCH}`,
-          [after],
-        );
-        for (const row of rows) {
-          await session.run('UPDATE images SET search_filename = ?, search_annotation = ? WHERE id = ?', [
-            searchText(row.filename),
-            searchText(row.annotation),
-            row.id,
-          ]);
-        }
-        if (rows.length < BATCH) break;
-        after = Number(rows.at(-1)!.id);
-      }
-      if (dialect === 'sqlite') {
-        for (const statement of SQLITE_SEARCH_INDEX) await session.exec(statement);
-        // The triggers cover later writes; the rows there are now are indexed from the table.
-        await session.exec(`INSERT INTO images_search (images_search) VALUES ('rebuild')`);
-      }
-    },
   },
   {
     version: 6,
@@ -259,5 +237,52 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE images ADD COLUMN content_sha256 BLOB',
       'CREATE UNIQUE INDEX images_content_sha256 ON images (content_sha256)',
     ],
+  },
+  {
+    version: 8,
+    name: 'search text of existing rows',
+    // Migration 5's backfill: the words of the rows that existed before it, in batches, in the app
+    // (searchText is the one word rule). Safe to run again from the start if it was stopped.
+    // SQLite then creates its full-text table and triggers (migration 5's comment says why after).
+    mysql: [],
+    sqlite: [],
+    backfill: async (session, dialect) => {
+      const BATCH = 500;
+      let after = 0;
+      for (;;) {
+        const rows = await session.all<{ id: number; filename: string; annotation: string | null }>(
+          `SELECT id, filename, annotation FROM images WHERE id > ? ORDER BY id LIMIT ${BATCH}`,
+          [after],
+        );
+        for (const row of rows) {
+          await session.run('UPDATE images SET search_filename = ?, search_annotation = ? WHERE id = ?', [
+            searchText(row.filename),
+            searchText(row.annotation),
+            row.id,
+          ]);
+        }
+        if (rows.length < BATCH) break;
+        after = Number(rows.at(-1)!.id);
+      }
+      if (dialect === 'sqlite') {
+        for (const statement of SQLITE_SEARCH_INDEX) await session.exec(statement);
+        // The triggers cover later writes; the rows there are now are indexed from the table.
+        await session.exec(`INSERT INTO images_search (images_search) VALUES ('rebuild')`);
+      }
+    },
+  },
+  {
+    version: 9,
+    name: 'status index',
+    // Migration 5's status filter: (overall_status, uploaded_at, id), 76 bytes of key.
+    mysql: ['ALTER TABLE images ADD INDEX images_status_uploaded_at_id (overall_status, uploaded_at, id)'],
+    sqlite: ['CREATE INDEX images_status_uploaded_at_id ON images (overall_status, uploaded_at, id)'],
+  },
+  {
+    version: 10,
+    name: 'full-text index',
+    // Migration 5's InnoDB full-text index, built once the text is written (SQLite: migration 8).
+    mysql: ['ALTER TABLE images ADD FULLTEXT INDEX images_search (search_filename, search_annotation)'],
+    sqlite: [],
   },
 ];
