@@ -1,23 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { damagedImages, fixturePath } from '@annot/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, launchChromium } from './chromium.ts';
 import { type RunningSystem, startDevSystem } from './system.ts';
 
-const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--headless',
-];
 // Long enough that a retried image is seen pending again before its worker runs.
 const WORKER_DELAY_MS = 1500;
 
@@ -28,7 +17,6 @@ describe('image page, retry and delete in headless Chromium', () => {
   let broken: string;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(path.join(os.tmpdir(), 'browser-actions-'));
     // A JPEG whose damage only the decoder finds: accepted at the upload, failed by both workers.
     const damaged = damagedImages().find((d) => d.name.includes('bad component count'));
@@ -36,7 +24,7 @@ describe('image page, retry and delete in headless Chromium', () => {
     broken = path.join(dir, 'broken.jpg');
     writeFileSync(broken, damaged.bytes);
     running = await startDevSystem({}, WORKER_DELAY_MS);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

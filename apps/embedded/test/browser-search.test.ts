@@ -1,25 +1,12 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { searchText } from '@annot/db';
 import { damagedImages, fixturePath } from '@annot/testing';
 import type { ImageJson } from '@annot/web';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, launchChromium } from './chromium.ts';
 import { type RunningSystem, startDevSystem, waitUntilSettled } from './system.ts';
-
-const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-// Debian's chromium; never a browser download.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--headless',
-];
 
 /** Uploads bytes as the page's script does; the new image's id, or null when refused. */
 async function upload(url: string, filename: string, bytes: Buffer): Promise<number | null> {
@@ -55,9 +42,8 @@ describe('searching the gallery in headless Chromium', () => {
   const ids: Record<'harbour' | 'garden' | 'broken', number> = { harbour: 0, garden: 0, broken: 0 };
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     running = await startDevSystem();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     ids.harbour = (await upload(
       running.url,
       'harbour-landscape.jpg',

@@ -1,23 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fixturePath } from '@annot/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, launchChromium } from './chromium.ts';
 import { type RunningSystem, startDevSystem } from './system.ts';
 
-const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-// Debian's chromium; never a browser download.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-gpu',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--headless',
-];
 // The workers wait this long before each image, so the pending state is there to be seen.
 const WORKER_DELAY_MS = 4000;
 
@@ -26,9 +13,8 @@ describe('the pages in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     running = await startDevSystem({}, WORKER_DELAY_MS);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -77,6 +77,9 @@
       guard(img);
     } else if (status.thumbnailStatus === 'failed' && !current) {
       thumb.replaceChildren(placeholder('failed', 'No thumbnail'));
+    } else if (status.thumbnailStatus === 'pending' && !current) {
+      // Retried: the failure's placeholder gives way to the pending one.
+      thumb.replaceChildren(placeholder('pending', 'Making thumbnail…'));
     }
     let failure = card.querySelector('.thumb-failure');
     if (status.thumbnailStatus === 'failed') {
@@ -99,6 +102,9 @@
     } else if (status.annotationStatus === 'failed') {
       const reason = status.annotationError ?? 'no reason recorded';
       box.replaceChildren(element('p', 'annotation-text failure', `Annotation failed: ${reason}`));
+    } else {
+      // Retried: the old failure is no longer the news.
+      box.replaceChildren(element('p', 'annotation-text muted', 'Describing the image…'));
     }
   }
 
