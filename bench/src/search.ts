@@ -27,6 +27,16 @@ const WARM_UP = 30;
 const TARGET_P99_MS = 25;
 /** A DSC file number (about 1 row in 9,000 of that pattern), a subject, and the commonest extension. */
 const WORDS = { rare: 'dsc01234', medium: 'tram', common: 'jpg' } as const;
+/**
+ * The searches measured: each word alone; a word in about 2% of rows, too few for a page among
+ * the newest 1,000 rows (the window misses, and the full-text query pays for every match); and
+ * the common word with a status filter.
+ */
+const SEARCHES: readonly { label: string; q: string; status?: string }[] = [
+  ...Object.entries(WORDS).map(([kind, word]) => ({ label: `${kind} "${word}"`, q: word })),
+  { label: 'window miss "2025022"', q: '2025022' },
+  { label: 'common + status=failed', q: WORDS.common, status: 'failed' },
+];
 
 async function main(cleanup: Cleanup): Promise<void> {
   out.printMachine();
@@ -59,16 +69,17 @@ async function main(cleanup: Cleanup): Promise<void> {
 
   const rows: string[][] = [['word', 'matches', 'route', 'requests', 'p50', 'p99', 'max', 'target']];
   let allMet = true;
-  for (const [kind, word] of Object.entries(WORDS)) {
-    const matches = await countMatches(connection, word);
+  for (const search of SEARCHES) {
+    const matches = await countMatches(connection, search.q, search.status);
     for (const route of ['/api/images', '/gallery']) {
-      const path = `${route}?q=${encodeURIComponent(word)}`;
+      const status = search.status ? `&status=${search.status}` : '';
+      const path = `${route}?q=${encodeURIComponent(search.q)}${status}`;
       const latencies = await sequential(`${server.url}${path}`);
       const p99 = percentile(latencies, 99);
       const met = p99 <= TARGET_P99_MS;
       allMet &&= met;
       rows.push([
-        `${kind} "${word}"`,
+        search.label,
         String(matches),
         route,
         String(latencies.length),
@@ -110,14 +121,14 @@ async function main(cleanup: Cleanup): Promise<void> {
   console.log(`  p99 target (${TARGET_P99_MS} ms) ${allMet ? 'MET' : 'NOT MET'} for every word and route`);
 }
 
-/** Rows the API would list for `word`: stored, matching every word as a prefix. */
-async function countMatches(connection: mysql.Connection, word: string): Promise<number> {
+/** Rows the API would list for `word` (and `status`): stored, matching every word as a prefix. */
+async function countMatches(connection: mysql.Connection, word: string, status?: string): Promise<number> {
   const query = searchWords(word)
     .map((w) => `+${w}*`)
     .join(' ');
   const [[row]] = (await connection.query(
-    'SELECT COUNT(*) AS n FROM images WHERE byte_size IS NOT NULL AND MATCH (search_filename, search_annotation) AGAINST (? IN BOOLEAN MODE)',
-    [query],
+    `SELECT COUNT(*) AS n FROM images WHERE byte_size IS NOT NULL AND MATCH (search_filename, search_annotation) AGAINST (? IN BOOLEAN MODE)${status ? ' AND overall_status = ?' : ''}`,
+    status ? [query, status] : [query],
   )) as unknown as [[{ n: number }]];
   return Number(row.n);
 }
