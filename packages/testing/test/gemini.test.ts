@@ -11,8 +11,20 @@ beforeEach(() => gemini.reset());
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xd9]).toString('base64');
 const SCHEMA = { type: 'OBJECT', properties: { caption: { type: 'STRING' } } };
 
+interface Body {
+  contents?: unknown;
+  generationConfig?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+interface Answer {
+  candidates: { content: { parts: { text: string }[] }; finishReason: string }[];
+  usageMetadata: { thoughtsTokenCount: number };
+  error: { code: number; status: string; message: string; details?: unknown[] };
+}
+
 /** A request the real API accepts: one image and a prompt, asking for JSON with a schema. */
-function validBody(): Record<string, unknown> {
+function validBody(): Body {
   return {
     contents: [
       {
@@ -30,7 +42,7 @@ async function post(body: unknown, { model = 'gemini-test', key = 'k' } = {}) {
     headers: { 'content-type': 'application/json', 'x-goog-api-key': key },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as Answer };
 }
 
 describe('the fake Gemini server', () => {
@@ -38,12 +50,12 @@ describe('the fake Gemini server', () => {
     const { status, body } = await post(validBody());
 
     expect(status).toBe(200);
-    expect(JSON.parse(body.candidates[0].content.parts[0].text)).toEqual({
+    expect(JSON.parse(body.candidates[0]!.content.parts[0]!.text)).toEqual({
       caption: 'A test photograph.',
       tags: [],
       textInImage: null,
     });
-    expect(body.candidates[0].finishReason).toBe('STOP');
+    expect(body.candidates[0]!.finishReason).toBe('STOP');
     expect(body.usageMetadata.thoughtsTokenCount).toBeGreaterThan(0);
   });
 
@@ -52,14 +64,14 @@ describe('the fake Gemini server', () => {
 
     const { body } = await post(validBody());
 
-    expect(body.candidates[0].finishReason).toBe('MAX_TOKENS');
-    expect(() => JSON.parse(body.candidates[0].content.parts[0].text)).toThrow();
+    expect(body.candidates[0]!.finishReason).toBe('MAX_TOKENS');
+    expect(() => JSON.parse(body.candidates[0]!.content.parts[0]!.text)).toThrow();
   });
 
   it('refuses a queued structured answer to a request that did not ask for JSON with a schema', async () => {
     gemini.enqueue({ kind: 'structured', caption: 'A lake.' });
     const body = validBody();
-    body['generationConfig'] = { maxOutputTokens: 100 };
+    body.generationConfig = { maxOutputTokens: 100 };
 
     const { status, body: answer } = await post(body);
 
@@ -67,7 +79,7 @@ describe('the fake Gemini server', () => {
     expect(answer.error.message).toMatch(/did not ask for JSON/);
   });
 
-  const mutations: [string, (body: Record<string, any>) => unknown][] = [
+  const mutations: [string, (body: Body) => unknown][] = [
     ['an empty object', () => ({})],
     ['empty contents', (b) => ({ ...b, contents: [] })],
     ['an unknown top-level field', (b) => ({ ...b, generation_settings: {} })],
@@ -104,7 +116,7 @@ describe('the fake Gemini server', () => {
 
   it('answers 400 to a body over the inline request limit', async () => {
     const body = validBody();
-    body['contents'] = [{ parts: [{ text: 'x'.repeat(INLINE_REQUEST_LIMIT) }] }];
+    body.contents = [{ parts: [{ text: 'x'.repeat(INLINE_REQUEST_LIMIT) }] }];
 
     expect((await post(body)).status).toBe(400);
   });
