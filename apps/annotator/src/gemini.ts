@@ -1,9 +1,10 @@
+import { PermanentFailure } from '@annot/worker-runtime';
 import { GoogleGenAI, ThinkingLevel } from '@google/genai';
 import { classifyGeminiFailure } from './gemini-errors.ts';
-import { descriptionFrom } from './gemini-response.ts';
+import { ANSWER_SCHEMA, annotationFrom, UnusableAnswerError } from './gemini-response.ts';
 import { prepareForModel } from './prepare.ts';
 import { DESCRIBE_PROMPT } from './prompt.ts';
-import { type RetryOptions, withRetries } from './retry.ts';
+import { type FailureVerdict, type RetryOptions, withRetries } from './retry.ts';
 import type { Annotator } from './types.ts';
 
 export interface GeminiAnnotatorOptions {
@@ -26,13 +27,33 @@ export interface GeminiAnnotatorOptions {
 const MAX_BACKOFF_MS = 20_000;
 
 /**
- * Describes images with Gemini through @google/genai. The client is built once and reused. Each
- * call sends one downscaled JPEG inline with the prompt; the SDK enforces the per-attempt timeout
+ * The output budget of a first attempt. Gemini 3 counts thinking tokens against it, so an answer
+ * that stops at MAX_TOKENS is retried with twice the budget, up to MAX_OUTPUT_TOKENS_CEILING.
+ */
+export const MAX_OUTPUT_TOKENS = 2048;
+export const MAX_OUTPUT_TOKENS_CEILING = 8192;
+
+/**
+ * The API version the requests rely on. responseSchema with responseMimeType and thinkingConfig
+ * are documented on v1beta (the Gemini API reference); the SDK's own default (v1) is not certain to
+ * accept them, so the version is pinned, and vertexai is false, so that SDK environment variables
+ * (GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_GENAI_API_VERSION) cannot switch the backend underneath.
+ */
+export const GEMINI_API_VERSION = 'v1beta';
+
+/**
+ * Annotates images with Gemini through @google/genai: a caption, tags (source "gemini") and the
+ * text in the image, asked for as JSON matching a response schema and checked on arrival, plus a
+ * safety flag from the answer's safety ratings. An unusable answer (not JSON, the wrong shape, an
+ * empty caption, cut off at MAX_TOKENS) is retried within the same attempts, then recorded as
+ * failed. The client is built once and reused. Each call sends one downscaled JPEG inline with the prompt; the SDK enforces the per-attempt timeout
  * (httpOptions.timeout) and its own retries stay off, so the attempts and backoff are ours alone.
  */
 export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotator {
   const client = new GoogleGenAI({
+    vertexai: false,
     apiKey: options.apiKey,
+    apiVersion: GEMINI_API_VERSION,
     httpOptions: { timeout: options.timeoutMs, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) },
   });
   const policy = {
@@ -60,6 +81,8 @@ export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotato
         retryAfter = response.headers.get('retry-after');
         return response;
       };
+      // Doubled after an answer cut off at MAX_TOKENS, so that the next attempt can finish.
+      let maxOutputTokens = MAX_OUTPUT_TOKENS;
       return withRetries(
         async () => {
           retryAfter = null;
@@ -72,7 +95,10 @@ export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotato
               },
             ],
             config: {
-              maxOutputTokens: 1024,
+              maxOutputTokens,
+              // Structured output: JSON matching ANSWER_SCHEMA (caption, tags, text in the image).
+              responseMimeType: 'application/json',
+              responseSchema: ANSWER_SCHEMA,
               // One request per attempt: a two-sentence answer never needs continuation hops.
               automaticContinuation: false,
               ...(thinkingConfig ? { thinkingConfig } : {}),
@@ -80,12 +106,25 @@ export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotato
               httpOptions: { fetch: fetchKeepingRetryAfter },
             },
           });
-          return descriptionFrom(response);
+          return annotationFrom(response);
         },
         {
           policy,
-          classify: (error) =>
-            classifyGeminiFailure(error, { timeoutMs: options.timeoutMs, callerSignal: signal, retryAfter }),
+          classify: (error): FailureVerdict => {
+            if (error instanceof UnusableAnswerError && !signal?.aborted) {
+              if (error.truncated) maxOutputTokens = Math.min(maxOutputTokens * 2, MAX_OUTPUT_TOKENS_CEILING);
+              return {
+                retry: true,
+                reason: error.message,
+                whenExhausted: PermanentFailure.of(error.problem, { cause: error }),
+              };
+            }
+            return classifyGeminiFailure(error, {
+              timeoutMs: options.timeoutMs,
+              callerSignal: signal,
+              retryAfter,
+            });
+          },
           ...(options.sleep ? { sleep: options.sleep } : {}),
           ...(options.random ? { random: options.random } : {}),
           ...(options.onRetry ? { onRetry: options.onRetry } : {}),

@@ -3,5 +3,11 @@ export { AnnotatorConfigurationError, TransientAnnotationError } from './errors.
 export { createGeminiAnnotator, type GeminiAnnotatorOptions } from './gemini.ts';
 export { createLocalAnnotator, LOCAL_MARKER, LOCAL_MODEL } from './local.ts';
 export { DESCRIBE_PROMPT } from './prompt.ts';
-export type { Annotator, AnnotatorSettings, WorkerLogger, WorkerOutcome } from './types.ts';
+export type {
+  Annotator,
+  AnnotatorSettings,
+  StructuredAnnotation,
+  WorkerLogger,
+  WorkerOutcome,
+} from './types.ts';
 export { type AnnotationWorkerDeps, annotatorSettings, createAnnotationWorker } from './worker.ts';

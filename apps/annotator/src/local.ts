@@ -15,7 +15,7 @@ export function createLocalAnnotator(options: { maxInputPixels: number }): Annot
     name: 'local',
     model: LOCAL_MODEL,
     async describe(image) {
-      return describeFacts(await analyseImage(image, options.maxInputPixels));
+      return { annotation: describeFacts(await analyseImage(image, options.maxInputPixels)) };
     },
   };
 }

@@ -17,7 +17,16 @@ export interface RetryPolicy {
 
 /** What the caller's classifier says about one failure. */
 export type FailureVerdict =
-  | { readonly retry: true; readonly reason: string; readonly hintMs?: number }
+  | {
+      readonly retry: true;
+      readonly reason: string;
+      readonly hintMs?: number;
+      /**
+       * Thrown instead of a TransientAnnotationError when this was the last attempt: a failure
+       * worth retrying now that is final once the attempts run out (an unusable answer).
+       */
+      readonly whenExhausted?: unknown;
+    }
   | { readonly retry: false; readonly error: unknown };
 
 /**
@@ -49,7 +58,8 @@ export interface RetryOptions {
 
 /**
  * Runs `operation` until it succeeds, the classifier calls a failure final (its error is thrown),
- * or the attempts run out (a TransientAnnotationError is thrown, with the last failure as cause).
+ * or the attempts run out (the last verdict's `whenExhausted`, else a TransientAnnotationError with
+ * the last failure as cause, is thrown).
  */
 export async function withRetries<T>(
   operation: (attempt: number) => Promise<T>,
@@ -65,6 +75,7 @@ export async function withRetries<T>(
       const delayMs =
         attempt < policy.maxAttempts ? backoffDelay(attempt, policy, random, verdict.hintMs) : undefined;
       if (delayMs === undefined) {
+        if (attempt >= policy.maxAttempts && verdict.whenExhausted !== undefined) throw verdict.whenExhausted;
         const why =
           attempt < policy.maxAttempts
             ? `the server asked to wait ${verdict.hintMs} ms, longer than ${policy.maxHintMs} ms`

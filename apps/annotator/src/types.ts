@@ -1,7 +1,15 @@
 import type { AppConfig } from '@annot/config';
+import type { AnnotationResult } from '@annot/db';
 import type { CheckedImage, StageSettings } from '@annot/worker-runtime';
 
 export type { WorkerLogger, WorkerOutcome } from '@annot/worker-runtime';
+
+/**
+ * What an annotator says about one image: the caption (`annotation`, one or two sentences) and,
+ * where the annotator can tell, tags, the text found in the image and a content-safety flag.
+ * The stored form is @annot/db's AnnotationResult; the worker adds the key, annotator and model.
+ */
+export type StructuredAnnotation = Pick<AnnotationResult, 'annotation' | 'tags' | 'textInImage' | 'safety'>;
 
 /** Describes one image in words. */
 export interface Annotator {
@@ -9,11 +17,11 @@ export interface Annotator {
   /** The model that writes the text, e.g. "gemini-3.5-flash" or "local-analysis-v1". */
   readonly model: string;
   /**
-   * Resolves with the description of an image checked by @annot/worker-runtime's checkOriginal.
+   * Resolves with the annotation of an image checked by @annot/worker-runtime's checkOriginal.
    * Throws PermanentFailure when this image can never be described (corrupt, over limits,
    * blocked) and TransientAnnotationError when a later attempt may succeed.
    */
-  describe(image: CheckedImage, options?: { signal?: AbortSignal }): Promise<string>;
+  describe(image: CheckedImage, options?: { signal?: AbortSignal }): Promise<StructuredAnnotation>;
 }
 
 export type AnnotatorSettings = AppConfig['annotator'] & StageSettings;

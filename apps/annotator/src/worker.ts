@@ -38,14 +38,20 @@ export function createAnnotationWorker(deps: AnnotationWorkerDeps): EventWorker 
         ? 'already annotated'
         : undefined,
     work: (image) => annotator.describe(image),
-    async record(annotation, _image, key) {
+    async record(result, _image, key) {
       const recorded = await repository.recordAnnotation({
+        ...result,
         originalKey: key,
-        annotation,
         annotator: annotator.name,
         model: annotator.model,
       });
-      return recorded ? { characters: annotation.length } : null;
+      return recorded
+        ? {
+            characters: result.annotation.length,
+            ...(result.tags ? { tags: result.tags.length } : {}),
+            ...(result.textInImage ? { textCharacters: result.textInImage.length } : {}),
+          }
+        : null;
     },
     describeError: (error) =>
       error instanceof AnnotatorConfigurationError

@@ -14,23 +14,37 @@ describe('what the Gemini annotator sends', () => {
   it('posts one generateContent request for the configured model, with the key, prompt and an inline JPEG', async () => {
     // Arrange
     const annotator = createAnnotator(geminiSettings(gemini.baseUrl, { GEMINI_MODEL: 'gemini-test-model' }));
-    gemini.enqueue({ kind: 'text', text: '  Pink flowers in a garden bed.  ' });
+    gemini.enqueue({ kind: 'structured', caption: '  Pink flowers in a garden bed.  ' });
 
     // Act
-    const text = await annotator.describe(await checkedFixture('flowers.jpeg'));
+    const result = await annotator.describe(await checkedFixture('flowers.jpeg'));
 
     // Assert
-    expect(text).toBe('Pink flowers in a garden bed.');
+    expect(result).toEqual({
+      annotation: 'Pink flowers in a garden bed.',
+      tags: [],
+      textInImage: null,
+      safety: null,
+    });
     expect(annotator).toMatchObject({ name: 'gemini', model: 'gemini-test-model' });
     expect(gemini.requests).toHaveLength(1);
     const [request] = gemini.requests;
     expect(request).toMatchObject({ method: 'POST', model: 'gemini-test-model', apiKey: 'test-key' });
-    expect(request!.path).toMatch(/^\/v1(beta)?\/models\/gemini-test-model:generateContent$/);
+    // Pinned: structured output and thinkingConfig are documented on v1beta.
+    expect(request!.path).toBe('/v1beta/models/gemini-test-model:generateContent');
     expect(request!.prompt).toBe(DESCRIBE_PROMPT);
-    expect(request!.prompt).toMatch(/two or three sentences/);
+    expect(request!.prompt).toMatch(/one or two sentences/);
     expect(request!.images).toHaveLength(1);
     expect(request!.images[0]!.mimeType).toBe('image/jpeg');
-    expect(request!.body.generationConfig).toMatchObject({ maxOutputTokens: 1024 });
+    expect(request!.body.generationConfig).toMatchObject({
+      maxOutputTokens: 2048,
+      responseMimeType: 'application/json',
+      responseSchema: {
+        type: 'OBJECT',
+        required: ['caption', 'tags', 'textInImage'],
+        properties: { caption: { type: 'STRING' }, tags: { type: 'ARRAY' }, textInImage: { nullable: true } },
+      },
+    });
   });
 
   it('downscales a 1920x1080 original to ANNOTATION_MAX_EDGE on its longest edge (1024x576)', async () => {

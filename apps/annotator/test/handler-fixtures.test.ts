@@ -25,7 +25,7 @@ for (const setup of SETUPS) {
         const bytes = await fixtureBytes(name);
         const { key, event } = await upload(backend, bytes, name, type);
         const worker = workerFor(backend, 'gemini');
-        backend.gemini.enqueue({ kind: 'text', text: `A description of ${name}.` });
+        backend.gemini.enqueue({ kind: 'structured', caption: `A description of ${name}.` });
 
         const outcome = await worker.handle(event, { requestId: 'req-fixture' });
 

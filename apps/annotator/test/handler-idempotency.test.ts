@@ -19,8 +19,8 @@ for (const setup of SETUPS) {
       const { key, event } = await upload(backend, photo, 'twice.jpg', 'image/jpeg');
       const worker = workerFor(backend, 'gemini');
       backend.gemini.enqueue(
-        { kind: 'text', text: 'First answer.' },
-        { kind: 'text', text: 'Second answer.' },
+        { kind: 'structured', caption: 'First answer.' },
+        { kind: 'structured', caption: 'Second answer.' },
       );
 
       expect(await worker.handle(event)).toEqual({ status: 'completed', key });
@@ -73,7 +73,7 @@ for (const setup of SETUPS) {
       const { key, event } = await upload(backend, photo, 'orphaned.jpg', 'image/jpeg');
       const dead = await deadHolder(backend, key, 'annotation');
       const worker = workerFor(backend, 'gemini');
-      backend.gemini.enqueue({ kind: 'text', text: 'At last.' });
+      backend.gemini.enqueue({ kind: 'structured', caption: 'At last.' });
 
       expect(await worker.handle(event)).toEqual({ status: 'skipped', key, reason: SKIPPED.inProgress });
       expect(backend.gemini.requests).toHaveLength(0);
@@ -114,7 +114,7 @@ for (const setup of SETUPS) {
     it('redoes an annotation written by another annotator (local, before a Gemini key was set)', async () => {
       const { key, event } = await upload(backend, photo, 'upgrade.jpg', 'image/jpeg');
       await workerFor(backend, 'local').handle(event);
-      backend.gemini.enqueue({ kind: 'text', text: 'A waterfall.' });
+      backend.gemini.enqueue({ kind: 'structured', caption: 'A waterfall.' });
 
       expect(await workerFor(backend, 'gemini').handle(structuredClone(event))).toEqual({
         status: 'completed',
@@ -131,7 +131,10 @@ for (const setup of SETUPS) {
     it('tries again on a redelivered event for a row that failed, and can complete it', async () => {
       const { key, event } = await upload(backend, photo, 'second-chance.jpg', 'image/jpeg');
       const worker = workerFor(backend, 'gemini');
-      backend.gemini.enqueue({ kind: 'empty' }, { kind: 'text', text: 'A waterfall.' });
+      backend.gemini.enqueue(
+        { kind: 'finish', finishReason: 'SAFETY' },
+        { kind: 'structured', caption: 'A waterfall.' },
+      );
 
       expect((await worker.handle(event)).status).toBe('failed');
       expect(await worker.handle(structuredClone(event))).toEqual({ status: 'completed', key });

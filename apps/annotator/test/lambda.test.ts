@@ -49,7 +49,7 @@ describe('the Lambda entry point', () => {
     const bytes = await fixtureBytes('flowers.jpeg');
     const { key, event } = await uploadOriginal({ storage, repository }, bytes, 'flowers.jpeg', 'image/jpeg');
     await repository.close();
-    gemini.enqueue({ kind: 'text', text: 'Pink flowers.' });
+    gemini.enqueue({ kind: 'structured', caption: 'Pink flowers.' });
 
     const outcome = await lambda.handler(event, lambdaContext('req-λ-1', 'annotator'));
 

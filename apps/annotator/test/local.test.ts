@@ -67,7 +67,7 @@ describe('local annotator on the accepted fixtures', () => {
   });
 
   it.each(Object.entries(EXPECTED))('%s', async (name, expected) => {
-    const text = await annotator.describe(await checkedFixture(name));
+    const { annotation: text } = await annotator.describe(await checkedFixture(name));
 
     expect(text.startsWith(`${LOCAL_MARKER} `)).toBe(true);
     expect(text).toContain(`${expected.size} ${expected.orientation} ${expected.format} image`);
@@ -77,7 +77,7 @@ describe('local annotator on the accepted fixtures', () => {
   });
 
   it('says nothing of EXIF, animation or transparency where there is none', async () => {
-    const text = await annotator.describe(await checkedFixture('Landscape_1.jpg'));
+    const { annotation: text } = await annotator.describe(await checkedFixture('Landscape_1.jpg'));
 
     expect(text).not.toMatch(/EXIF|animated|transparen|CMYK|greyscale/);
   });
@@ -95,7 +95,7 @@ describe('local annotator colours', () => {
       .png()
       .toBuffer();
 
-    const text = await annotator.describe(await checkOriginal(bytes));
+    const { annotation: text } = await annotator.describe(await checkOriginal(bytes));
 
     expect(text).toBe(
       `${LOCAL_MARKER} a 200x100 landscape PNG image. Dominant colours: red (50%) and white (50%).`,

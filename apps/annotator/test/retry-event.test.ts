@@ -19,7 +19,7 @@ for (const setup of SETUPS) {
       const worker = workerFor(backend, 'gemini');
       backend.gemini.enqueue(
         { kind: 'blocked', blockReason: 'OTHER' },
-        { kind: 'text', text: 'A lake at dawn.' },
+        { kind: 'structured', caption: 'A lake at dawn.' },
       );
       expect(await worker.handle(event)).toMatchObject({ status: 'failed', key });
       expect((await rowsFor(backend, key))[0]).toMatchObject({ annotationStatus: 'failed' });

@@ -47,6 +47,45 @@ describe('withRetries', () => {
     expect(sleeps).toEqual([50, 100]);
   });
 
+  it("throws the last verdict's whenExhausted, not a TransientAnnotationError, when the attempts run out", async () => {
+    const final = new Error('unusable answer');
+    let calls = 0;
+    const error = await withRetries(
+      async () => {
+        calls++;
+        throw new Error(`bad answer ${calls}`);
+      },
+      {
+        policy,
+        classify: () => ({ retry: true, reason: 'bad answer', whenExhausted: final }),
+        sleep: async () => {},
+      },
+    ).catch((e: unknown) => e);
+
+    expect(error).toBe(final);
+    expect(calls).toBe(policy.maxAttempts);
+  });
+
+  it('a whenExhausted of an earlier failure does not outlive a later transient one', async () => {
+    let calls = 0;
+    const error = await withRetries(
+      async () => {
+        calls++;
+        throw new Error(`fail ${calls}`);
+      },
+      {
+        policy,
+        classify: () =>
+          calls < policy.maxAttempts
+            ? { retry: true, reason: 'bad answer', whenExhausted: new Error('unusable') }
+            : { retry: true, reason: 'overloaded' },
+        sleep: async () => {},
+      },
+    ).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TransientAnnotationError);
+  });
+
   it('throws TransientAnnotationError with the last failure as cause after maxAttempts', async () => {
     const sleeps: number[] = [];
     const last = new Error('fail 4');

@@ -56,11 +56,24 @@ export interface ThumbnailResult {
   readonly height?: number | null;
 }
 
+/** A machine-made tag: a lowercase label (at most 64 characters), a confidence 0..1, and who made it. */
+export interface AnnotationTag {
+  readonly label: string;
+  readonly confidence: number;
+  readonly source: string;
+}
+
 export interface AnnotationResult {
   readonly originalKey: string;
+  /** The caption: one or two sentences. */
   readonly annotation: string;
   readonly annotator: string;
   readonly model: string;
+  readonly tags?: readonly AnnotationTag[];
+  /** Text found in the image; null when there is none. */
+  readonly textInImage?: string | null;
+  /** The content-safety flag; null when the annotator cannot tell. */
+  readonly safety?: 'safe' | 'sensitive' | null;
 }
 
 export interface StageFailure {

@@ -108,6 +108,21 @@ export const problems = {
   noDescription: (detail?: string) =>
     problem('not_described', 'was not described: Gemini answered without a description', detail),
 
+  /**
+   * The model answered, again and again, with something that is not the description asked for (not
+   * JSON, the wrong shape, an empty caption); what was wrong goes to `detail`.
+   */
+  malformedAnswer: (detail?: string) =>
+    problem('not_described', "was not described: Gemini's answers were not a usable description", detail),
+
+  /** Every answer was cut off (finish reason MAX_TOKENS) before it was complete. */
+  truncatedAnswer: (detail?: string) =>
+    problem(
+      'not_described',
+      "was not described: Gemini's answers were cut off before they were complete",
+      detail,
+    ),
+
   /** The workers never finished a stage (the sweep gave up on it). */
   neverFinished: () =>
     problem(

@@ -9,8 +9,29 @@ import type { AddressInfo } from 'node:net';
  */
 
 export type GeminiBehaviour =
-  /** A normal answer: one candidate with this text. */
-  | { readonly kind: 'text'; readonly text: string; readonly finishReason?: string }
+  /** A normal answer: one candidate with this text (for a JSON request, malformed JSON). */
+  | {
+      readonly kind: 'text';
+      readonly text: string;
+      readonly finishReason?: string;
+      readonly safetyRatings?: readonly FakeSafetyRating[];
+    }
+  /**
+   * A structured answer: the JSON `{caption, tags, textInImage}` as the candidate's text. The
+   * request must have asked for it (generationConfig.responseMimeType "application/json" and a
+   * responseSchema or responseJsonSchema); otherwise the fake answers 400, so a test notices.
+   */
+  | {
+      readonly kind: 'structured';
+      readonly caption?: string;
+      readonly tags?: readonly { readonly label: string; readonly confidence: number }[];
+      readonly textInImage?: string | null;
+      readonly safetyRatings?: readonly FakeSafetyRating[];
+      /** Default STOP; MAX_TOKENS cuts the JSON in half, as a truncated answer does. */
+      readonly finishReason?: string;
+    }
+  /** Any JSON value as the answer's text: a wrong-shaped structured answer. */
+  | { readonly kind: 'json'; readonly value: unknown; readonly finishReason?: string }
   /** An HTTP error with Google's error JSON (`{"error":{"code","message","status","details"}}`). */
   | {
       readonly kind: 'error';
@@ -29,8 +50,14 @@ export type GeminiBehaviour =
   | { readonly kind: 'finish'; readonly finishReason: string }
   /** A 200 with an empty candidates list. */
   | { readonly kind: 'empty' }
-  /** Waits, then behaves as `then` (default: a text answer). Used to trigger client timeouts. */
+  /** Waits, then behaves as `then` (default: the answer that fits the request). Used to trigger client timeouts. */
   | { readonly kind: 'delay'; readonly ms: number; readonly then?: GeminiBehaviour };
+
+export interface FakeSafetyRating {
+  readonly category: string;
+  readonly probability: 'NEGLIGIBLE' | 'LOW' | 'MEDIUM' | 'HIGH';
+  readonly blocked?: boolean;
+}
 
 export interface RecordedGeminiRequest {
   readonly method: string;
@@ -73,7 +100,52 @@ export interface FakeGeminiOptions {
   readonly defaultBehaviour?: GeminiBehaviour;
   /** When set, any other key gets Gemini's 400 API_KEY_INVALID. */
   readonly apiKey?: string;
+  /** The models that exist; any other gets a 404 NOT_FOUND. Default: any `gemini-…` name. */
+  readonly models?: readonly string[];
 }
+
+/** The request body the real API accepts at most (inline data included): 20 MB. */
+export const INLINE_REQUEST_LIMIT = 20 * 1024 * 1024;
+
+/** GenerateContentRequest's fields (v1beta); any other is refused, as the real API does. */
+const REQUEST_FIELDS = new Set([
+  'model',
+  'contents',
+  'tools',
+  'toolConfig',
+  'safetySettings',
+  'systemInstruction',
+  'generationConfig',
+  'cachedContent',
+]);
+
+/** GenerationConfig's fields (v1beta). */
+const GENERATION_CONFIG_FIELDS = new Set([
+  'stopSequences',
+  'responseMimeType',
+  'responseSchema',
+  'responseJsonSchema',
+  '_responseJsonSchema',
+  'responseModalities',
+  'candidateCount',
+  'maxOutputTokens',
+  'temperature',
+  'topP',
+  'topK',
+  'seed',
+  'presencePenalty',
+  'frequencyPenalty',
+  'responseLogprobs',
+  'logprobs',
+  'enableEnhancedCivicAnswers',
+  'speechConfig',
+  'thinkingConfig',
+  'imageConfig',
+  'mediaResolution',
+]);
+
+/** The image types Gemini takes inline. */
+const INLINE_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif']);
 
 const STATUS_NAMES: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -91,10 +163,15 @@ const STATUS_NAMES: Record<number, string> = {
 /** The answer when nothing is queued and no defaultBehaviour is given. */
 const fallbackText: GeminiBehaviour = { kind: 'text', text: 'A test photograph.' };
 
+/** The answer to a JSON request when nothing is queued and no defaultBehaviour is given. */
+const fallbackStructured: GeminiBehaviour = { kind: 'structured', caption: 'A test photograph.' };
+
 const PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):generateContent$/;
 
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
   const fallback = options.defaultBehaviour ?? fallbackText;
+  // With a defaultBehaviour, it answers every request; without, the answer fits the request.
+  const fallbackStructured_ = options.defaultBehaviour ?? fallbackStructured;
   const queue: GeminiBehaviour[] = [];
   const requests: RecordedGeminiRequest[] = [];
 
@@ -122,14 +199,34 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
     }
     const apiKey = header(req, 'x-goog-api-key') ?? url.searchParams.get('key') ?? undefined;
     const modelPath = decodeURIComponent(match[2]!);
-    requests.push(record(req, url.pathname, match[1]!, modelPath, apiKey, body));
+    const recorded = record(req, url.pathname, match[1]!, modelPath, apiKey, body);
+    requests.push(recorded);
+    const refusal =
+      Buffer.byteLength(raw) > INLINE_REQUEST_LIMIT
+        ? `Request payload size exceeds the limit: ${INLINE_REQUEST_LIMIT} bytes.`
+        : invalidRequest(body);
     if (apiKey === undefined) {
       send(res, { kind: 'error', status: 403, message: "Method doesn't allow unregistered callers." });
-    } else if (options.apiKey !== undefined && apiKey !== options.apiKey) {
+    } else if (apiKey === '' || (options.apiKey !== undefined && apiKey !== options.apiKey)) {
       const message = 'API key not valid. Please pass a valid API key.';
       send(res, { kind: 'error', status: 400, message, reason: 'API_KEY_INVALID' });
+    } else if (
+      !(options.models ? options.models.includes(recorded.model) : /^gemini-[\w.-]+$/.test(recorded.model))
+    ) {
+      const message = `models/${recorded.model} is not found for API version ${recorded.apiVersion}, or is not supported for generateContent.`;
+      send(res, { kind: 'error', status: 404, message });
+    } else if (refusal) {
+      send(res, { kind: 'error', status: 400, message: refusal });
     } else {
-      send(res, queue.shift() ?? fallback, modelPath);
+      const fitting = asksForJson(body) ? fallbackStructured_ : fallback;
+      const behaviour = queue.shift() ?? fitting;
+      if (behaviour.kind === 'structured' && !asksForJson(body)) {
+        const message =
+          'Fake Gemini: a structured answer was queued, but the request did not ask for JSON with a schema (generationConfig.responseMimeType "application/json" and responseSchema).';
+        send(res, { kind: 'error', status: 400, message });
+      } else {
+        send(res, behaviour, modelPath, fitting);
+      }
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -152,10 +249,15 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
   };
 }
 
-function send(res: ServerResponse, behaviour: GeminiBehaviour, model = 'unknown'): void {
+function send(
+  res: ServerResponse,
+  behaviour: GeminiBehaviour,
+  model = 'unknown',
+  fitting: GeminiBehaviour = fallbackText,
+): void {
   switch (behaviour.kind) {
     case 'delay': {
-      const timer = setTimeout(() => send(res, behaviour.then ?? fallbackText, model), behaviour.ms);
+      const timer = setTimeout(() => send(res, behaviour.then ?? fitting, model), behaviour.ms);
       // The client gives up (timeout) by closing the connection: stop waiting for it.
       res.on('close', () => clearTimeout(timer));
       return;
@@ -186,19 +288,23 @@ function send(res: ServerResponse, behaviour: GeminiBehaviour, model = 'unknown'
       return;
     }
     case 'text':
-      json(res, 200, {
-        candidates: [
-          {
-            content: { role: 'model', parts: [{ text: behaviour.text }] },
-            finishReason: behaviour.finishReason ?? 'STOP',
-            index: 0,
-          },
-        ],
-        usageMetadata: { promptTokenCount: 300, candidatesTokenCount: 40, totalTokenCount: 340 },
-        modelVersion: model,
-        responseId: crypto.randomUUID(),
-      });
+      answer(res, model, behaviour.text, behaviour.finishReason, behaviour.safetyRatings);
       return;
+    case 'json':
+      answer(res, model, JSON.stringify(behaviour.value), behaviour.finishReason);
+      return;
+    case 'structured': {
+      const text = JSON.stringify({
+        caption: behaviour.caption ?? 'A test photograph.',
+        tags: behaviour.tags ?? [],
+        textInImage: behaviour.textInImage ?? null,
+      });
+      const finishReason = behaviour.finishReason ?? 'STOP';
+      // A MAX_TOKENS answer stops mid-way: the JSON is cut in half.
+      const sent = finishReason === 'MAX_TOKENS' ? text.slice(0, Math.ceil(text.length / 2)) : text;
+      answer(res, model, sent, finishReason, behaviour.safetyRatings);
+      return;
+    }
     case 'blocked':
       json(res, 200, {
         promptFeedback: {
@@ -217,10 +323,17 @@ function send(res: ServerResponse, behaviour: GeminiBehaviour, model = 'unknown'
           {
             finishReason: behaviour.finishReason,
             index: 0,
-            safetyRatings: [{ category: 'HARM_CATEGORY_HARASSMENT', probability: 'HIGH', blocked: true }],
+            // A safety stop names the category that stopped it; other stops carry no ratings.
+            ...(/SAFETY/.test(behaviour.finishReason)
+              ? {
+                  safetyRatings: [
+                    { category: 'HARM_CATEGORY_HARASSMENT', probability: 'HIGH', blocked: true },
+                  ],
+                }
+              : {}),
           },
         ],
-        usageMetadata: { promptTokenCount: 300, totalTokenCount: 300 },
+        usageMetadata: { promptTokenCount: 300, thoughtsTokenCount: 0, totalTokenCount: 300 },
         modelVersion: model,
       });
       return;
@@ -232,6 +345,102 @@ function send(res: ServerResponse, behaviour: GeminiBehaviour, model = 'unknown'
       });
       return;
   }
+}
+
+/** A 200 with one candidate holding `text`, usage with thinking tokens counted as the real API does. */
+function answer(
+  res: ServerResponse,
+  model: string,
+  text: string,
+  finishReason = 'STOP',
+  safetyRatings?: readonly FakeSafetyRating[],
+): void {
+  const candidatesTokenCount = Math.ceil(text.length / 4);
+  const thoughtsTokenCount = 120;
+  json(res, 200, {
+    candidates: [
+      {
+        content: { role: 'model', parts: text === '' ? [] : [{ text }] },
+        finishReason,
+        index: 0,
+        ...(safetyRatings ? { safetyRatings } : {}),
+      },
+    ],
+    usageMetadata: {
+      promptTokenCount: 300,
+      candidatesTokenCount,
+      thoughtsTokenCount,
+      totalTokenCount: 300 + candidatesTokenCount + thoughtsTokenCount,
+    },
+    modelVersion: model,
+    responseId: crypto.randomUUID(),
+  });
+}
+
+/** Whether the request asked for JSON matching a schema. */
+function asksForJson(body: GenerateContentBody): boolean {
+  const config = body.generationConfig ?? {};
+  return (
+    config['responseMimeType'] === 'application/json' &&
+    (isObject(config['responseSchema']) || isObject(config['responseJsonSchema']))
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Why the real API would refuse this generateContent body (its 400 message), or undefined: the
+ * checks of issue 15 §1 that the annotator's requests could fail (unknown fields, no contents, an
+ * inline part without a supported type or with bad base64, a schema without JSON).
+ */
+export function invalidRequest(body: unknown): string | undefined {
+  if (!isObject(body)) return 'Invalid JSON payload received. Expected an object.';
+  for (const field of Object.keys(body)) {
+    if (!REQUEST_FIELDS.has(field))
+      return `Invalid JSON payload received. Unknown name "${field}": Cannot find field.`;
+  }
+  const contents = body['contents'];
+  if (!Array.isArray(contents) || contents.length === 0)
+    return '* GenerateContentRequest.contents: contents is not specified';
+  for (const [i, content] of contents.entries()) {
+    const parts = isObject(content) ? content['parts'] : undefined;
+    if (!Array.isArray(parts) || parts.length === 0) {
+      return `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.`;
+    }
+    for (const [j, part] of parts.entries()) {
+      const inline = isObject(part) ? part['inlineData'] : undefined;
+      if (inline === undefined) continue;
+      const where = `contents[${i}].parts[${j}].inline_data`;
+      if (!isObject(inline)) return `Invalid JSON payload received. Invalid value at '${where}'.`;
+      const mimeType = inline['mimeType'];
+      if (typeof mimeType !== 'string' || mimeType === '')
+        return `* GenerateContentRequest.${where}.mime_type: mime_type is not specified.`;
+      if (!INLINE_IMAGE_TYPES.has(mimeType)) return `Unsupported MIME type: ${mimeType}`;
+      const data = inline['data'];
+      if (typeof data !== 'string' || data.length % 4 !== 0 || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(data)) {
+        return `Invalid value at '${where}.data' (TYPE_BYTES), Base64 decoding failed.`;
+      }
+    }
+  }
+  const config = body['generationConfig'];
+  if (config !== undefined) {
+    if (!isObject(config)) return "Invalid JSON payload received. Invalid value at 'generation_config'.";
+    for (const field of Object.keys(config)) {
+      if (!GENERATION_CONFIG_FIELDS.has(field)) {
+        return `Invalid JSON payload received. Unknown name "${field}" at 'generation_config': Cannot find field.`;
+      }
+    }
+    const schema = config['responseSchema'] ?? config['responseJsonSchema'];
+    if (schema !== undefined && config['responseMimeType'] !== 'application/json') {
+      return '* GenerateContentRequest.generation_config.response_mime_type: must be application/json when a response schema is set.';
+    }
+    if (config['responseSchema'] !== undefined && config['responseJsonSchema'] !== undefined) {
+      return 'response_schema must not be set when response_json_schema is set.';
+    }
+  }
+  return undefined;
 }
 
 function json(
