@@ -25,6 +25,22 @@ export interface ImageRecord {
   readonly updatedAt: Date;
   /** The opaque id of the browser that uploaded it (apps/web's cookie); null when unknown. */
   readonly uploader: string | null;
+  /** The annotator's tags, most confident first (none before a structured annotation). */
+  readonly tags: readonly ImageTag[];
+  /** Text the annotator read in the image (OCR); null when none was found. */
+  readonly textInImage: string | null;
+  /** The annotator's content-safety flag; null when it gave none. */
+  readonly safety: Safety | null;
+}
+
+export type Safety = 'safe' | 'sensitive';
+
+/** One tag of an annotation: a lowercase label (at most 64 characters), a confidence 0..1, who said it. */
+export interface ImageTag {
+  readonly label: string;
+  readonly confidence: number;
+  /** Which model or service found it, for example "gemini" or "centernet" (at most 64 characters). */
+  readonly source: string;
 }
 
 export interface NewImage {
@@ -58,9 +74,19 @@ export interface ThumbnailResult {
 
 export interface AnnotationResult {
   readonly originalKey: string;
+  /** The caption: one or two sentences. */
   readonly annotation: string;
   readonly annotator: string;
   readonly model: string;
+  /**
+   * Tags; labels are stored lowercased, trimmed and cut to 64 characters, a label given twice is
+   * kept once (its most confident), and at most MAX_TAGS are kept (the most confident). A
+   * confidence outside 0..1 is refused. They replace the image's earlier tags.
+   */
+  readonly tags?: readonly { label: string; confidence: number; source: string }[];
+  /** Text found in the image (OCR); null, undefined or blank: none. */
+  readonly textInImage?: string | null;
+  readonly safety?: 'safe' | 'sensitive' | null;
 }
 
 export interface StageFailure {
@@ -110,11 +136,16 @@ export interface ListOptions {
   readonly storedOnly?: boolean;
   /**
    * The user's raw `q`: rows matching every one of its words (searchWords in search.ts), as
-   * prefixes, in the filename or the annotation. Null, undefined or blank: no search.
+   * prefixes, in the filename, the annotation, the tags' labels or the text in the image. Null, undefined or blank: no search.
    */
   readonly search?: string | null;
   /** Only rows of this overall status: failed if either stage failed, pending if either is pending. */
   readonly status?: Status | null;
+  /**
+   * Only rows with a tag of exactly this label (compared lowercased and trimmed, as labels are
+   * stored). Null, undefined or blank: no tag filter. Combines with the others (AND).
+   */
+  readonly tag?: string | null;
 }
 
 export interface Page {
