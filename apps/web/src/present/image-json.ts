@@ -27,6 +27,9 @@ export async function imageJson(
     byteSize: record.byteSize,
     width: record.width,
     height: record.height,
+    tags: record.tags.map(({ label, confidence, source }) => ({ label, confidence, source })),
+    textInImage: record.textInImage,
+    safety: record.safety,
   };
 }
 
