@@ -117,9 +117,9 @@ export function buildQueries(d: Dialect) {
       ['updated_at', '?'],
     ]),
 
-    // The tags' rows for `tag=` (migration 12), replaced after the row's UPDATE: the image's id,
-    // then (id, label, confidence, source) per tag. An upsert, so two writers at once never
-    // collide on the primary key.
+    // The tags' rows for `tag=` (migration 12), replaced before the row's UPDATE (see
+    // recordAnnotation): the image's id, then (id, label, confidence, source) per tag. An upsert,
+    // so two writers at once never collide on the primary key.
     selectIdByHash: 'SELECT id FROM images WHERE s3_key_original_sha256 = ?',
     deleteTags: 'DELETE FROM image_tags WHERE image_id = ?',
     insertTags: (count: number) =>

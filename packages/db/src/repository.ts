@@ -172,7 +172,7 @@ export class SqlImageRepository implements ImageRepository {
     const annotation = clip(result.annotation, LIMITS.annotation);
     const tags = normaliseTags(result.tags);
     const text = result.textInImage?.trim() ? clip(result.textInImage.trim(), LIMITS.textInImage) : null;
-    const updated = await this.#update('recordAnnotation', key, this.#q.recordAnnotation, [
+    const params = [
       annotation,
       searchText(annotation),
       tags.length > 0 ? JSON.stringify(tags) : null,
@@ -183,11 +183,12 @@ export class SqlImageRepository implements ImageRepository {
       clip(result.annotator, LIMITS.annotator),
       clip(result.model, LIMITS.annotationModel),
       this.#dbNow(),
-    ]);
-    if (!updated) return false;
-    // The tags' rows for `tag=`, replaced after the row (which holds the tags the reads return).
-    // A worker stopped between the two leaves the filter behind until the image is annotated again.
-    return this.#run('recordAnnotation(tags)', key, async () => {
+    ];
+    // The tags' rows for `tag=` first, the row's UPDATE (which completes the stage) last: a worker
+    // stopped between them leaves the stage pending, so the annotation is done again (redelivery,
+    // or the sweep) and the tags are written again; it never leaves a completed annotation whose
+    // tags the filter does not know.
+    const tagged = await this.#run('recordAnnotation(tags)', key, async () => {
       const [row] = await this.#driver.all<{ id: number }>(this.#q.selectIdByHash, [keyHash(key)]);
       if (!row) return false;
       const id = Number(row.id);
@@ -205,6 +206,9 @@ export class SqlImageRepository implements ImageRepository {
       }
       return true;
     });
+    if (!tagged) return false;
+    // A row deleted since takes its tags with it (ON DELETE CASCADE); this then matches nothing.
+    return this.#update('recordAnnotation', key, this.#q.recordAnnotation, params);
   }
 
   markFailed(failure: StageFailure): Promise<boolean> {

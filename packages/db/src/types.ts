@@ -194,8 +194,9 @@ export interface ImageRepository {
    */
   recordThumbnail(result: ThumbnailResult): Promise<boolean>;
   /**
-   * The annotator's result: annotation, annotator, model, status completed; never touches thumbnail
-   * columns. Resolves false, writing nothing, when the row is gone.
+   * The annotator's result: annotation, tags, text in the image, safety, annotator, model, status
+   * completed; never touches thumbnail columns. The tags, text and safety replace the earlier
+   * ones (absent: none). Resolves false, writing nothing, when the row is gone.
    */
   recordAnnotation(result: AnnotationResult): Promise<boolean>;
   /**
