@@ -136,6 +136,19 @@ describe.each(BACKENDS.filter((b) => b.enabled))('tags, text in the image and sa
     expect(one).toMatchObject({ textInImage: 'BLACK+DECKER <b>', tags: [{ label: 'tool' }] });
   });
 
+  it('GET /api/images/status gives the tags, text and safety, for the gallery to show once annotated', async () => {
+    const body = (
+      await t.app.inject(`/api/images/status?ids=${ids.get('saw.jpg')},${ids.get('plain.jpg')}`)
+    ).json();
+    const byId = new Map(body.images.map((image: { id: number }) => [image.id, image]));
+    expect(byId.get(ids.get('saw.jpg'))).toMatchObject({
+      tags: [{ label: 'tool', confidence: 0.7, source: 'gemini' }],
+      textInImage: 'BLACK+DECKER <b>',
+      safety: 'safe',
+    });
+    expect(byId.get(ids.get('plain.jpg'))).toMatchObject({ tags: [], textInImage: null, safety: null });
+  });
+
   it('tag= filters by exact label (any case), pages with cursors, and combines with q and status', async () => {
     const of = async (query: string) => names((await t.app.inject(`/api/images?limit=10&${query}`)).json());
     expect(await of('tag=dog')).toEqual(['dog-beach.jpg', 'dog-park.jpg']);

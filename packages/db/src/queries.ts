@@ -9,7 +9,7 @@ const IMAGE_COLUMNS =
 
 const STATUS_COLUMNS =
   'id, annotation_status, thumbnail_status, annotation_error, thumbnail_error, s3_key_thumbnail, ' +
-  'annotation, updated_at';
+  'annotation, tags, text_in_image, safety, updated_at';
 
 /**
  * A row whose original has been stored: the web tier writes the row before it streams the

@@ -122,6 +122,9 @@ export interface ImageStatus {
   readonly thumbnailError: string | null;
   readonly thumbnailKey: string | null;
   readonly annotation: string | null;
+  readonly tags: readonly ImageTag[];
+  readonly textInImage: string | null;
+  readonly safety: Safety | null;
   readonly updatedAt: Date;
 }
 

@@ -172,6 +172,9 @@ export function toStatus(row: Row, dialect: Dialect): ImageStatus {
     thumbnailError: nullableString(row.thumbnail_error),
     thumbnailKey: nullableString(row.s3_key_thumbnail),
     annotation: nullableString(row.annotation),
+    tags: parseTags(row.tags),
+    textInImage: nullableString(row.text_in_image),
+    safety: safety(row.safety),
     updatedAt: dialect.fromDbTime(row.updated_at),
   };
 }

@@ -46,6 +46,9 @@ export async function statusJson(
     thumbnailError: status.thumbnailError,
     thumbnailUrl: await thumbnailUrl(storage, status, log),
     annotation: status.annotation,
+    tags: status.tags.map(({ label, confidence, source }) => ({ label, confidence, source })),
+    textInImage: status.textInImage,
+    safety: status.safety,
     updatedAt: status.updatedAt.toISOString(),
   };
 }

@@ -32,6 +32,28 @@ export const errorSchema = {
   additionalProperties: false,
 } as const;
 
+/** The annotation's structure, all machine-made (the annotator's). */
+const machineProperties = {
+  /** The annotator's tags, most confident first; [] when it gave none. */
+  tags: {
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        label: { type: 'string' },
+        confidence: { type: 'number' },
+        source: { type: 'string' },
+      },
+      required: ['label', 'confidence', 'source'],
+      additionalProperties: false,
+    },
+  },
+  /** Text the annotator read in the image; null when it found none. */
+  textInImage: nullableString,
+  /** The annotator's content-safety flag; null when it gave none. */
+  safety: { type: ['string', 'null'], enum: ['safe', 'sensitive', null] },
+} as const;
+
 export const imageSchema = {
   type: 'object',
   properties: {
@@ -52,24 +74,7 @@ export const imageSchema = {
     byteSize: nullableInteger,
     width: nullableInteger,
     height: nullableInteger,
-    /** The annotator's tags, most confident first; [] when it gave none (machine-made). */
-    tags: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          label: { type: 'string' },
-          confidence: { type: 'number' },
-          source: { type: 'string' },
-        },
-        required: ['label', 'confidence', 'source'],
-        additionalProperties: false,
-      },
-    },
-    /** Text the annotator read in the image; null when it found none. */
-    textInImage: nullableString,
-    /** The annotator's content-safety flag; null when it gave none. */
-    safety: { type: ['string', 'null'], enum: ['safe', 'sensitive', null] },
+    ...machineProperties,
   },
   required: [
     'id',
@@ -98,9 +103,10 @@ export const statusSchema = {
     thumbnailError: nullableString,
     thumbnailUrl: nullableString,
     annotation: nullableString,
+    ...machineProperties,
     updatedAt: { type: 'string' },
   },
-  required: ['id', 'annotationStatus', 'thumbnailStatus'],
+  required: ['id', 'annotationStatus', 'thumbnailStatus', 'tags', 'textInImage', 'safety'],
   additionalProperties: false,
 } as const;
 
