@@ -105,23 +105,30 @@ describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
     expect(table.engine).toBe('InnoDB');
   });
 
-  it('has the same columns as the SQLite schema', async () => {
-    const [rows] = (await connection.query(
-      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
-        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'images' ORDER BY ORDINAL_POSITION`,
-    )) as unknown as [{ name: string }[]];
+  it('has the same tables and columns as the SQLite schema', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'annot-db-schema-'));
     try {
       const file = path.join(dir, 'images.db');
       await migrate({ database: { kind: 'sqlite', path: file } });
       const sqlite = new DatabaseSync(file);
-      const columns = sqlite
-        // table_xinfo: generated columns (overall_status) too.
-        .prepare('PRAGMA table_xinfo(images)')
-        .all()
-        .map((column) => column.name);
-      sqlite.close();
-      expect(columns).toEqual(rows.map((row) => row.name));
+      try {
+        for (const table of ['images', 'image_tags']) {
+          const [rows] = (await connection.query(
+            `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+            [table],
+          )) as unknown as [{ name: string }[]];
+          const columns = sqlite
+            // table_xinfo: generated columns (overall_status) too.
+            .prepare(`PRAGMA table_xinfo(${table})`)
+            .all()
+            .map((column) => column.name);
+          expect(columns, table).toEqual(rows.map((row) => row.name));
+          expect(columns.length, table).toBeGreaterThan(0);
+        }
+      } finally {
+        sqlite.close();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
