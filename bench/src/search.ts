@@ -97,7 +97,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   // The statements the repository runs (buildQueries), for the first page of the common word.
   const queries = buildQueries(mysqlDialect);
   const words = searchWords(WORDS.common);
-  const first = { storedOnly: true, status: false, after: false } as const;
+  const first = { storedOnly: true, status: false, tag: false, after: false } as const;
   const [plan] = (await connection.query(`EXPLAIN ${queries.listPage(26, { ...first, search: true })}`, [
     mysqlDialect.searchQuery(words),
   ])) as unknown as [Record<string, unknown>[]];

@@ -1,5 +1,6 @@
 // The gallery: cards still pending are polled through /api/images/status and updated in place
-// (statuses, thumbnail, description, failure reasons) until both stages are completed or failed.
+// (statuses, thumbnail, description with its machine-made tags and text, failure reasons) until
+// both stages are completed or failed.
 // On the first page, new uploads from anywhere appear at the top: the page polls its own cards
 // fragment (/gallery/cards with the page's q and status, the server's one card partial) and puts
 // in front the cards it does not have yet. Both are told to screen readers through the page's
@@ -93,12 +94,48 @@
     }
   }
 
+  /** The annotator's tags, text and safety flag, as the card partial shows them; null for none. */
+  function machineMade(status) {
+    const tags = status.tags ?? [];
+    if (tags.length === 0 && !status.textInImage && status.safety !== 'sensitive') return null;
+    const box = element('div', 'machine');
+    box.dataset.machineMade = '';
+    if (tags.length > 0) {
+      const line = element('p', 'machine-tags');
+      line.append(element('span', 'machine-label', 'Tags (machine-made):'), ' ');
+      for (const tag of tags) {
+        const link = element('a', 'tag', tag.label);
+        link.href = `/gallery?${new URLSearchParams({ tag: tag.label })}`;
+        link.title = `${Math.round(tag.confidence * 100)}% sure, by ${tag.source}. Show images with this tag`;
+        line.append(link, ' ');
+      }
+      box.append(line);
+    }
+    if (status.textInImage) {
+      const line = element('p', 'machine-text');
+      line.append(
+        element('span', 'machine-label', 'Text read in the image (machine-made):'),
+        ' ',
+        element('q', 'text-in-image', status.textInImage),
+      );
+      box.append(line);
+    }
+    if (status.safety === 'sensitive') {
+      const line = element('p', 'machine-safety');
+      line.append(element('span', 'machine-label', 'Flagged as sensitive (machine-made)'));
+      box.append(line);
+    }
+    return box;
+  }
+
   function updateAnnotation(card, status) {
     const box = card.querySelector('.annotation');
     if (!box || box.dataset.status === status.annotationStatus) return;
     box.dataset.status = status.annotationStatus;
     if (status.annotationStatus === 'completed') {
       box.replaceChildren(element('p', 'annotation-text', status.annotation ?? ''));
+      const machine = machineMade(status);
+      if (machine) box.append(machine);
     } else if (status.annotationStatus === 'failed') {
       const reason = status.annotationError ?? 'no reason recorded';
       box.replaceChildren(element('p', 'annotation-text failure', `Annotation failed: ${reason}`));

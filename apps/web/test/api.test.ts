@@ -57,6 +57,9 @@ describe('the JSON API', () => {
       byteSize: distinctCopy(jpeg, 'first.jpg').length,
       width: 600,
       height: 450,
+      tags: [],
+      textInImage: null,
+      safety: null,
     });
   });
 

@@ -45,8 +45,9 @@ export const mysqlDialect: Dialect = {
     if (Number.isNaN(date.getTime())) throw new TypeError(`Unreadable DATETIME value ${String(value)}`);
     return date;
   },
-  // The column list must be the FULLTEXT index's (migration 5).
-  searchCondition: 'MATCH (search_filename, search_annotation) AGAINST (? IN BOOLEAN MODE)',
+  // The column list must be the FULLTEXT index's (migration 13).
+  searchCondition:
+    'MATCH (search_filename, search_annotation, search_tags, search_text) AGAINST (? IN BOOLEAN MODE)',
   searchQuery: mysqlMatch,
   // InnoDB's full-text search costs in proportion to the rows a word matches, even for COUNT(*)
   // (about 0.4 s for a word in half of 100,000 rows): a frequent word is answered from the newest

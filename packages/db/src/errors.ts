@@ -29,3 +29,12 @@ export function isUniqueViolation(error: unknown): boolean {
   const { errno, errcode } = (error ?? {}) as { errno?: unknown; errcode?: unknown };
   return errno === 1062 || errcode === 2067;
 }
+
+/**
+ * The statement referred to a row that is not there (MySQL ER_NO_REFERENCED_ROW_2, SQLite
+ * SQLITE_CONSTRAINT_FOREIGNKEY): image_tags of an image deleted meanwhile.
+ */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const { errno, errcode } = (error ?? {}) as { errno?: unknown; errcode?: unknown };
+  return errno === 1452 || errcode === 787;
+}

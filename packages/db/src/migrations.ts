@@ -53,6 +53,41 @@ const SQLITE_SEARCH_INDEX = [
   END`,
 ];
 
+/**
+ * Migration 13's SQLite full-text index: migration 5's, over the four search columns (the tags'
+ * labels and the text in the image added by migration 11).
+ */
+const SEARCH_COLUMNS = 'search_filename, search_annotation, search_tags, search_text';
+const oldValues = SEARCH_COLUMNS.split(', ')
+  .map((column) => `old.${column}`)
+  .join(', ');
+const newValues = SEARCH_COLUMNS.split(', ')
+  .map((column) => `new.${column}`)
+  .join(', ');
+const SQLITE_SEARCH_INDEX_13 = [
+  'DROP TRIGGER IF EXISTS images_search_insert',
+  'DROP TRIGGER IF EXISTS images_search_delete',
+  'DROP TRIGGER IF EXISTS images_search_update',
+  'DROP TABLE IF EXISTS images_search',
+  `CREATE VIRTUAL TABLE images_search USING fts5(
+    ${SEARCH_COLUMNS}, content='images', content_rowid='id', tokenize='unicode61'
+  )`,
+  `CREATE TRIGGER images_search_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_search (rowid, ${SEARCH_COLUMNS}) VALUES (new.id, ${newValues});
+  END`,
+  `CREATE TRIGGER images_search_delete AFTER DELETE ON images BEGIN
+    INSERT INTO images_search (images_search, rowid, ${SEARCH_COLUMNS})
+      VALUES ('delete', old.id, ${oldValues});
+  END`,
+  `CREATE TRIGGER images_search_update AFTER UPDATE OF ${SEARCH_COLUMNS} ON images BEGIN
+    INSERT INTO images_search (images_search, rowid, ${SEARCH_COLUMNS})
+      VALUES ('delete', old.id, ${oldValues});
+    INSERT INTO images_search (rowid, ${SEARCH_COLUMNS}) VALUES (new.id, ${newValues});
+  END`,
+  // Every row there is now indexed from the table (the old index is gone with its table).
+  `INSERT INTO images_search (images_search) VALUES ('rebuild')`,
+];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -284,5 +319,71 @@ export const MIGRATIONS: readonly Migration[] = [
     // Migration 5's InnoDB full-text index, built once the text is written (SQLite: migration 8).
     mysql: ['ALTER TABLE images ADD FULLTEXT INDEX images_search (search_filename, search_annotation)'],
     sqlite: [],
+  },
+  {
+    version: 11,
+    name: 'structured annotations',
+    // The annotator's tags, the text it read in the image (OCR) and its content-safety flag.
+    // `tags` holds the tags as the JSON array the repository reads back with the row (so no read
+    // needs a join); `image_tags` (migration 12) holds the same tags one per row, for the `tag=`
+    // filter. `search_tags` and `search_text` are their search text (searchText in search.ts), as
+    // migration 5's comment plans; migration 13 indexes them. Existing rows have none of these
+    // (NULL: no tags, no text), so there is nothing to backfill. Nullable columns: instant ALTERs.
+    mysql: [
+      `ALTER TABLE images
+        ADD COLUMN tags TEXT NULL,
+        ADD COLUMN text_in_image TEXT NULL,
+        ADD COLUMN safety VARCHAR(16) NULL,
+        ADD COLUMN search_tags TEXT NULL,
+        ADD COLUMN search_text TEXT NULL`,
+    ],
+    sqlite: [
+      'ALTER TABLE images ADD COLUMN tags TEXT',
+      'ALTER TABLE images ADD COLUMN text_in_image TEXT',
+      'ALTER TABLE images ADD COLUMN safety TEXT',
+      'ALTER TABLE images ADD COLUMN search_tags TEXT',
+      'ALTER TABLE images ADD COLUMN search_text TEXT',
+    ],
+  },
+  {
+    version: 12,
+    name: 'image tags',
+    // One row per tag of an image, for `tag=` (listPage): the index (label, image_id) finds the
+    // images with a label. A label is at most 64 characters, lowercased by the repository, compared
+    // byte for byte (utf8mb4_bin, as SQLite compares): 256 + 4 = 260 bytes of key. The primary key
+    // (image_id, label), 4 + 256 bytes, keeps a label once per image. The tags go with their image
+    // (ON DELETE CASCADE; SQLite enforces it with PRAGMA foreign_keys, which the driver sets).
+    mysql: [
+      `CREATE TABLE image_tags (
+        image_id INT NOT NULL,
+        label VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+        confidence DOUBLE NOT NULL,
+        source VARCHAR(64) NOT NULL,
+        PRIMARY KEY (image_id, label),
+        KEY image_tags_label_image (label, image_id),
+        CONSTRAINT image_tags_image FOREIGN KEY (image_id) REFERENCES images (id) ON DELETE CASCADE
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+    ],
+    sqlite: [
+      `CREATE TABLE image_tags (
+        image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (image_id, label)
+      ) STRICT, WITHOUT ROWID`,
+      'CREATE INDEX image_tags_label_image ON image_tags (label, image_id)',
+    ],
+  },
+  {
+    version: 13,
+    name: 'full-text index over tags and text',
+    // Migration 5's plan: the full-text index covers the tags' labels and the text in the image
+    // too (the MATCH column list in dialect.ts is the index's). One statement on MySQL; InnoDB
+    // rebuilds the index from the table. SQLite: the FTS5 table and its triggers, again.
+    mysql: [
+      `ALTER TABLE images DROP INDEX images_search, ADD FULLTEXT INDEX images_search (${SEARCH_COLUMNS})`,
+    ],
+    sqlite: SQLITE_SEARCH_INDEX_13,
   },
 ];

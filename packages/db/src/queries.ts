@@ -5,11 +5,11 @@ import type { Stage } from './types.ts';
 const IMAGE_COLUMNS =
   'id, filename, s3_key_original, s3_key_thumbnail, annotation, annotator, annotation_model, ' +
   'annotation_status, annotation_error, thumbnail_status, thumbnail_error, content_type, byte_size, ' +
-  'width, height, uploaded_at, updated_at, uploader';
+  'width, height, uploaded_at, updated_at, uploader, tags, text_in_image, safety';
 
 const STATUS_COLUMNS =
   'id, annotation_status, thumbnail_status, annotation_error, thumbnail_error, s3_key_thumbnail, ' +
-  'annotation, updated_at';
+  'annotation, tags, text_in_image, safety, updated_at';
 
 /**
  * A row whose original has been stored: the web tier writes the row before it streams the
@@ -19,6 +19,12 @@ const STATUS_COLUMNS =
 const STORED = 'byte_size IS NOT NULL';
 /** Its opposite: an upload whose bytes are still arriving (or never arrived). */
 const ARRIVING = 'byte_size IS NULL';
+
+/** The row has a tag of the label that is the parameter (image_tags, migration 12). */
+const TAGGED = 'id IN (SELECT image_id FROM image_tags WHERE label = ?)';
+
+/** The columns the full-text search covers (migration 13; Dialect.searchCondition lists them too). */
+const SEARCH_COLUMNS = ['search_filename', 'search_annotation', 'search_tags', 'search_text'] as const;
 
 const STAGE_COLUMNS = {
   thumbnail: {
@@ -99,12 +105,32 @@ export function buildQueries(d: Dialect) {
     recordAnnotation: updateRow([
       ['annotation', '?'],
       ['search_annotation', '?'],
+      ['tags', '?'],
+      ['search_tags', '?'],
+      ['text_in_image', '?'],
+      ['search_text', '?'],
+      ['safety', '?'],
       ['annotator', '?'],
       ['annotation_model', '?'],
       ['annotation_status', `'completed'`],
       ['annotation_error', 'NULL'],
       ['updated_at', '?'],
     ]),
+
+    // The tags' rows for `tag=` (migration 12), replaced before the row's UPDATE (see
+    // recordAnnotation): the image's id, then (id, label, confidence, source) per tag. An upsert,
+    // so two writers at once never collide on the primary key.
+    selectIdByHash: 'SELECT id FROM images WHERE s3_key_original_sha256 = ?',
+    deleteTags: 'DELETE FROM image_tags WHERE image_id = ?',
+    insertTags: (count: number) =>
+      `INSERT INTO image_tags (image_id, label, confidence, source) VALUES ${Array.from(
+        { length: count },
+        () => '(?, ?, ?, ?)',
+      ).join(', ')} ${
+        d.name === 'mysql'
+          ? 'ON DUPLICATE KEY UPDATE confidence = VALUES(confidence), source = VALUES(source)'
+          : 'ON CONFLICT (image_id, label) DO UPDATE SET confidence = excluded.confidence, source = excluded.source'
+      }`,
 
     // A stage that already completed stays completed (a late or duplicate failure must not undo a
     // success). The error is assigned before the status, which it reads.
@@ -171,20 +197,21 @@ export function buildQueries(d: Dialect) {
     selectByHash: `SELECT ${IMAGE_COLUMNS} FROM images WHERE s3_key_original_sha256 = ?`,
 
     // Newest first, on the (uploaded_at, id) index, or (overall_status, uploaded_at, id) with a
-    // status; a search adds the dialect's full-text condition. The limit is a validated integer
-    // written into the SQL: mysql2 binds JS numbers as DOUBLE, which MySQL 8.0.22+ refuses for
-    // LIMIT in prepared statements. Parameters, in order: status, search, then the cursor's
-    // (uploaded_at, uploaded_at, id).
+    // status; a tag adds its rows' condition (image_tags' (label, image_id) index), a search the
+    // dialect's full-text condition. The limit is a validated integer written into the SQL: mysql2
+    // binds JS numbers as DOUBLE, which MySQL 8.0.22+ refuses for LIMIT in prepared statements.
+    // Parameters, in order: status, tag, search, then the cursor's (uploaded_at, uploaded_at, id).
     // `storedOnly` leaves out the rows of uploads whose bytes are still arriving (see STORED).
     // The cursor's (uploaded_at, id) < (?, ?) is spelled so that the leading `uploaded_at <= ?`
     // bounds an index range scan (row-value comparisons are not range-optimised everywhere).
     listPage: (
       limit: number,
-      filter: { storedOnly: boolean; status: boolean; search: boolean; after: boolean },
+      filter: { storedOnly: boolean; status: boolean; tag: boolean; search: boolean; after: boolean },
     ) => {
       const where = [
         filter.storedOnly ? STORED : null,
         filter.status ? 'overall_status = ?' : null,
+        filter.tag ? TAGGED : null,
         filter.search ? d.searchCondition : null,
         filter.after ? 'uploaded_at <= ? AND (uploaded_at < ? OR id < ?)' : null,
       ].filter((condition) => condition !== null);
@@ -203,19 +230,21 @@ export function buildQueries(d: Dialect) {
     // a page, that page is the answer (the window is the listing's head, in its order); otherwise
     // the full-text query runs. The window keeps only (id, uploaded_at, hit): a derived table with
     // the TEXT columns would be written to an on-disk temporary table by MariaDB; the page's rows
-    // are then read by primary key. Parameters: one pattern per word, then status, cursor (3).
+    // are then read by primary key. Parameters: one pattern per word, then status, tag, cursor (3).
     recentMatches: (
       limit: number,
       window: number,
       words: number,
-      filter: { storedOnly: boolean; status: boolean; after: boolean },
+      filter: { storedOnly: boolean; status: boolean; tag: boolean; after: boolean },
     ) => {
       const where = [
         filter.storedOnly ? STORED : null,
         filter.status ? 'overall_status = ?' : null,
+        filter.tag ? TAGGED : null,
         filter.after ? 'uploaded_at <= ? AND (uploaded_at < ? OR id < ?)' : null,
       ].filter((condition) => condition !== null);
-      const text = `CONCAT(' ', COALESCE(search_filename, ''), ' ', COALESCE(search_annotation, ''))`;
+      // The full-text index's columns (migration 13), each word preceded by a space.
+      const text = `CONCAT(${SEARCH_COLUMNS.map((column) => `' ', COALESCE(${column}, '')`).join(', ')})`;
       const hit = Array.from({ length: words }, () => `${text} LIKE ?`).join(' AND ');
       const columns = IMAGE_COLUMNS.split(', ')
         .map((column) => `images.${column}`)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Driver, SqlValue } from './driver.ts';
-import { DatabaseError, InvalidImageInputError, isUniqueViolation } from './errors.ts';
+import { DatabaseError, InvalidImageInputError, isForeignKeyViolation, isUniqueViolation } from './errors.ts';
 import { buildQueries, type Queries } from './queries.ts';
 import { searchText, searchWords } from './search.ts';
 import type {
@@ -22,12 +22,15 @@ import type {
 } from './types.ts';
 import {
   checkKey,
+  checkSafety,
   checkUploader,
   clip,
   count,
   keyHash,
   LIMITS,
+  normaliseTags,
   optionalText,
+  tagLabel,
   toRecord,
   toStatus,
 } from './values.ts';
@@ -164,16 +167,48 @@ export class SqlImageRepository implements ImageRepository {
     ]);
   }
 
-  recordAnnotation(result: AnnotationResult): Promise<boolean> {
+  async recordAnnotation(result: AnnotationResult): Promise<boolean> {
     const key = checkKey(result.originalKey, 'originalKey');
     const annotation = clip(result.annotation, LIMITS.annotation);
-    return this.#update('recordAnnotation', key, this.#q.recordAnnotation, [
+    const tags = normaliseTags(result.tags);
+    const text = result.textInImage?.trim() ? clip(result.textInImage.trim(), LIMITS.textInImage) : null;
+    const params = [
       annotation,
       searchText(annotation),
+      tags.length > 0 ? JSON.stringify(tags) : null,
+      searchText(tags.map((tag) => tag.label).join(' ')),
+      text,
+      searchText(text),
+      checkSafety(result.safety),
       clip(result.annotator, LIMITS.annotator),
       clip(result.model, LIMITS.annotationModel),
       this.#dbNow(),
-    ]);
+    ];
+    // The tags' rows for `tag=` first, the row's UPDATE (which completes the stage) last: a worker
+    // stopped between them leaves the stage pending, so the annotation is done again (redelivery,
+    // or the sweep) and the tags are written again; it never leaves a completed annotation whose
+    // tags the filter does not know.
+    const tagged = await this.#run('recordAnnotation(tags)', key, async () => {
+      const [row] = await this.#driver.all<{ id: number }>(this.#q.selectIdByHash, [keyHash(key)]);
+      if (!row) return false;
+      const id = Number(row.id);
+      await this.#driver.run(this.#q.deleteTags, [id]);
+      if (tags.length === 0) return true;
+      try {
+        await this.#driver.run(
+          this.#q.insertTags(tags.length),
+          tags.flatMap((tag) => [id, tag.label, tag.confidence, tag.source]),
+        );
+      } catch (error) {
+        // The row was deleted meanwhile (a withdrawn upload): its tags went with it.
+        if (isForeignKeyViolation(error)) return false;
+        throw error;
+      }
+      return true;
+    });
+    if (!tagged) return false;
+    // A row deleted since takes its tags with it (ON DELETE CASCADE); this then matches nothing.
+    return this.#update('recordAnnotation', key, this.#q.recordAnnotation, params);
   }
 
   markFailed(failure: StageFailure): Promise<boolean> {
@@ -341,11 +376,12 @@ export class SqlImageRepository implements ImageRepository {
     if (status !== null && !STATUSES.includes(status)) {
       throw new InvalidImageInputError(`Unknown status ${JSON.stringify(status)}`);
     }
+    const tag = options.tag?.trim() ? tagLabel(options.tag) : null;
     // Blank is no search; anything else must hold a word (InvalidSearchError otherwise).
     const search = options.search?.trim() ? searchWords(options.search) : null;
     const after = options.cursor ? decodeCursor(options.cursor) : null;
     const dialect = this.#driver.dialect;
-    const statusParams: SqlValue[] = status === null ? [] : [status];
+    const statusParams: SqlValue[] = [...(status === null ? [] : [status]), ...(tag === null ? [] : [tag])];
     const at = after ? dialect.toDbTime(after.uploadedAtMs) : null;
     const cursorParams: SqlValue[] = after ? [at, at, after.id] : [];
     // One row more than asked tells whether an older page exists.
@@ -354,6 +390,7 @@ export class SqlImageRepository implements ImageRepository {
       const sql = this.#q.recentMatches(limit + 1, dialect.searchWindowRows, search.length, {
         storedOnly,
         status: status !== null,
+        tag: tag !== null,
         after: after !== null,
       });
       const patterns = search.map((word) => `% ${word}%`);
@@ -370,6 +407,7 @@ export class SqlImageRepository implements ImageRepository {
     const sql = this.#q.listPage(limit + 1, {
       storedOnly,
       status: status !== null,
+      tag: tag !== null,
       search: search !== null,
       after: after !== null,
     });

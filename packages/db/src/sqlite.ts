@@ -24,6 +24,8 @@ export function openSqliteDriver(options: SqliteDriverOptions): Driver {
   // WAL: readers (the gallery) do not block the writer (the workers), and vice versa.
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
+  // image_tags' ON DELETE CASCADE (migration 12): SQLite enforces foreign keys only when asked.
+  db.exec('PRAGMA foreign_keys = ON');
 
   const statements = new Map<string, StatementSync>();
   const prepare = (sql: string): StatementSync => {

@@ -25,6 +25,22 @@ export interface ImageRecord {
   readonly updatedAt: Date;
   /** The opaque id of the browser that uploaded it (apps/web's cookie); null when unknown. */
   readonly uploader: string | null;
+  /** The annotator's tags, most confident first (none before a structured annotation). */
+  readonly tags: readonly ImageTag[];
+  /** Text the annotator read in the image (OCR); null when none was found. */
+  readonly textInImage: string | null;
+  /** The annotator's content-safety flag; null when it gave none. */
+  readonly safety: Safety | null;
+}
+
+export type Safety = 'safe' | 'sensitive';
+
+/** One tag of an annotation: a lowercase label (at most 64 characters), a confidence 0..1, who said it. */
+export interface ImageTag {
+  readonly label: string;
+  readonly confidence: number;
+  /** Which model or service found it, for example "gemini" or "centernet" (at most 64 characters). */
+  readonly source: string;
 }
 
 export interface NewImage {
@@ -57,11 +73,8 @@ export interface ThumbnailResult {
 }
 
 /** A machine-made tag: a lowercase label (at most 64 characters), a confidence 0..1, and who made it. */
-export interface AnnotationTag {
-  readonly label: string;
-  readonly confidence: number;
-  readonly source: string;
-}
+/** A tag as an annotator hands it over: the same shape as a stored one. */
+export type AnnotationTag = ImageTag;
 
 export interface AnnotationResult {
   readonly originalKey: string;
@@ -69,8 +82,13 @@ export interface AnnotationResult {
   readonly annotation: string;
   readonly annotator: string;
   readonly model: string;
+  /**
+   * Tags; labels are stored lowercased, trimmed and cut to 64 characters, a label given twice is
+   * kept once (its most confident), and at most MAX_TAGS are kept (the most confident). A
+   * confidence outside 0..1 is refused. They replace the image's earlier tags.
+   */
   readonly tags?: readonly AnnotationTag[];
-  /** Text found in the image; null when there is none. */
+  /** Text found in the image (OCR); null, undefined or blank: none. */
   readonly textInImage?: string | null;
   /** The content-safety flag; null when the annotator cannot tell. */
   readonly safety?: 'safe' | 'sensitive' | null;
@@ -109,6 +127,9 @@ export interface ImageStatus {
   readonly thumbnailError: string | null;
   readonly thumbnailKey: string | null;
   readonly annotation: string | null;
+  readonly tags: readonly ImageTag[];
+  readonly textInImage: string | null;
+  readonly safety: Safety | null;
   readonly updatedAt: Date;
 }
 
@@ -123,11 +144,16 @@ export interface ListOptions {
   readonly storedOnly?: boolean;
   /**
    * The user's raw `q`: rows matching every one of its words (searchWords in search.ts), as
-   * prefixes, in the filename or the annotation. Null, undefined or blank: no search.
+   * prefixes, in the filename, the annotation, the tags' labels or the text in the image. Null, undefined or blank: no search.
    */
   readonly search?: string | null;
   /** Only rows of this overall status: failed if either stage failed, pending if either is pending. */
   readonly status?: Status | null;
+  /**
+   * Only rows with a tag of exactly this label (compared lowercased and trimmed, as labels are
+   * stored). Null, undefined or blank: no tag filter. Combines with the others (AND).
+   */
+  readonly tag?: string | null;
 }
 
 export interface Page {
@@ -176,8 +202,9 @@ export interface ImageRepository {
    */
   recordThumbnail(result: ThumbnailResult): Promise<boolean>;
   /**
-   * The annotator's result: annotation, annotator, model, status completed; never touches thumbnail
-   * columns. Resolves false, writing nothing, when the row is gone.
+   * The annotator's result: annotation, tags, text in the image, safety, annotator, model, status
+   * completed; never touches thumbnail columns. The tags, text and safety replace the earlier
+   * ones (absent: none). Resolves false, writing nothing, when the row is gone.
    */
   recordAnnotation(result: AnnotationResult): Promise<boolean>;
   /**

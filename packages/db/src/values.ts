@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Dialect } from './dialect.ts';
 import { InvalidImageInputError } from './errors.ts';
-import type { ImageRecord, ImageStatus, Status } from './types.ts';
+import type { AnnotationResult, ImageRecord, ImageStatus, ImageTag, Safety, Status } from './types.ts';
 
 /** S3 keys are at most 1024 bytes, so never more than 1024 characters: the column's size. */
 export const MAX_KEY_LENGTH = 1024;
@@ -15,7 +15,71 @@ export const LIMITS = {
   contentType: 100,
   // TEXT holds 65535 bytes; 16000 code points of at most 4 bytes each always fit.
   annotation: 16_000,
+  // image_tags.label and .source: VARCHAR(64).
+  tagLabel: 64,
+  tagSource: 64,
+  // Text in the image: TEXT, as the annotation.
+  textInImage: 16_000,
 } as const;
+
+/** Most tags stored per image (the most confident); the rest are dropped. */
+export const MAX_TAGS = 50;
+
+/**
+ * An annotation's tags as stored: labels trimmed, lowercased and cut to 64 characters (empty
+ * ones dropped), each label once (its most confident), most confident first, at most MAX_TAGS.
+ * A confidence that is not a number from 0 to 1 is refused.
+ */
+export function normaliseTags(tags: AnnotationResult['tags']): ImageTag[] {
+  const byLabel = new Map<string, ImageTag>();
+  for (const tag of tags ?? []) {
+    const { confidence } = tag;
+    if (typeof confidence !== 'number' || !Number.isFinite(confidence) || confidence < 0 || confidence > 1) {
+      throw new InvalidImageInputError(`A tag's confidence must be from 0 to 1 (got ${String(confidence)})`);
+    }
+    const label = clip(String(tag.label).trim().toLowerCase(), LIMITS.tagLabel).trim();
+    if (label === '') continue;
+    const source = clip(String(tag.source ?? '').trim(), LIMITS.tagSource);
+    const seen = byLabel.get(label);
+    if (!seen || seen.confidence < confidence) byLabel.set(label, { label, confidence, source });
+  }
+  return [...byLabel.values()]
+    .sort((a, b) => b.confidence - a.confidence || (a.label < b.label ? -1 : 1))
+    .slice(0, MAX_TAGS);
+}
+
+/** A tag label as `tag=` compares it: as stored (trimmed, lowercased, at most 64 characters). */
+export function tagLabel(value: string): string {
+  return clip(value.trim().toLowerCase(), LIMITS.tagLabel).trim();
+}
+
+export function checkSafety(value: AnnotationResult['safety']): Safety | null {
+  if (value === null || value === undefined) return null;
+  if (value !== 'safe' && value !== 'sensitive') {
+    throw new InvalidImageInputError(`safety must be "safe" or "sensitive" (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** The stored JSON of the tags back to tags; anything unreadable is no tags. */
+function parseTags(value: unknown): ImageTag[] {
+  if (value === null || value === undefined || value === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(String(value));
+    if (!Array.isArray(parsed)) return [];
+    return parsed.flatMap((tag) =>
+      tag && typeof tag.label === 'string' && typeof tag.confidence === 'number'
+        ? [{ label: tag.label, confidence: tag.confidence, source: String(tag.source ?? '') }]
+        : [],
+    );
+  } catch {
+    return [];
+  }
+}
+
+function safety(value: unknown): Safety | null {
+  return value === 'safe' || value === 'sensitive' ? value : null;
+}
 
 /** The upsert key: SHA-256 of the original key's UTF-8 bytes (see migrations.ts for why). */
 export function keyHash(key: string): Buffer {
@@ -82,6 +146,9 @@ export function toRecord(row: Row, dialect: Dialect): ImageRecord {
     uploadedAt: dialect.fromDbTime(row.uploaded_at),
     updatedAt: dialect.fromDbTime(row.updated_at),
     uploader: nullableString(row.uploader),
+    tags: parseTags(row.tags),
+    textInImage: nullableString(row.text_in_image),
+    safety: safety(row.safety),
   };
 }
 
@@ -105,6 +172,9 @@ export function toStatus(row: Row, dialect: Dialect): ImageStatus {
     thumbnailError: nullableString(row.thumbnail_error),
     thumbnailKey: nullableString(row.s3_key_thumbnail),
     annotation: nullableString(row.annotation),
+    tags: parseTags(row.tags),
+    textInImage: nullableString(row.text_in_image),
+    safety: safety(row.safety),
     updatedAt: dialect.fromDbTime(row.updated_at),
   };
 }

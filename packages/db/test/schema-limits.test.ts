@@ -15,6 +15,7 @@ const INNODB_MAX_KEY_BYTES = 3072;
 const FIXED_BYTES: Record<string, number> = { int: 4, bigint: 8, datetime: 8 };
 
 interface IndexedColumn {
+  TABLE_NAME: string;
   INDEX_NAME: string;
   COLUMN_NAME: string;
   DATA_TYPE: string;
@@ -39,10 +40,10 @@ describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
 
   it('keeps every index within InnoDB’s 3072-byte key limit in utf8mb4', async () => {
     const [rows] = (await connection.query(
-      `SELECT s.INDEX_NAME, s.COLUMN_NAME, c.DATA_TYPE, c.CHARACTER_OCTET_LENGTH, c.CHARACTER_MAXIMUM_LENGTH, s.SUB_PART, s.INDEX_TYPE
+      `SELECT s.TABLE_NAME, s.INDEX_NAME, s.COLUMN_NAME, c.DATA_TYPE, c.CHARACTER_OCTET_LENGTH, c.CHARACTER_MAXIMUM_LENGTH, s.SUB_PART, s.INDEX_TYPE
          FROM information_schema.STATISTICS s
          JOIN information_schema.COLUMNS c USING (TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME)
-        WHERE s.TABLE_SCHEMA = DATABASE() AND s.TABLE_NAME = 'images'`,
+        WHERE s.TABLE_SCHEMA = DATABASE() AND s.TABLE_NAME IN ('images', 'image_tags')`,
     )) as unknown as [IndexedColumn[]];
     const bytes = new Map<string, number>();
     // FULLTEXT indexes are inverted indexes in auxiliary tables, not B-tree keys: the key limit
@@ -51,6 +52,8 @@ describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
     expect(fulltext.map((row) => `${row.INDEX_NAME}(${row.COLUMN_NAME})`).sort()).toEqual([
       'images_search(search_annotation)',
       'images_search(search_filename)',
+      'images_search(search_tags)',
+      'images_search(search_text)',
     ]);
     for (const row of rows.filter((row) => row.INDEX_TYPE !== 'FULLTEXT')) {
       const perChar = row.CHARACTER_OCTET_LENGTH
@@ -62,10 +65,11 @@ describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
           : row.CHARACTER_OCTET_LENGTH
         : FIXED_BYTES[row.DATA_TYPE];
       expect(size, `${row.COLUMN_NAME} (${row.DATA_TYPE})`).toBeDefined();
-      bytes.set(row.INDEX_NAME, (bytes.get(row.INDEX_NAME) ?? 0) + (size ?? 0));
+      const name = row.INDEX_NAME === 'PRIMARY' ? `PRIMARY(${row.TABLE_NAME})` : row.INDEX_NAME;
+      bytes.set(name, (bytes.get(name) ?? 0) + (size ?? 0));
     }
     expect(Object.fromEntries(bytes)).toEqual({
-      PRIMARY: 4,
+      'PRIMARY(images)': 4,
       images_original_sha256: 32,
       images_uploaded_at_id: 12,
       // VARCHAR(16) utf8mb4 + DATETIME(3): the sweep's pending-stage indexes.
@@ -77,6 +81,10 @@ describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
       images_content_sha256: 32,
       // VARCHAR(16) utf8mb4 (generated) + DATETIME(3) + INT: the status filter, newest first.
       images_status_uploaded_at_id: 64 + 8 + 4,
+      // INT + VARCHAR(64) utf8mb4: a label once per image (image_tags).
+      'PRIMARY(image_tags)': 4 + 256,
+      // VARCHAR(64) utf8mb4 + INT: the images with a tag (`tag=`).
+      image_tags_label_image: 256 + 4,
     });
     for (const size of bytes.values()) expect(size).toBeLessThanOrEqual(INNODB_MAX_KEY_BYTES);
   });
@@ -97,23 +105,30 @@ describe.runIf(await mariaDbAvailable())('the MySQL schema', () => {
     expect(table.engine).toBe('InnoDB');
   });
 
-  it('has the same columns as the SQLite schema', async () => {
-    const [rows] = (await connection.query(
-      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
-        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'images' ORDER BY ORDINAL_POSITION`,
-    )) as unknown as [{ name: string }[]];
+  it('has the same tables and columns as the SQLite schema', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'annot-db-schema-'));
     try {
       const file = path.join(dir, 'images.db');
       await migrate({ database: { kind: 'sqlite', path: file } });
       const sqlite = new DatabaseSync(file);
-      const columns = sqlite
-        // table_xinfo: generated columns (overall_status) too.
-        .prepare('PRAGMA table_xinfo(images)')
-        .all()
-        .map((column) => column.name);
-      sqlite.close();
-      expect(columns).toEqual(rows.map((row) => row.name));
+      try {
+        for (const table of ['images', 'image_tags']) {
+          const [rows] = (await connection.query(
+            `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+            [table],
+          )) as unknown as [{ name: string }[]];
+          const columns = sqlite
+            // table_xinfo: generated columns (overall_status) too.
+            .prepare(`PRAGMA table_xinfo(${table})`)
+            .all()
+            .map((column) => column.name);
+          expect(columns, table).toEqual(rows.map((row) => row.name));
+          expect(columns.length, table).toBeGreaterThan(0);
+        }
+      } finally {
+        sqlite.close();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,6 +4,16 @@ import type { Storage } from '@annot/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { imageUrls } from './urls.ts';
 
+/** One of the annotator's tags as a card shows it: a link to the gallery filtered by it. */
+export interface CardTag {
+  readonly label: string;
+  /** "82%" */
+  readonly confidence: string;
+  readonly source: string;
+  /** /gallery?tag=<label> */
+  readonly url: string;
+}
+
 /** What the gallery template shows for one image; every string is escaped by the template. */
 export interface Card {
   readonly id: number;
@@ -22,6 +32,12 @@ export interface Card {
   /** "600 × 450 · JPEG · 136.2 KiB" */
   readonly details: string;
   readonly pending: boolean;
+  /** The annotator's tags, most confident first (machine-made). */
+  readonly tags: readonly CardTag[];
+  /** Text the annotator read in the image (machine-made); null when none. */
+  readonly textInImage: string | null;
+  /** True when the annotator flagged the image as sensitive. */
+  readonly sensitive: boolean;
 }
 
 export async function toCard(record: ImageRecord, storage: Storage, log: FastifyBaseLogger): Promise<Card> {
@@ -40,6 +56,14 @@ export async function toCard(record: ImageRecord, storage: Storage, log: Fastify
     uploadedText: formatTime(record.uploadedAt),
     details: details(record),
     pending: record.thumbnailStatus === 'pending' || record.annotationStatus === 'pending',
+    tags: record.tags.map((tag) => ({
+      label: tag.label,
+      confidence: `${Math.round(tag.confidence * 100)}%`,
+      source: tag.source,
+      url: `/gallery?${new URLSearchParams({ tag: tag.label })}`,
+    })),
+    textInImage: record.textInImage,
+    sensitive: record.safety === 'sensitive',
   };
 }
 

@@ -27,6 +27,9 @@ export async function imageJson(
     byteSize: record.byteSize,
     width: record.width,
     height: record.height,
+    tags: record.tags.map(({ label, confidence, source }) => ({ label, confidence, source })),
+    textInImage: record.textInImage,
+    safety: record.safety,
   };
 }
 
@@ -43,6 +46,9 @@ export async function statusJson(
     thumbnailError: status.thumbnailError,
     thumbnailUrl: await thumbnailUrl(storage, status, log),
     annotation: status.annotation,
+    tags: status.tags.map(({ label, confidence, source }) => ({ label, confidence, source })),
+    textInImage: status.textInImage,
+    safety: status.safety,
     updatedAt: status.updatedAt.toISOString(),
   };
 }

@@ -83,7 +83,7 @@ export const apiImagesRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ApiOpt
 
   app.get('/api/images', { schema: listSchema }, async (request) => {
     const limit = request.query.limit ?? Math.min(options.pageSize, MAX_API_LIMIT);
-    const { search, status } = parseFilters(request.query);
+    const { search, status, tag } = parseFilters(request.query);
     // As the gallery: not the uploads still receiving their bytes.
     const page = await repository.listPage({
       limit,
@@ -91,6 +91,7 @@ export const apiImagesRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ApiOpt
       storedOnly: true,
       search,
       status,
+      tag,
     });
     const images = await Promise.all(page.images.map((record) => imageJson(record, storage, request.log)));
     return { images, nextCursor: page.nextCursor };

@@ -56,12 +56,13 @@ const cardsSchema = {
 
 /** A gallery URL that keeps the filters: every result set and page has one to share. */
 export function galleryUrl(
-  filters: { q?: string | null; status?: string | null; cursor?: string | null },
+  filters: { q?: string | null; status?: string | null; tag?: string | null; cursor?: string | null },
   path = '/gallery',
 ): string {
   const params = new URLSearchParams();
   if (filters.q) params.set('q', filters.q);
   if (filters.status) params.set('status', filters.status);
+  if (filters.tag) params.set('tag', filters.tag);
   if (filters.cursor) params.set('cursor', filters.cursor);
   const query = params.toString();
   return query ? `${path}?${query}` : path;
@@ -106,6 +107,7 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
       storedOnly: true,
       search: filters.search,
       status: filters.status,
+      tag: filters.tag,
     });
     const cards = await Promise.all(
       page.images.map((record) => toCard(record, options.storage, request.log)),
@@ -123,13 +125,13 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
     };
   }
 
-  /** Cached unless it is a search (see GalleryView for why). */
+  /** Cached unless it is a search or a tag (the users' own values: see GalleryView for why). */
   function cached(
     view: GalleryView,
     filters: Filters,
     render: () => Promise<GalleryPage>,
   ): Promise<GalleryPage> {
-    if (filters.search !== null) return render();
+    if (filters.search !== null || filters.tag !== null) return render();
     return options.galleryCache.page(view, render);
   }
 
@@ -167,6 +169,8 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
         cards: [],
         q,
         status: request.query.status ?? '',
+        tag: request.query.tag?.trim() ?? '',
+        tagClearUrl: galleryUrl({ q: request.query.q, status: request.query.status }),
         filtered: true,
         problem: error.message,
         isFirstPage: true,
@@ -179,13 +183,16 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
     const view = { part: 'page', status: filters.status, cursor } as const;
     const page = await cached(view, filters, () =>
       renderCards(request, filters, cursor, (cards, nextCursor) => {
-        const shown = { q: filters.search, status: filters.status };
+        const shown = { q: filters.search, status: filters.status, tag: filters.tag };
         return app.view('gallery', {
           page: 'gallery',
           cards,
           q: filters.search ?? '',
           status: filters.status ?? '',
-          filtered: filters.search !== null || filters.status !== null,
+          tag: filters.tag ?? '',
+          // The same results without the tag.
+          tagClearUrl: galleryUrl({ q: filters.search, status: filters.status }),
+          filtered: filters.search !== null || filters.status !== null || filters.tag !== null,
           problem: null,
           isFirstPage: cursor === null,
           newestUrl: cursor === null ? null : galleryUrl(shown),

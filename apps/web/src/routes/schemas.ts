@@ -32,6 +32,28 @@ export const errorSchema = {
   additionalProperties: false,
 } as const;
 
+/** The annotation's structure, all machine-made (the annotator's). */
+const machineProperties = {
+  /** The annotator's tags, most confident first; [] when it gave none. */
+  tags: {
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        label: { type: 'string' },
+        confidence: { type: 'number' },
+        source: { type: 'string' },
+      },
+      required: ['label', 'confidence', 'source'],
+      additionalProperties: false,
+    },
+  },
+  /** Text the annotator read in the image; null when it found none. */
+  textInImage: nullableString,
+  /** The annotator's content-safety flag; null when it gave none. */
+  safety: { type: ['string', 'null'], enum: ['safe', 'sensitive', null] },
+} as const;
+
 export const imageSchema = {
   type: 'object',
   properties: {
@@ -52,8 +74,19 @@ export const imageSchema = {
     byteSize: nullableInteger,
     width: nullableInteger,
     height: nullableInteger,
+    ...machineProperties,
   },
-  required: ['id', 'filename', 'annotationStatus', 'thumbnailStatus', 'uploadedAt', 'updatedAt'],
+  required: [
+    'id',
+    'filename',
+    'annotationStatus',
+    'thumbnailStatus',
+    'uploadedAt',
+    'updatedAt',
+    'tags',
+    'textInImage',
+    'safety',
+  ],
   additionalProperties: false,
 } as const;
 
@@ -70,9 +103,10 @@ export const statusSchema = {
     thumbnailError: nullableString,
     thumbnailUrl: nullableString,
     annotation: nullableString,
+    ...machineProperties,
     updatedAt: { type: 'string' },
   },
-  required: ['id', 'annotationStatus', 'thumbnailStatus'],
+  required: ['id', 'annotationStatus', 'thumbnailStatus', 'tags', 'textInImage', 'safety'],
   additionalProperties: false,
 } as const;
 
@@ -108,11 +142,15 @@ export const refusedSchema = {
   additionalProperties: false,
 } as const;
 
-/** `q` and `status`, as the API and the gallery take them (plain strings; see parseFilters). */
+/** `q`, `status` and `tag`, as the API and the gallery take them (plain strings; see parseFilters). */
 export const filterProperties = {
   q: { type: 'string' },
   status: { type: 'string' },
+  tag: { type: 'string' },
 } as const;
+
+/** Longest tag label (the database's image_tags.label). */
+export const MAX_TAG_LENGTH = 64;
 
 const STATUSES: readonly Status[] = ['pending', 'failed', 'completed'];
 
@@ -126,14 +164,17 @@ export interface Filters {
   /** The raw `q`, known to hold a word to search for; null: no search. */
   readonly search: string | null;
   readonly status: Status | null;
+  /** An exact tag label, trimmed and lowercased as labels are stored; null: no tag filter. */
+  readonly tag: string | null;
 }
 
 /**
- * The one reading of `q` and `status`. A blank `q` or `status` is no filter (an empty search box
- * submits `q=`); a `q` with no word to search for (see searchWords in @annot/db), or too long, and
- * a status other than pending, failed or completed, throw InvalidFilterError.
+ * The one reading of `q`, `status` and `tag`. A blank `q`, `status` or `tag` is no filter (an
+ * empty search box submits `q=`); a `q` with no word to search for (see searchWords in
+ * @annot/db), or too long, a status other than pending, failed or completed, and a tag longer than
+ * a label can be, throw InvalidFilterError.
  */
-export function parseFilters(query: { q?: string; status?: string }): Filters {
+export function parseFilters(query: { q?: string; status?: string; tag?: string }): Filters {
   const q = query.q?.trim() ? query.q : null;
   if (q !== null) {
     try {
@@ -149,5 +190,9 @@ export function parseFilters(query: { q?: string; status?: string }): Filters {
       `There is no status “${raw.slice(0, 30)}”: choose pending, failed or completed.`,
     );
   }
-  return { search: q, status: raw === '' ? null : (raw as Status) };
+  const tag = query.tag?.trim().toLowerCase() ?? '';
+  if (Array.from(tag).length > MAX_TAG_LENGTH) {
+    throw new InvalidFilterError(`A tag is at most ${MAX_TAG_LENGTH} characters long.`);
+  }
+  return { search: q, status: raw === '' ? null : (raw as Status), tag: tag === '' ? null : tag };
 }

@@ -8,6 +8,7 @@ import { pagingContract } from './paging.ts';
 import { readContract } from './reads.ts';
 import { searchContract } from './search.ts';
 import { sweepContract } from './sweep.ts';
+import { tagContract } from './tags.ts';
 import { writeContract } from './writes.ts';
 
 /** The one behaviour suite every dialect must pass (run by sqlite.test.ts and mariadb.test.ts). */
@@ -22,4 +23,5 @@ export function repositoryContract(open: Opener): void {
   sweepContract(context);
   actionContract(context);
   contentContract(context);
+  tagContract(context);
 }

@@ -33,6 +33,9 @@ export function readContract(ctx: Context): void {
           annotationError: 'quota',
           thumbnailKey: thumbnailKeyFor(bKey),
           annotation: null,
+          tags: [],
+          textInImage: null,
+          safety: null,
           updatedAt: new Date(Date.UTC(2025, 5, 1, 12, 0, 0, 1)),
         },
         {
@@ -43,6 +46,9 @@ export function readContract(ctx: Context): void {
           annotationError: null,
           thumbnailKey: null,
           annotation: null,
+          tags: [],
+          textInImage: null,
+          safety: null,
           updatedAt: new Date(Date.UTC(2025, 5, 1, 12, 0, 0, 1)),
         },
       ]);
