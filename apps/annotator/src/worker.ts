@@ -1,7 +1,7 @@
 import type { AppConfig } from '@annot/config';
 import { createStageWorker, type EventWorker, type StageDeps, stageSettings } from '@annot/worker-runtime';
 import { AnnotatorConfigurationError } from './errors.ts';
-import type { Annotator, AnnotatorSettings } from './types.ts';
+import type { Annotator, AnnotatorSettings, StructuredAnnotation } from './types.ts';
 
 /** The annotator's settings from the one configuration: built here, for Lambda and local runs alike. */
 export function annotatorSettings(
@@ -37,15 +37,16 @@ export function createAnnotationWorker(deps: AnnotationWorkerDeps): EventWorker 
       row.annotationModel === annotator.model
         ? 'already annotated'
         : undefined,
-    work: (image) => annotator.describe(image),
-    async record(annotation, _image, key) {
+    work: async (image): Promise<StructuredAnnotation> =>
+      annotator.annotate ? annotator.annotate(image) : { annotation: await annotator.describe(image) },
+    async record(found, _image, key) {
       const recorded = await repository.recordAnnotation({
+        ...found,
         originalKey: key,
-        annotation,
         annotator: annotator.name,
         model: annotator.model,
       });
-      return recorded ? { characters: annotation.length } : null;
+      return recorded ? { characters: found.annotation.length, tags: found.tags?.length ?? 0 } : null;
     },
     describeError: (error) =>
       error instanceof AnnotatorConfigurationError

@@ -61,6 +61,11 @@ export interface AnnotationResult {
   readonly annotation: string;
   readonly annotator: string;
   readonly model: string;
+  /** Machine-made labels: lowercase, at most 64 characters, confidence 0..1, source = the model. */
+  readonly tags?: readonly { label: string; confidence: number; source: string }[];
+  /** Text found in the image (OCR); null when none was found. */
+  readonly textInImage?: string | null;
+  readonly safety?: 'safe' | 'sensitive' | null;
 }
 
 export interface StageFailure {
