@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 /**
@@ -206,7 +207,12 @@ async function loadOcr(): Promise<Untyped> {
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'uncaughtException'))]));
   try {
     const { default: Ocr }: Untyped = await import('@gutenye/ocr-node');
-    return await quietly(() => Ocr.create());
+    // One intra-op thread per core this process may run on (affinity included, so a bench pinned to
+    // one core gets one thread rather than threads contending for it).
+    const threads = availableParallelism();
+    return await quietly(() =>
+      Ocr.create({ onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } }),
+    );
   } finally {
     for (const event of events) {
       for (const listener of process.listeners(event as 'uncaughtException')) {
