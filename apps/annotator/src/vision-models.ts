@@ -211,7 +211,10 @@ async function loadOcr(): Promise<Untyped> {
     // one core gets one thread rather than threads contending for it).
     const threads = availableParallelism();
     return await quietly(() =>
-      Ocr.create({ onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } }),
+      Ocr.create({
+        // No arena: it keeps the peak of the largest image for the life of the process.
+        onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false },
+      }),
     );
   } finally {
     for (const event of events) {

@@ -131,12 +131,15 @@ async function see(
   }
   const drawing = (classes.Drawing ?? 0) + (classes.Hentai ?? 0);
   const sensitiveShare = (classes.Porn ?? 0) + (classes.Hentai ?? 0) + (classes.Sexy ?? 0);
-  const kind = drawing > 0.5 ? 'drawing' : 'photo';
-  tags.push({
-    label: kind,
-    confidence: round(kind === 'drawing' ? drawing : 1 - drawing),
-    source: SOURCES.safety,
-  });
+  // Photo or drawing only when nsfwjs is sure (it calls some close-up photos drawings at 0.8).
+  const kind = drawing >= 0.9 ? 'drawing' : drawing <= 0.3 ? 'photo' : 'image';
+  if (kind !== 'image') {
+    tags.push({
+      label: kind,
+      confidence: round(kind === 'drawing' ? drawing : 1 - drawing),
+      source: SOURCES.safety,
+    });
+  }
   const safety = sensitiveShare >= options.sensitiveThreshold ? 'sensitive' : 'safe';
   const text = lines.map((l) => l.text.trim()).join('\n');
 
@@ -150,7 +153,7 @@ async function see(
 
 /** "Local vision models (offline): a photo of a dog, 2 people and a chair; 1 face. The text reads "…"." */
 function caption(
-  kind: 'photo' | 'drawing',
+  kind: 'photo' | 'drawing' | 'image',
   counts: ReadonlyMap<string, number>,
   faces: number,
   text: string,
@@ -159,7 +162,8 @@ function caption(
   const things = [...counts].map(([label, n]) =>
     n === 1 ? `${article(label)} ${label}` : `${n} ${plural(label)}`,
   );
-  let sentence = `${VISION_MARKER} ${kind === 'photo' ? 'a photo' : 'a drawing or graphic'}`;
+  const what = { photo: 'a photo', drawing: 'a drawing or graphic', image: 'an image' }[kind];
+  let sentence = `${VISION_MARKER} ${what}`;
   sentence += things.length > 0 ? ` of ${list(things)}` : ' with no object the models recognise';
   if (faces > 0) sentence += `; ${faces} ${faces === 1 ? 'face' : 'faces'} detected`;
   sentence += '.';
