@@ -17,7 +17,10 @@ const result = await build({
   platform: 'node',
   target: 'node24',
   format: 'esm',
-  external: ['sharp'],
+  // The offline vision models (LOCAL_ANNOTATOR=vision) are loaded lazily and only without a Gemini
+  // key; they are not in the Lambda image, whose annotator is Gemini. Without them a local Lambda
+  // falls back to the facts-only analyser and says so (see README).
+  external: ['sharp', '@vladmandic/human', '@tensorflow/*', 'nsfwjs', '@gutenye/*', 'onnxruntime-node'],
   // Some bundled CommonJS dependencies call require() and read __dirname; ESM has neither.
   banner: {
     js: [

@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:pipeline`: the embedded configuration (`node --expose-gc apps/embedded/src/dev.ts`:
  * SQLite and blobs in a temporary DATA_DIR, the in-process event bus, the thumbnailer and the
- * local annotator) takes 200 uploads of the accepted fixture images, 8 at a time, while the bench
+ * facts-only local annotator) takes 200 uploads of the accepted fixture images, 8 at a time, while the bench
  * polls /api/images/status as the gallery does. Prints images/s through the workers, and the time
  * from the start of each upload to both stages done (completed or failed).
  */
@@ -47,6 +47,9 @@ async function main(cleanup: Cleanup): Promise<void> {
     env: {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // The facts-only annotator, so these figures stay comparable; `pnpm bench:annotate` measures
+      // the offline vision annotator (LOCAL_ANNOTATOR=vision overrides).
+      LOCAL_ANNOTATOR: process.env.LOCAL_ANNOTATOR ?? 'facts',
       // The one platform setting this bench passes on, to compare worker caps in BENCHMARKS.md.
       ...(process.env.LOCAL_WORKER_CONCURRENCY
         ? { LOCAL_WORKER_CONCURRENCY: process.env.LOCAL_WORKER_CONCURRENCY }

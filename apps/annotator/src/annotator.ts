@@ -2,16 +2,26 @@ import { AnnotatorConfigurationError } from './errors.ts';
 import { createGeminiAnnotator, type GeminiAnnotatorOptions } from './gemini.ts';
 import { createLocalAnnotator } from './local.ts';
 import type { Annotator, AnnotatorSettings } from './types.ts';
+import { createVisionAnnotator } from './vision.ts';
 
 /** Test and logging hooks for the Gemini annotator's retries. */
 export type AnnotatorHooks = Pick<GeminiAnnotatorOptions, 'sleep' | 'random' | 'onRetry'>;
 
 /**
  * The configured annotator: Gemini when settings.kind is "gemini" (the key must be resolved by
- * then, see resolveSecrets), otherwise the local image-analysis annotator.
+ * then, see resolveSecrets), otherwise the offline vision annotator (LOCAL_ANNOTATOR=vision, the
+ * default) or the facts-only analyser (LOCAL_ANNOTATOR=facts).
  */
 export function createAnnotator(settings: AnnotatorSettings, hooks: AnnotatorHooks = {}): Annotator {
-  if (settings.kind === 'local') return createLocalAnnotator({ maxInputPixels: settings.maxInputPixels });
+  if (settings.kind === 'local') {
+    if (settings.local === 'facts') return createLocalAnnotator({ maxInputPixels: settings.maxInputPixels });
+    return createVisionAnnotator({
+      maxInputPixels: settings.maxInputPixels,
+      minLabelConfidence: settings.minLabelConfidence,
+      minTextConfidence: settings.minTextConfidence,
+      sensitiveThreshold: settings.sensitiveThreshold,
+    });
+  }
   if (!settings.geminiApiKey) {
     throw new AnnotatorConfigurationError(
       settings.geminiApiKeySecretArn

@@ -7,7 +7,16 @@ export type {
   Annotator,
   AnnotatorSettings,
   StructuredAnnotation,
+  Tag,
   WorkerLogger,
   WorkerOutcome,
 } from './types.ts';
+export {
+  createVisionAnnotator,
+  SOURCES,
+  VISION_FALLBACK_MODEL,
+  VISION_MARKER,
+  VISION_MODEL,
+  type VisionAnnotatorOptions,
+} from './vision.ts';
 export { type AnnotationWorkerDeps, annotatorSettings, createAnnotationWorker } from './worker.ts';

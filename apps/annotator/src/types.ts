@@ -24,4 +24,7 @@ export interface Annotator {
   describe(image: CheckedImage, options?: { signal?: AbortSignal }): Promise<StructuredAnnotation>;
 }
 
+/** One machine-made label: lowercase, at most 64 characters, confidence 0..1, source = the model. */
+export type Tag = NonNullable<StructuredAnnotation['tags']>[number];
+
 export type AnnotatorSettings = AppConfig['annotator'] & StageSettings;

@@ -1,7 +1,7 @@
 import type { AppConfig } from '@annot/config';
 import { createStageWorker, type EventWorker, type StageDeps, stageSettings } from '@annot/worker-runtime';
 import { AnnotatorConfigurationError } from './errors.ts';
-import type { Annotator, AnnotatorSettings } from './types.ts';
+import type { Annotator, AnnotatorSettings, StructuredAnnotation } from './types.ts';
 
 /** The annotator's settings from the one configuration: built here, for Lambda and local runs alike. */
 export function annotatorSettings(

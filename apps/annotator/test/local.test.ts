@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createAnnotator, LOCAL_MARKER } from '../src/index.ts';
 import { checkedFixture, settingsFrom } from './support.ts';
 
-const annotator = createAnnotator(settingsFrom({}));
+const annotator = createAnnotator(settingsFrom({ LOCAL_ANNOTATOR: 'facts' }));
 
 /** What the local annotator must say about each accepted fixture (dimensions as seen upright). */
 const EXPECTED: Record<string, { size: string; orientation: string; format: string; also?: RegExp[] }> = {
@@ -124,7 +124,7 @@ describe('local annotator on the refused fixtures', () => {
   });
 
   it('applies MAX_INPUT_PIXELS', async () => {
-    const small = createAnnotator(settingsFrom({ MAX_INPUT_PIXELS: '100000' }));
+    const small = createAnnotator(settingsFrom({ LOCAL_ANNOTATOR: 'facts', MAX_INPUT_PIXELS: '100000' }));
 
     await expect(small.describe(await checkedFixture('flowers.jpeg'))).rejects.toThrow(
       /over the limit of 0.1 megapixels$/,

@@ -49,7 +49,8 @@ export function workerFor(
   storage: Storage = backend.storage,
 ) {
   const gemini = kind === 'gemini' ? geminiTestEnv(backend.gemini.baseUrl) : {};
-  const settings = settingsFrom({ ...backend.env, ...gemini, ...env });
+  // The facts-only analyser: these tests are about the worker, not the models (see vision.test.ts).
+  const settings = settingsFrom({ LOCAL_ANNOTATOR: 'facts', ...backend.env, ...gemini, ...env });
   const logger = recordingLogger();
   const annotator = createAnnotator(settings);
   const worker = createAnnotationWorker({

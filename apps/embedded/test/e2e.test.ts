@@ -14,7 +14,9 @@ describe('the dev system end to end, over HTTP', () => {
 
   beforeAll(async () => {
     // inside: the whole picture fits the box, so a thumbnail's aspect ratio shows its orientation.
+    // The embedded default annotator: the offline vision models.
     running = await startDevSystem({
+      LOCAL_ANNOTATOR: 'vision',
       THUMBNAIL_FIT: 'inside',
       THUMBNAIL_WIDTH: String(THUMBNAIL),
       THUMBNAIL_HEIGHT: String(THUMBNAIL),
@@ -47,10 +49,12 @@ describe('the dev system end to end, over HTTP', () => {
     uploaded = body.images;
   });
 
-  it('completes both stages for every image', async () => {
+  // The vision models load on the first image (seconds), then OCR reads the large saw photo.
+  it('completes both stages for every image', { timeout: 180_000 }, async () => {
     settled = await waitUntilSettled(
       running.url,
       uploaded.map((i) => i.id),
+      170_000,
     );
 
     for (const status of settled) {
@@ -61,6 +65,14 @@ describe('the dev system end to end, over HTTP', () => {
       expect(status.annotation?.length).toBeGreaterThan(20);
       expect(status.thumbnailUrl).toMatch(/^\/files\/thumbnails\/thumbnails\//);
     }
+  });
+
+  it('describes the content with the offline vision models: the dog, and the text on the saw', () => {
+    const byName = (name: string) =>
+      settled.find((s) => uploaded.find((u) => u.id === s.id)?.filename === name);
+    const dog = byName('Channel_digital_image_CMYK_color.jpg');
+    expect(dog?.annotation).toMatch(/^Local vision models \(offline\): a photo of .*\ba dog\b/);
+    expect(byName('2569067123_aca715a2ee_o.jpg')?.annotation).toContain('BLACK');
   });
 
   it('serves each thumbnail as a real JPEG that fits the configured box', async () => {

@@ -16,7 +16,9 @@ export interface RunningSystem {
 
 /**
  * The dev system as `pnpm dev` runs it (SQLite and blobs in a temp DATA_DIR, the local bus, both
- * workers, the local annotator), listening on a free loopback port.
+ * workers), listening on a free loopback port. The annotator is the facts-only one unless `env`
+ * says LOCAL_ANNOTATOR=vision: these tests are about the system, and the vision models' load and
+ * OCR take seconds on a busy 2-core machine (e2e.test.ts runs the default, vision, once).
  */
 export async function startDevSystem(
   env: Record<string, string> = {},
@@ -24,7 +26,13 @@ export async function startDevSystem(
   hooks: Pick<EmbeddedSystemOptions, 'aroundDelivery' | 'workerStorage'> = {},
 ): Promise<RunningSystem> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOCAL_ANNOTATOR: 'facts',
+    ...env,
+  });
   const system = await createEmbeddedSystem({
     config,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

@@ -155,6 +155,14 @@ export function readThumbnail(r: EnvReader): AppConfig['thumbnail'] {
   };
 }
 
+/** A number from 0 to 1. */
+const share = z
+  .string()
+  .trim()
+  .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'expected a number from 0 to 1')
+  .transform(Number)
+  .pipe(z.number().min(0).max(1));
+
 type GeminiCredentials = Pick<AppConfig['annotator'], 'geminiApiKey' | 'geminiApiKeySecretArn'>;
 
 /** The Gemini key or its secret; either selects the Gemini annotator (see `readAnnotator`). */
@@ -178,5 +186,9 @@ export function readAnnotator(r: EnvReader, credentials: GeminiCredentials): App
     maxAttempts: r.read('GEMINI_MAX_ATTEMPTS', int(1, 20)),
     retryBaseMs: r.read('GEMINI_RETRY_BASE_MS', int(0, 60000)),
     maxEdge: r.read('ANNOTATION_MAX_EDGE', int(64, 8192)),
+    local: r.read('LOCAL_ANNOTATOR', z.enum(['vision', 'facts'], { error: 'expected vision or facts' })),
+    minLabelConfidence: r.read('VISION_LABEL_THRESHOLD', share),
+    minTextConfidence: r.read('VISION_TEXT_THRESHOLD', share),
+    sensitiveThreshold: r.read('VISION_SAFETY_THRESHOLD', share),
   };
 }

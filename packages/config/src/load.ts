@@ -128,6 +128,14 @@ export interface AppConfig {
     readonly maxAttempts: number;
     readonly retryBaseMs: number;
     readonly maxEdge: number;
+    /** Which local annotator runs without Gemini: the offline vision models, or facts only. */
+    readonly local: 'vision' | 'facts';
+    /** Object labels (and face detections) under this confidence are dropped. */
+    readonly minLabelConfidence: number;
+    /** OCR lines under this recognition confidence are dropped. */
+    readonly minTextConfidence: number;
+    /** nsfwjs Porn + Hentai + Sexy at or above this share marks an image sensitive. */
+    readonly sensitiveThreshold: number;
   };
 }
 

@@ -293,6 +293,29 @@ export const SETTINGS = [
     default: '1024',
     description: 'Longest edge, in pixels, of the downscaled copy sent to Gemini.',
   },
+  {
+    name: 'LOCAL_ANNOTATOR',
+    default: 'vision',
+    description:
+      'Without a Gemini key: `vision` (offline object, face, OCR and safety models from npm packages; `facts` if they cannot load) or `facts` (size, format, colours, EXIF).',
+  },
+  {
+    name: 'VISION_LABEL_THRESHOLD',
+    default: '0.35',
+    description:
+      'Object labels (CenterNet, 80 COCO classes) and faces under this confidence (0..1) are dropped: a wrong label costs more trust than a missing one.',
+  },
+  {
+    name: 'VISION_TEXT_THRESHOLD',
+    default: '0.8',
+    description: 'OCR (PaddleOCR) lines recognised with a lower mean confidence (0..1) are dropped.',
+  },
+  {
+    name: 'VISION_SAFETY_THRESHOLD',
+    default: '0.7',
+    description:
+      'nsfwjs porn + hentai + sexy share (0..1) at or above which an image is flagged `sensitive`.',
+  },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];

@@ -78,7 +78,20 @@ describe('loadConfig defaults (the embedded default)', () => {
       maxAttempts: 4,
       retryBaseMs: 500,
       maxEdge: 1024,
+      local: 'vision',
+      minLabelConfidence: 0.35,
+      minTextConfidence: 0.8,
+      sensitiveThreshold: 0.7,
     });
+  });
+
+  it('chooses the local annotator and its thresholds', () => {
+    const facts = loadConfig({ LOCAL_ANNOTATOR: 'facts', VISION_LABEL_THRESHOLD: '0.5' }, cwd);
+    expect(facts.annotator).toMatchObject({ kind: 'local', local: 'facts', minLabelConfidence: 0.5 });
+    expect(errorOf(() => loadConfig({ LOCAL_ANNOTATOR: 'clip' }, cwd)).message).toContain('LOCAL_ANNOTATOR');
+    expect(errorOf(() => loadConfig({ VISION_TEXT_THRESHOLD: '1.5' }, cwd)).message).toContain(
+      'VISION_TEXT_THRESHOLD',
+    );
   });
 
   it('reuses a rendered gallery page for a second, and 0 turns that off', () => {
