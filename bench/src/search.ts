@@ -123,12 +123,12 @@ async function main(cleanup: Cleanup): Promise<void> {
 
 /** Rows the API would list for `word` (and `status`): stored, matching every word as a prefix. */
 async function countMatches(connection: mysql.Connection, word: string, status?: string): Promise<number> {
-  const query = searchWords(word)
-    .map((w) => `+${w}*`)
-    .join(' ');
+  // The repository's own full-text condition and query words (one owner of the column list).
   const [[row]] = (await connection.query(
-    `SELECT COUNT(*) AS n FROM images WHERE byte_size IS NOT NULL AND MATCH (search_filename, search_annotation) AGAINST (? IN BOOLEAN MODE)${status ? ' AND overall_status = ?' : ''}`,
-    status ? [query, status] : [query],
+    `SELECT COUNT(*) AS n FROM images WHERE byte_size IS NOT NULL AND ${mysqlDialect.searchCondition}${status ? ' AND overall_status = ?' : ''}`,
+    status
+      ? [mysqlDialect.searchQuery(searchWords(word)), status]
+      : [mysqlDialect.searchQuery(searchWords(word))],
   )) as unknown as [[{ n: number }]];
   return Number(row.n);
 }
