@@ -16,7 +16,11 @@ function describe(config: AppConfig): string[] {
       ? `directory ${config.storage.root}`
       : `S3 buckets ${config.storage.originalsBucket}, ${config.storage.thumbnailsBucket}`;
   const annotator =
-    config.annotator.kind === 'gemini' ? `Gemini (${config.annotator.model})` : 'local image analysis';
+    config.annotator.kind === 'gemini'
+      ? `Gemini (${config.annotator.model})`
+      : config.annotator.local === 'vision'
+        ? 'offline vision models (LOCAL_ANNOTATOR=vision)'
+        : 'facts-only local analysis (LOCAL_ANNOTATOR=facts)';
   return [
     `  database:  ${database}`,
     `  storage:   ${storage}`,
