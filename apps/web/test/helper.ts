@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type AppConfig, loadConfig } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
 import { type CreateStorageOptions, createStorage, type Storage } from '@annot/storage';
+import { createTestDatabase, mariaDbAvailable, startS3Server } from '@annot/testing';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildServer, type ServerOptions } from '../src/server.ts';
@@ -130,4 +131,50 @@ export async function allRows(t: TestApp) {
 export async function expectNothingStored(t: TestApp): Promise<void> {
   expect(await allRows(t)).toEqual([]);
   expect(await storedFiles(t, 'originals')).toEqual([]);
+}
+
+/** One back end a web test runs on: the app with its database and storage, and how to stop them. */
+export interface WebBackend {
+  readonly name: string;
+  /** False outside CI when MariaDB does not answer (mariaDbAvailable); under CI that fails instead. */
+  readonly enabled: boolean;
+  start(env: Record<string, string>): Promise<{ app: TestApp; stop: () => Promise<void> }>;
+}
+
+/**
+ * The two back ends the web tests run on: SQLite with directory storage, and MariaDB with S3
+ * (s3rver, buckets `<prefix>-originals` and `<prefix>-thumbnails`).
+ */
+export async function webBackends(prefix: string): Promise<WebBackend[]> {
+  return [
+    {
+      name: 'SQLite + directory storage',
+      enabled: true,
+      async start(env) {
+        const app = await buildTestApp(env);
+        return { app, stop: () => app.close() };
+      },
+    },
+    {
+      name: 'MariaDB + S3 (s3rver)',
+      enabled: await mariaDbAvailable(),
+      async start(env) {
+        const database = await createTestDatabase(`web_${prefix}`);
+        const buckets = { originals: `${prefix}-originals`, thumbnails: `${prefix}-thumbnails` };
+        const s3 = await startS3Server([buckets.originals, buckets.thumbnails]);
+        const app = await buildTestApp(
+          { ...s3.env(buckets), DATABASE_URL: database.url, ...env },
+          { s3ClientConfig: { credentials: s3.credentials } },
+        );
+        return {
+          app,
+          async stop() {
+            await app.close();
+            await s3.stop();
+            await database.drop();
+          },
+        };
+      },
+    },
+  ];
 }

@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { thumbnailKeyFor } from '@annot/object-keys';
-import {
-  createTestDatabase,
-  distinctCopy,
-  fixturePath,
-  mariaDbAvailable,
-  startS3Server,
-} from '@annot/testing';
+import { distinctCopy, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, postUpload, type TestApp, withMethod } from './helper.ts';
+import { buildTestApp, postUpload, type TestApp, webBackends, withMethod } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 /** Each upload sends distinct bytes: the platform stores each distinct content once. */
@@ -16,46 +10,7 @@ let copies = 0;
 const fresh = () => distinctCopy(jpeg, `search ${++copies}`);
 const html = { accept: 'text/html,application/xhtml+xml' };
 
-interface Backend {
-  readonly name: string;
-  readonly enabled: boolean;
-  start(env: Record<string, string>): Promise<{ app: TestApp; stop: () => Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'SQLite + directory storage',
-    enabled: true,
-    async start(env) {
-      const app = await buildTestApp(env);
-      return { app, stop: () => app.close() };
-    },
-  },
-  {
-    name: 'MariaDB + S3 (s3rver)',
-    enabled: await mariaDbAvailable(),
-    async start(env) {
-      const database = await createTestDatabase('web_search');
-      const s3 = await startS3Server(['search-originals', 'search-thumbnails']);
-      const app = await buildTestApp(
-        {
-          ...s3.env({ originals: 'search-originals', thumbnails: 'search-thumbnails' }),
-          DATABASE_URL: database.url,
-          ...env,
-        },
-        { s3ClientConfig: { credentials: s3.credentials } },
-      );
-      return {
-        app,
-        async stop() {
-          await app.close();
-          await s3.stop();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
+const BACKENDS = await webBackends('search');
 
 const names = (body: { images: { filename: string }[] }) => body.images.map((image) => image.filename);
 const cardNames = (body: string) =>

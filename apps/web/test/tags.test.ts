@@ -1,61 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { thumbnailKeyFor } from '@annot/object-keys';
-import {
-  createTestDatabase,
-  distinctCopy,
-  fixturePath,
-  mariaDbAvailable,
-  startS3Server,
-} from '@annot/testing';
+import { distinctCopy, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, postUpload, type TestApp } from './helper.ts';
+import { postUpload, type TestApp, webBackends } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 let copies = 0;
 const fresh = () => distinctCopy(jpeg, `tags ${++copies}`);
 const html = { accept: 'text/html,application/xhtml+xml' };
 
-interface Backend {
-  readonly name: string;
-  readonly enabled: boolean;
-  start(env: Record<string, string>): Promise<{ app: TestApp; stop: () => Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'SQLite + directory storage',
-    enabled: true,
-    async start(env) {
-      const app = await buildTestApp(env);
-      return { app, stop: () => app.close() };
-    },
-  },
-  {
-    name: 'MariaDB + S3 (s3rver)',
-    // Under CI a missing MariaDB fails the run instead of skipping it (mariaDbAvailable).
-    enabled: await mariaDbAvailable(),
-    async start(env) {
-      const database = await createTestDatabase('web_tags');
-      const s3 = await startS3Server(['tags-originals', 'tags-thumbnails']);
-      const app = await buildTestApp(
-        {
-          ...s3.env({ originals: 'tags-originals', thumbnails: 'tags-thumbnails' }),
-          DATABASE_URL: database.url,
-          ...env,
-        },
-        { s3ClientConfig: { credentials: s3.credentials } },
-      );
-      return {
-        app,
-        async stop() {
-          await app.close();
-          await s3.stop();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
+const BACKENDS = await webBackends('tags');
 
 const names = (body: { images: { filename: string }[] }) => body.images.map((image) => image.filename);
 const cardNames = (body: string) =>
