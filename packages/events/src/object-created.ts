@@ -105,17 +105,32 @@ export interface BuildObjectCreatedInput {
   readonly account?: string;
 }
 
+/**
+ * The fields EventBridge puts around every event it delivers: version, id, source, detail-type,
+ * account, time (to the second, as EventBridge writes it) and region. Local defaults for what only
+ * AWS knows.
+ */
+export function eventEnvelope<Source extends string, DetailType extends string>(
+  input: { readonly id?: string; readonly time: Date; readonly region?: string; readonly account?: string },
+  source: Source,
+  detailType: DetailType,
+) {
+  return {
+    version: '0',
+    id: input.id ?? crypto.randomUUID(),
+    source,
+    'detail-type': detailType,
+    account: input.account ?? '000000000000',
+    time: input.time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: input.region ?? 'local',
+  } as const;
+}
+
 /** Builds the event S3 would send to EventBridge for a new object: used by the local bus and tests. */
 export function buildObjectCreatedEvent(input: BuildObjectCreatedInput): S3ObjectCreatedEvent {
   const time = input.time ?? new Date();
   return {
-    version: '0',
-    id: input.id ?? crypto.randomUUID(),
-    'detail-type': 'Object Created',
-    source: 'aws.s3',
-    account: input.account ?? '000000000000',
-    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: input.region ?? 'local',
+    ...eventEnvelope({ ...input, time }, 'aws.s3', 'Object Created'),
     resources: [`arn:aws:s3:::${input.bucket}`],
     detail: {
       version: '0',

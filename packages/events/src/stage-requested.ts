@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidEventError } from './object-created.ts';
+import { eventEnvelope, InvalidEventError } from './object-created.ts';
 
 /**
  * The custom "retry one stage of an image" event. The web tier publishes it (EventBridge PutEvents
@@ -94,15 +94,12 @@ export interface BuildStageRequestedInput extends StageRequestInput {
  * embedded system's publisher) and by tests.
  */
 export function buildStageRequestedEvent(input: BuildStageRequestedInput): StageRequestedEvent {
-  const time = input.time ?? new Date();
   return {
-    version: '0',
-    id: input.id ?? crypto.randomUUID(),
-    source: STAGE_REQUESTED_SOURCE,
-    'detail-type': STAGE_REQUESTED_DETAIL_TYPE,
-    account: input.account ?? '000000000000',
-    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: input.region ?? 'local',
+    ...eventEnvelope(
+      { ...input, time: input.time ?? new Date() },
+      STAGE_REQUESTED_SOURCE,
+      STAGE_REQUESTED_DETAIL_TYPE,
+    ),
     resources: [],
     detail: stageRequestedDetail(input),
   };
