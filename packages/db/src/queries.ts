@@ -7,6 +7,11 @@ const IMAGE_COLUMNS =
   'annotation_status, annotation_error, thumbnail_status, thumbnail_error, content_type, byte_size, ' +
   'width, height, uploaded_at, updated_at, uploader, tags, text_in_image, safety';
 
+/** IMAGE_COLUMNS named with their table, for a statement that joins images to a derived table. */
+const QUALIFIED_IMAGE_COLUMNS = IMAGE_COLUMNS.split(', ')
+  .map((column) => `images.${column}`)
+  .join(', ');
+
 const STATUS_COLUMNS =
   'id, annotation_status, thumbnail_status, annotation_error, thumbnail_error, s3_key_thumbnail, ' +
   'annotation, tags, text_in_image, safety, updated_at';
@@ -246,11 +251,8 @@ export function buildQueries(d: Dialect) {
       // The full-text index's columns (migration 13), each word preceded by a space.
       const text = `CONCAT(${SEARCH_COLUMNS.map((column) => `' ', COALESCE(${column}, '')`).join(', ')})`;
       const hit = Array.from({ length: words }, () => `${text} LIKE ?`).join(' AND ');
-      const columns = IMAGE_COLUMNS.split(', ')
-        .map((column) => `images.${column}`)
-        .join(', ');
       return (
-        `SELECT ${columns} FROM (SELECT id, uploaded_at, (${hit}) AS hit FROM images ` +
+        `SELECT ${QUALIFIED_IMAGE_COLUMNS} FROM (SELECT id, uploaded_at, (${hit}) AS hit FROM images ` +
         `${where.length > 0 ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY uploaded_at DESC, id DESC LIMIT ${window}) recent ` +
         'JOIN images ON images.id = recent.id WHERE recent.hit ' +
         `ORDER BY recent.uploaded_at DESC, recent.id DESC LIMIT ${limit}`
