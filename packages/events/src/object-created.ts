@@ -118,8 +118,8 @@ export function eventEnvelope<Source extends string, DetailType extends string>(
   return {
     version: '0',
     id: input.id ?? crypto.randomUUID(),
-    source,
     'detail-type': detailType,
+    source,
     account: input.account ?? '000000000000',
     time: input.time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: input.region ?? 'local',
