@@ -189,6 +189,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     thumbnail: readThumbnail(r),
     annotator: readAnnotator(r, geminiCredentials),
   };
+  // Outside Lambda, an attempt starts only if a whole GEMINI_TIMEOUT_MS fits before the deadline:
+  // one that never fits would leave every annotation pending.
+  const { localMs, reserveMs } = config.workerDeadline;
+  if (config.annotator.timeoutMs > localMs - reserveMs) {
+    r.fail(
+      'GEMINI_TIMEOUT_MS',
+      `must fit in WORKER_DEADLINE_MS (${localMs}) less DEADLINE_RESERVE_MS (${reserveMs}), or no Gemini attempt could start`,
+    );
+  }
   r.throwIfInvalid();
   // The sweep removes a row whose original has not arrived after STALE_UPLOAD_MS, so no upload may
   // still be arriving by then: the longest upload is held to 90% of it (a short STALE_UPLOAD_MS,

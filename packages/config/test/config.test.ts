@@ -203,6 +203,11 @@ describe('loadConfig errors name the bad variable', () => {
     [{ ANNOTATION_MAX_EDGE: '8192' }, 'ANNOTATION_MAX_EDGE', 'at most 4096'],
     [{ WORKER_DEADLINE_MS: '10' }, 'WORKER_DEADLINE_MS', 'at least 1000'],
     [{ DEADLINE_RESERVE_MS: '-1' }, 'DEADLINE_RESERVE_MS', 'at least 0'],
+    [
+      { GEMINI_TIMEOUT_MS: '56000' },
+      'GEMINI_TIMEOUT_MS',
+      'must fit in WORKER_DEADLINE_MS (60000) less DEADLINE_RESERVE_MS (5000)',
+    ],
   ])('%j -> %s', (env, variable, fragment) => {
     const error = errorOf(() => loadConfig(env, cwd));
     expect(error.variables).toContain(variable);
