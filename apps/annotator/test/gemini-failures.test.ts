@@ -255,6 +255,25 @@ describe('Gemini answers that end the attempts', () => {
     expect(gemini.requests).toHaveLength(3);
   });
 
+  it('reports a model the API does not have (the seed retired gemini-1.5-flash-latest) as a configuration error', async () => {
+    const strict = await startFakeGemini({ models: ['gemini-3.5-flash'] });
+    try {
+      const annotator = createAnnotator(
+        geminiSettings(strict.baseUrl, { GEMINI_MODEL: 'gemini-1.5-flash-latest' }),
+      );
+
+      const error = await annotator.describe(image).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(AnnotatorConfigurationError);
+      expect((error as Error).message).toMatch(
+        /^Gemini refused the request \(404 NOT_FOUND\): models\/gemini-1\.5-flash-latest is not found for API version v1beta/,
+      );
+      expect(strict.requests).toHaveLength(1);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('reports a wrong API key as a configuration error (the server checks the x-goog-api-key header)', async () => {
     const strict = await startFakeGemini({ apiKey: 'the-right-key' });
     try {
