@@ -32,7 +32,7 @@ const RETRY_INPUT_IMAGE = /unable to process input image/i;
  * answers, in a QuotaFailure violation's quotaValue.
  */
 function quotaIsZero(body: GoogleError): boolean {
-  if (/\blimit: 0\b/.test(body.message ?? '')) return true;
+  if (/\blimit: 0(?![\d.])/.test(body.message ?? '')) return true;
   return (body.details ?? []).some(
     (detail) =>
       detail['@type']?.endsWith('google.rpc.QuotaFailure') &&
