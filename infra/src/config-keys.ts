@@ -87,7 +87,12 @@ export const CONFIG_KEYS = [
   },
   // workers
   { key: 'annotatorMemoryMb', default: '512', description: 'Annotator Lambda memory.' },
-  { key: 'annotatorTimeoutSeconds', default: '60', description: 'Annotator Lambda timeout.' },
+  {
+    key: 'annotatorTimeoutSeconds',
+    default: '60',
+    description:
+      "Annotator Lambda timeout. Preview refuses one shorter than the Gemini attempts' worst case (56.5 s with the defaults).",
+  },
   {
     key: 'annotatorReservedConcurrency',
     default: '2',

@@ -3,6 +3,7 @@
  * missing value (the Gemini secret included) fails `pulumi preview` with every problem listed and
  * the key named; the components take what this returns and need not check it again.
  */
+import { annotatorBudgetProblem } from './annotator-budget.ts';
 import { checkAppEnvName } from './app-env.ts';
 import { ConfigReader, type ConfigSource, StackConfigError } from './config-reader.ts';
 import { readDatabase, readNetwork, readWeb } from './config-sections.ts';
@@ -70,6 +71,10 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     if (problem) r.fail(`appEnv.${name}`, problem);
   }
 
+  const annotator = worker('annotator');
+  const budgetProblem = annotatorBudgetProblem(annotator.timeoutSeconds, appEnv);
+  if (budgetProblem) r.fail('annotatorTimeoutSeconds', budgetProblem);
+
   const geminiApiKey = r.secret('geminiApiKey');
 
   const settings: Omit<StackConfig, 'geminiApiKey'> = {
@@ -81,7 +86,7 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     network,
     web,
     database,
-    annotator: worker('annotator'),
+    annotator,
     thumbnailer: worker('thumbnailer'),
     eventRetry: {
       attempts: r.int('eventRetryAttempts', 0, 185),

@@ -12,7 +12,32 @@ interface GoogleError {
   code?: number;
   message?: string;
   status?: string;
-  details?: { '@type'?: string; reason?: string; retryDelay?: string }[];
+  details?: {
+    '@type'?: string;
+    reason?: string;
+    retryDelay?: string;
+    violations?: { quotaMetric?: string; quotaId?: string; quotaValue?: string }[];
+  }[];
+}
+
+/**
+ * The real API's 400 that asks for another try ("Unable to process input image. Please retry or
+ * report in …"): the image is not at fault yet.
+ */
+const RETRY_INPUT_IMAGE = /unable to process input image/i;
+
+/**
+ * A 429 whose quota is 0: the model is not in the account's tier (a free-tier key on a paid-only
+ * model), so no wait helps. Gemini says so in the message ("…, limit: 0, model: …") and, in newer
+ * answers, in a QuotaFailure violation's quotaValue.
+ */
+function quotaIsZero(body: GoogleError): boolean {
+  if (/\blimit: 0(?![\d.])/.test(body.message ?? '')) return true;
+  return (body.details ?? []).some(
+    (detail) =>
+      detail['@type']?.endsWith('google.rpc.QuotaFailure') &&
+      (detail.violations ?? []).some((violation) => violation.quotaValue === '0'),
+  );
 }
 
 /** The SDK puts the response body, as JSON text, in ApiError.message. */
@@ -43,10 +68,15 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
  * Sorts a failed Gemini call into retry (with the server's requested delay, if any) or a final
  * error. The rules:
  * - timeouts, network failures, 408/429/500/502/503/504: retry;
- * - 401, 403, 404, an invalid API key (400 API_KEY_INVALID) or FAILED_PRECONDITION (e.g. region
- *   not supported, billing): AnnotatorConfigurationError, thrown without retrying in-process.
- *   It is no fault of the image, so the row is not marked failed; the event goes to the DLQ;
- * - any other 4xx (400 INVALID_ARGUMENT, 413): PermanentFailure, the row is marked failed;
+ * - 400 "Unable to process input image. Please retry": retry; when the attempts run out, the row
+ *   is marked failed (`Gemini could not process the image`), so a person can retry it later;
+ * - a 429 whose quota limit is 0 (the model is not in the account's tier), 401, 403, 404, any other
+ *   400 (INVALID_ARGUMENT: the request or its settings, since every image is sent as a plain JPEG
+ *   within the inline limit; API_KEY_INVALID), 413, or FAILED_PRECONDITION (region, billing):
+ *   AnnotatorConfigurationError, thrown without retrying in-process. It is no fault of the image,
+ *   so the row is not marked failed; the event is kept (platform retries, then the DLQ) for a
+ *   redrive once the configuration is fixed;
+ * - any other 4xx: PermanentFailure, the row is marked failed;
  * - anything else (a bug): thrown as it is.
  */
 export function classifyGeminiFailure(
@@ -61,6 +91,24 @@ export function classifyGeminiFailure(
     const body = parseGoogleError(error);
     const label = `${error.status}${body.status ? ` ${body.status}` : ''}`;
     const detail = (body.message ?? '').slice(0, 300);
+    const configuration = (why: string): FailureVerdict => ({
+      retry: false,
+      error: new AnnotatorConfigurationError(`Gemini refused the request (${label}${why}): ${detail}`, {
+        cause: error,
+      }),
+    });
+    if (error.status === 429 && quotaIsZero(body)) {
+      return configuration(', quota limit 0: the model is not available to this account');
+    }
+    if (error.status === 400 && RETRY_INPUT_IMAGE.test(body.message ?? '')) {
+      return {
+        retry: true,
+        reason: `Gemini answered ${label}: ${detail}`,
+        whenExhausted: PermanentFailure.of(problems.imageNotProcessed(`${label}: ${detail}`), {
+          cause: error,
+        }),
+      };
+    }
     if (RETRYABLE_STATUS.has(error.status)) {
       const retryInfo = body.details?.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'));
       const hintMs = parseDuration(retryInfo?.retryDelay) ?? parseRetryAfter(context.retryAfter);
@@ -70,18 +118,8 @@ export function classifyGeminiFailure(
         ...(hintMs === undefined ? {} : { hintMs }),
       };
     }
-    const reasons = body.details?.map((d) => d.reason) ?? [];
-    if (
-      [401, 403, 404].includes(error.status) ||
-      reasons.includes('API_KEY_INVALID') ||
-      body.status === 'FAILED_PRECONDITION'
-    ) {
-      return {
-        retry: false,
-        error: new AnnotatorConfigurationError(`Gemini refused the request (${label}): ${detail}`, {
-          cause: error,
-        }),
-      };
+    if ([400, 401, 403, 404, 413].includes(error.status) || body.status === 'FAILED_PRECONDITION') {
+      return configuration('');
     }
     return {
       retry: false,

@@ -17,7 +17,17 @@ const BLOCKING_FINISH_REASONS = new Set([
   'IMAGE_RECITATION',
   'IMAGE_OTHER',
   'LANGUAGE',
+  'ESCALATION',
+  'MODEL_ARMOR',
 ]);
+
+/**
+ * Finish reasons that mean the answer stopped before it was complete: MAX_TOKENS (the output
+ * budget, thinking included, ran out) and CONTINUATION (the per-request token limit; the rest would
+ * need a continuation request, which the annotator does not make). Their text is never used; the
+ * next attempt gets a larger output budget.
+ */
+const TRUNCATING_FINISH_REASONS = new Set(['MAX_TOKENS', 'CONTINUATION']);
 
 /** Finish reasons that say the account may not use the model: a configuration problem, not the image's. */
 const ACCOUNT_FINISH_REASONS = new Set(['PUP_LIMITED_DISABLED']);
@@ -82,13 +92,13 @@ const answerShape = z.object({
 
 /**
  * The answer could not be used this time (not JSON, the wrong shape, an empty caption, cut off at
- * MAX_TOKENS, an OTHER or MALFORMED_RESPONSE finish): worth another attempt. When the attempts run
+ * MAX_TOKENS or CONTINUATION, an OTHER, MALFORMED_RESPONSE or other unexpected finish): worth another attempt. When the attempts run
  * out, `problem` is recorded as the failure.
  */
 export class UnusableAnswerError extends Error {
   override readonly name = 'UnusableAnswerError';
   readonly problem: ImageProblem;
-  /** The answer stopped at MAX_TOKENS: the next attempt gets a larger output budget. */
+  /** The answer stopped at MAX_TOKENS or CONTINUATION: the next attempt gets a larger output budget. */
   readonly truncated: boolean;
   constructor(message: string, problem: ImageProblem, truncated = false) {
     super(message);
@@ -101,7 +111,8 @@ export class UnusableAnswerError extends Error {
  * The structured annotation in a generateContent response. Throws PermanentFailure when the model
  * refused (promptFeedback.blockReason, or a safety-like finish reason), AnnotatorConfigurationError
  * for an account-limited finish, and UnusableAnswerError (retried) for everything else that is not a
- * complete, well-formed answer. A MAX_TOKENS answer is never used, even when its text parses.
+ * complete, well-formed answer. A MAX_TOKENS or CONTINUATION answer is never used, even when its
+ * text parses: partial text is never stored as a description.
  */
 export function annotationFrom(response: GenerateContentResponse): StructuredAnnotation {
   const blockReason = response.promptFeedback?.blockReason;
@@ -130,8 +141,9 @@ export function annotationFrom(response: GenerateContentResponse): StructuredAnn
     .map((part) => part.text)
     .join('')
     .trim();
-  if (finishReason === 'MAX_TOKENS') {
-    const detail = `finish reason MAX_TOKENS, ${text.length} characters of text`;
+  if (TRUNCATING_FINISH_REASONS.has(finishReason)) {
+    const thoughts = response.usageMetadata?.thoughtsTokenCount;
+    const detail = `finish reason ${finishReason}, ${text.length} characters of text${thoughts === undefined ? '' : `, ${thoughts} thinking tokens`}`;
     throw new UnusableAnswerError(
       `Gemini's answer was cut off (${detail})`,
       problems.truncatedAnswer(detail),

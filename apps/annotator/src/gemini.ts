@@ -1,3 +1,4 @@
+import { GEMINI_MAX_BACKOFF_MS } from '@annot/config';
 import { PermanentFailure } from '@annot/worker-runtime';
 import { GoogleGenAI, ThinkingLevel } from '@google/genai';
 import { classifyGeminiFailure } from './gemini-errors.ts';
@@ -23,9 +24,6 @@ export interface GeminiAnnotatorOptions {
   readonly onRetry?: RetryOptions['onRetry'];
 }
 
-/** No single backoff, and no server-requested delay we wait for in-process, is longer than this. */
-const MAX_BACKOFF_MS = 20_000;
-
 /**
  * The output budget of a first attempt. Gemini 3 counts thinking tokens against it, so an answer
  * that stops at MAX_TOKENS is retried with twice the budget, up to MAX_OUTPUT_TOKENS_CEILING.
@@ -46,8 +44,10 @@ export const GEMINI_API_VERSION = 'v1beta';
  * text in the image, asked for as JSON matching a response schema and checked on arrival, plus a
  * safety flag from the answer's safety ratings. An unusable answer (not JSON, the wrong shape, an
  * empty caption, cut off at MAX_TOKENS) is retried within the same attempts, then recorded as
- * failed. The client is built once and reused. Each call sends one downscaled JPEG inline with the prompt; the SDK enforces the per-attempt timeout
+ * failed. The client is built once and reused. Each call sends one downscaled JPEG inline with the
+ * prompt, within the inline request limit; the SDK enforces the per-attempt timeout
  * (httpOptions.timeout) and its own retries stay off, so the attempts and backoff are ours alone.
+ * With a deadline (the Lambda's remaining time), no attempt or wait runs past it.
  */
 export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotator {
   const client = new GoogleGenAI({
@@ -59,8 +59,10 @@ export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotato
   const policy = {
     maxAttempts: options.maxAttempts,
     baseMs: options.retryBaseMs,
-    capMs: MAX_BACKOFF_MS,
-    maxHintMs: MAX_BACKOFF_MS,
+    capMs: GEMINI_MAX_BACKOFF_MS,
+    maxHintMs: GEMINI_MAX_BACKOFF_MS,
+    // With a deadline, an attempt starts only when a whole timeout still fits before it.
+    attemptMs: options.timeoutMs,
   };
   // Gemini 3 models think before answering; a short visual description needs little of it, and
   // less thinking means lower latency and cost. Older families reject thinkingLevel, so it is only
@@ -74,6 +76,7 @@ export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotato
       const prepared = await prepareForModel(image, options);
       const data = prepared.data.toString('base64');
       const signal = callOptions?.signal;
+      const deadline = callOptions?.deadline;
       // The SDK's ApiError carries the body but not the headers, so Retry-After is read here.
       let retryAfter: string | null = null;
       const fetchKeepingRetryAfter = async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -129,6 +132,7 @@ export function createGeminiAnnotator(options: GeminiAnnotatorOptions): Annotato
           ...(options.random ? { random: options.random } : {}),
           ...(options.onRetry ? { onRetry: options.onRetry } : {}),
           ...(signal ? { signal } : {}),
+          ...(deadline ? { deadline } : {}),
         },
       );
     },

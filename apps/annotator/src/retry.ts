@@ -1,3 +1,4 @@
+import type { Deadline } from '@annot/worker-runtime';
 import { TransientAnnotationError } from './errors.ts';
 
 export interface RetryPolicy {
@@ -13,6 +14,11 @@ export interface RetryPolicy {
    * that is billed while it sleeps.
    */
   readonly maxHintMs: number;
+  /**
+   * The longest one attempt can take (the per-call timeout). With a deadline, an attempt starts only
+   * when this much time is left after its wait.
+   */
+  readonly attemptMs?: number;
 }
 
 /** What the caller's classifier says about one failure. */
@@ -53,19 +59,35 @@ export interface RetryOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
   readonly signal?: AbortSignal;
+  /**
+   * When the attempts must stop (the Lambda's remaining time, less the reserve for recording the
+   * result). No attempt starts, and no wait is taken, unless a whole `policy.attemptMs` still fits
+   * before it; otherwise a TransientAnnotationError hands the event back to the platform.
+   */
+  readonly deadline?: Deadline;
   readonly onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
 
 /**
  * Runs `operation` until it succeeds, the classifier calls a failure final (its error is thrown),
- * or the attempts run out (the last verdict's `whenExhausted`, else a TransientAnnotationError with
- * the last failure as cause, is thrown).
+ * the attempts run out (the last verdict's `whenExhausted`, else a TransientAnnotationError with
+ * the last failure as cause, is thrown), or the deadline comes first: an attempt that, after its
+ * wait, would not end before it is not made, and a TransientAnnotationError is thrown instead (the
+ * platform redelivers the event later, with a fresh deadline).
  */
 export async function withRetries<T>(
   operation: (attempt: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
-  const { policy, classify, sleep = abortableSleep, random = Math.random } = options;
+  const { policy, classify, sleep = abortableSleep, random = Math.random, deadline } = options;
+  const attemptMs = policy.attemptMs ?? 0;
+  const first = deadline?.remainingMs();
+  if (first !== undefined && first < attemptMs) {
+    throw new TransientAnnotationError(
+      `No time for a Gemini call: ${Math.max(0, Math.floor(first))} ms left before the deadline, an attempt may take ${attemptMs} ms`,
+      0,
+    );
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
@@ -83,6 +105,15 @@ export async function withRetries<T>(
         throw new TransientAnnotationError(`${verdict.reason}; gave up after ${why}`, attempt, {
           cause: error,
         });
+      }
+      const remainingMs = deadline?.remainingMs();
+      if (remainingMs !== undefined && remainingMs - delayMs < attemptMs) {
+        const waited = delayMs > 0 ? `a wait of ${delayMs} ms and ` : '';
+        throw new TransientAnnotationError(
+          `${verdict.reason}; stopped after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${waited}another attempt of up to ${attemptMs} ms would not end before the deadline (${Math.max(0, Math.floor(remainingMs))} ms left)`,
+          attempt,
+          { cause: error },
+        );
       }
       options.onRetry?.({ attempt, delayMs, reason: verdict.reason });
       await sleep(delayMs, options.signal);

@@ -1,6 +1,6 @@
 import type { AppConfig } from '@annot/config';
 import type { AnnotationResult } from '@annot/db';
-import type { CheckedImage, StageSettings } from '@annot/worker-runtime';
+import type { CheckedImage, Deadline, DeadlineSettings, StageSettings } from '@annot/worker-runtime';
 
 export type { WorkerLogger, WorkerOutcome } from '@annot/worker-runtime';
 
@@ -19,12 +19,20 @@ export interface Annotator {
   /**
    * Resolves with the annotation of an image checked by @annot/worker-runtime's checkOriginal.
    * Throws PermanentFailure when this image can never be described (corrupt, over limits,
-   * blocked) and TransientAnnotationError when a later attempt may succeed.
+   * blocked) and TransientAnnotationError when a later attempt may succeed, or when the deadline
+   * leaves no time for one.
    */
-  describe(image: CheckedImage, options?: { signal?: AbortSignal }): Promise<StructuredAnnotation>;
+  describe(
+    image: CheckedImage,
+    options?: { signal?: AbortSignal; deadline?: Deadline },
+  ): Promise<StructuredAnnotation>;
 }
 
 /** One machine-made label: lowercase, at most 64 characters, confidence 0..1, source = the model. */
 export type Tag = NonNullable<StructuredAnnotation['tags']>[number];
 
-export type AnnotatorSettings = AppConfig['annotator'] & StageSettings;
+export type AnnotatorSettings = AppConfig['annotator'] &
+  StageSettings & {
+    /** WORKER_DEADLINE_MS and DEADLINE_RESERVE_MS. */
+    readonly workerDeadline: DeadlineSettings;
+  };

@@ -1,13 +1,13 @@
 import type { AppConfig } from '@annot/config';
 import { createStageWorker, type EventWorker, type StageDeps, stageSettings } from '@annot/worker-runtime';
 import { AnnotatorConfigurationError } from './errors.ts';
-import type { Annotator, AnnotatorSettings, StructuredAnnotation } from './types.ts';
+import type { Annotator, AnnotatorSettings } from './types.ts';
 
 /** The annotator's settings from the one configuration: built here, for Lambda and local runs alike. */
 export function annotatorSettings(
-  config: Pick<AppConfig, 'annotator' | 'limits' | 'stageLeaseMs'>,
+  config: Pick<AppConfig, 'annotator' | 'limits' | 'stageLeaseMs' | 'workerDeadline'>,
 ): AnnotatorSettings {
-  return { ...config.annotator, ...stageSettings(config) };
+  return { ...config.annotator, ...stageSettings(config), workerDeadline: config.workerDeadline };
 }
 
 export interface AnnotationWorkerDeps extends StageDeps {
@@ -37,7 +37,9 @@ export function createAnnotationWorker(deps: AnnotationWorkerDeps): EventWorker 
       row.annotationModel === annotator.model
         ? 'already annotated'
         : undefined,
-    work: (image) => annotator.describe(image),
+    // The model's attempts and waits stop before the deadline (Lambda: its remaining time).
+    deadline: deps.settings.workerDeadline,
+    work: (image, { deadline }) => annotator.describe(image, { deadline }),
     async record(result, _image, key) {
       const recorded = await repository.recordAnnotation({
         ...result,

@@ -1,7 +1,8 @@
-import { type FakeGemini, startFakeGemini } from '@annot/testing';
+import { type FakeGemini, INLINE_REQUEST_LIMIT, startFakeGemini } from '@annot/testing';
+import { checkOriginal } from '@annot/worker-runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAnnotator, DESCRIBE_PROMPT } from '../src/index.ts';
-import { checkedFixture, decoded, geminiSettings } from './support.ts';
+import { checkedFixture, decoded, geminiSettings, noisyJpeg } from './support.ts';
 
 let gemini: FakeGemini;
 beforeAll(async () => {
@@ -81,4 +82,16 @@ describe('what the Gemini annotator sends', () => {
       height,
     });
   });
+
+  it('sends a noisy 4096-pixel original at ANNOTATION_MAX_EDGE=4096 within the inline request limit', async () => {
+    const annotator = createAnnotator(geminiSettings(gemini.baseUrl, { ANNOTATION_MAX_EDGE: '4096' }));
+    const image = await checkOriginal(await noisyJpeg(4096));
+
+    // The fake refuses a body over the limit with a 400, which would be a configuration error.
+    await expect(annotator.describe(image)).resolves.toMatchObject({ annotation: 'A test photograph.' });
+
+    const body = JSON.stringify(gemini.requests[0]!.body);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(INLINE_REQUEST_LIMIT);
+    expect(await decoded(gemini.requests[0]!.images[0]!.data)).toMatchObject({ format: 'jpeg' });
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import type { AnnotationResult, ImageRepository } from '@annot/db';
 import { recordingLogger } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAnnotationWorker, createAnnotator } from '../src/index.ts';
+import { AnnotatorConfigurationError, createAnnotationWorker, createAnnotator } from '../src/index.ts';
 import { type Backend, SETUPS, upload } from './setups.ts';
 import { fixtureBytes, geminiTestEnv, settingsFrom } from './support.ts';
 
@@ -120,6 +120,55 @@ for (const setup of SETUPS) {
 
       expect(recorded.map((r) => r.annotation)).toEqual(['A person cuts a board with a circular saw.']);
       expect(backend.gemini.requests).toHaveLength(2);
+    });
+
+    it('never stores partial text: a MAX_TOKENS answer that parses, every time, leaves a failed row without a description', async () => {
+      const { key, event } = await upload(backend, photo, 'clipped.jpg', 'image/jpeg');
+      const { worker, recorded } = geminiWorker();
+      const clipped = {
+        kind: 'json',
+        value: { caption: 'A lake with a wooden pier and', tags: [], textInImage: null },
+        finishReason: 'MAX_TOKENS',
+      } as const;
+      backend.gemini.enqueue(clipped, clipped, clipped);
+
+      expect(await worker.handle(event)).toMatchObject({ status: 'failed', key });
+
+      expect(recorded).toEqual([]);
+      expect(await backend.repository.getByOriginalKey(key)).toMatchObject({
+        annotationStatus: 'failed',
+        annotation: null,
+        annotationError:
+          "The file was not described: Gemini's answers were cut off before they were complete",
+      });
+    });
+
+    it.each([
+      [
+        '400 INVALID_ARGUMENT caused by the request',
+        {
+          kind: 'error',
+          status: 400,
+          message: 'Invalid JSON payload received. Unknown name "thinking_level": Cannot find field.',
+        },
+      ],
+      [
+        '429 with a quota limit of 0',
+        { kind: 'error', status: 429, message: 'You exceeded your current quota.', quotaLimit: 0 },
+      ],
+    ] as const)('%s: thrown for a redrive, the row left pending, not failed', async (_, behaviour) => {
+      const { key, event } = await upload(backend, photo, 'misconfigured.jpg', 'image/jpeg');
+      const { worker, recorded } = geminiWorker();
+      backend.gemini.enqueue(behaviour);
+
+      await expect(worker.handle(event)).rejects.toBeInstanceOf(AnnotatorConfigurationError);
+
+      expect(backend.gemini.requests).toHaveLength(1);
+      expect(recorded).toEqual([]);
+      expect(await backend.repository.getByOriginalKey(key)).toMatchObject({
+        annotationStatus: 'pending',
+        annotationError: null,
+      });
     });
 
     it('records a safety block as failed, after one request', async () => {

@@ -8,6 +8,7 @@ import { createStorage } from '@annot/storage';
 import { type FakeGemini, startFakeGemini } from '@annot/testing';
 import { captureLogLines, lambdaContext, uploadOriginal } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TransientAnnotationError } from '../src/index.ts';
 import { fixtureBytes } from './support.ts';
 
 // The Lambda module wires everything at import, from the environment, once per container. This
@@ -65,6 +66,64 @@ describe('the Lambda entry point', () => {
       annotator: 'gemini',
       model: 'gemini-3.5-flash',
     });
+  });
+
+  it("stops before the function's remaining time runs out: a wait that would not fit is left to the platform", async () => {
+    const config = loadConfig({ DATA_DIR: dir }, dir);
+    const storage = createStorage(config.storage, config.presign);
+    const repository = await openRepository({ database: config.database, migrate: false });
+    const { key, event } = await uploadOriginal(
+      { storage, repository },
+      await fixtureBytes('flowers.jpeg'),
+      'flowers.jpeg',
+      'image/jpeg',
+    );
+    gemini.reset();
+    gemini.enqueue(
+      { kind: 'error', status: 429, retryDelaySeconds: 10 },
+      { kind: 'structured', caption: 'Pink flowers.' },
+    );
+
+    try {
+      // 20 s left, 5 s kept back (DEADLINE_RESERVE_MS): after a 10 s wait, 5 s would be left,
+      // less than one 12 s attempt (GEMINI_TIMEOUT_MS).
+      const error = await lambda
+        .handler(
+          event,
+          lambdaContext('req-λ-3', 'annotator', () => 20_000),
+        )
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(TransientAnnotationError);
+      expect((error as Error).message).toMatch(/a wait of 10000 ms and another attempt of up to 12000 ms/);
+      expect(gemini.requests).toHaveLength(1);
+      // The event is kept (thrown for the platform's retries and the DLQ); the row is not failed.
+      expect(await repository.getByOriginalKey(key)).toMatchObject({ annotationStatus: 'pending' });
+    } finally {
+      await repository.close();
+    }
+  });
+
+  it('makes no Gemini call when less than one attempt is left', async () => {
+    const config = loadConfig({ DATA_DIR: dir }, dir);
+    const storage = createStorage(config.storage, config.presign);
+    const repository = await openRepository({ database: config.database, migrate: false });
+    const { event } = await uploadOriginal(
+      { storage, repository },
+      await fixtureBytes('flowers.jpeg'),
+      'flowers2.jpeg',
+      'image/jpeg',
+    );
+    await repository.close();
+    gemini.reset();
+
+    await expect(
+      lambda.handler(
+        event,
+        lambdaContext('req-λ-4', 'annotator', () => 16_000),
+      ),
+    ).rejects.toThrow(/^No time for a Gemini call/);
+    expect(gemini.requests).toHaveLength(0);
   });
 
   it('logs and rethrows a malformed event', async () => {

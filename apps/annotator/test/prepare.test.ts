@@ -1,9 +1,10 @@
+import { GEMINI_INLINE_REQUEST_LIMIT_BYTES } from '@annot/config';
 import { ACCEPTED_FIXTURES } from '@annot/testing';
 import { checkOriginal } from '@annot/worker-runtime';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { prepareForModel } from '../src/prepare.ts';
-import { checkedFixture } from './support.ts';
+import { MAX_INLINE_IMAGE_BYTES, prepareForModel } from '../src/prepare.ts';
+import { checkedFixture, noisyJpeg } from './support.ts';
 
 const limits = { maxEdge: 1024, maxInputPixels: 60_000_000 };
 
@@ -42,5 +43,30 @@ describe('the copy sent to the model', () => {
     const prepared = await prepareForModel(await checkedFixture('pitm.avif'), limits);
 
     expect(prepared).toMatchObject({ width: 1024, height: 200, mimeType: 'image/jpeg' });
+  });
+
+  it('keeps a copy whose request fits at the asked edge', async () => {
+    const prepared = await prepareForModel(await checkedFixture('flowers.jpeg'), limits);
+
+    expect(prepared).toMatchObject({ width: 1024, height: 576, edge: 1024 });
+  });
+
+  it('encodes a copy over the byte budget again, smaller, until it fits', async () => {
+    // Noise hardly compresses: at 1200 px the JPEG is about 1 MB.
+    const image = await checkOriginal(await noisyJpeg(1200));
+    const maxBytes = 200_000;
+
+    const prepared = await prepareForModel(image, { maxEdge: 1200, maxInputPixels: 60_000_000, maxBytes });
+
+    expect(prepared.data.length).toBeLessThanOrEqual(maxBytes);
+    expect(prepared.edge).toBeLessThan(1200);
+    expect(Math.max(prepared.width, prepared.height)).toBe(prepared.edge);
+    expect(await sharp(prepared.data).metadata()).toMatchObject({ format: 'jpeg', width: prepared.width });
+  });
+
+  it('budgets the JPEG so that its base64 and the rest of the request stay under the inline limit', () => {
+    const base64 = Math.ceil(MAX_INLINE_IMAGE_BYTES / 3) * 4;
+    expect(base64).toBeLessThanOrEqual(GEMINI_INLINE_REQUEST_LIMIT_BYTES - 64 * 1024);
+    expect(base64).toBeGreaterThan(GEMINI_INLINE_REQUEST_LIMIT_BYTES - 128 * 1024);
   });
 });

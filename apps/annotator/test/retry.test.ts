@@ -139,3 +139,121 @@ describe('withRetries', () => {
     expect(retries).toEqual([{ attempt: 1, delayMs: 50, reason: 'overloaded' }]);
   });
 });
+
+describe('withRetries against a deadline', () => {
+  /** A clock that the injected sleep advances: the deadline is `budgetMs` after the start. */
+  function clock(budgetMs: number) {
+    let now = 0;
+    const sleeps: number[] = [];
+    return {
+      sleeps,
+      deadline: { remainingMs: () => budgetMs - now },
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      spend: (ms: number) => {
+        now += ms;
+      },
+    };
+  }
+  const timed: RetryPolicy = { ...policy, maxHintMs: 20_000, attemptMs: 1000 };
+
+  it('stops before a server-requested wait that would leave no time for the attempt after it', async () => {
+    const time = clock(10_000);
+    let calls = 0;
+
+    const error = await withRetries(
+      async () => {
+        calls++;
+        time.spend(500);
+        throw new Error('429');
+      },
+      {
+        policy: timed,
+        classify: () => ({ retry: true, reason: 'throttled', hintMs: 9_000 }),
+        sleep: time.sleep,
+        random: () => 0,
+        deadline: time.deadline,
+      },
+    ).catch((e: unknown) => e);
+
+    // 9.5 s left after the first attempt: a 9 s wait leaves 0.5 s, less than one attempt (1 s).
+    expect(error).toBeInstanceOf(TransientAnnotationError);
+    expect((error as Error).message).toBe(
+      'throttled; stopped after 1 attempt: a wait of 9000 ms and another attempt of up to 1000 ms would not end before the deadline (9500 ms left)',
+    );
+    expect(error).toMatchObject({ attempts: 1 });
+    expect(calls).toBe(1);
+    expect(time.sleeps).toEqual([]);
+  });
+
+  it('makes the attempts that fit, then hands the rest back as transient, not as whenExhausted', async () => {
+    const time = clock(5_000);
+    let calls = 0;
+
+    const error = await withRetries(
+      async () => {
+        calls++;
+        time.spend(1000);
+        throw new Error('unusable');
+      },
+      {
+        policy: { ...timed, maxAttempts: 10 },
+        classify: () => ({ retry: true, reason: 'unusable', hintMs: 500, whenExhausted: new Error('final') }),
+        sleep: time.sleep,
+        random: () => 0,
+        deadline: time.deadline,
+      },
+    ).catch((e: unknown) => e);
+
+    // 1 s per attempt + 0.5 s per wait: attempts end at 1, 2.5, 4 s; then 0.5 + 1 > 1 s left.
+    expect(calls).toBe(3);
+    expect(time.sleeps).toEqual([500, 500]);
+    expect(error).toBeInstanceOf(TransientAnnotationError);
+    expect((error as Error).message).toMatch(/stopped after 3 attempts: .*\(1000 ms left\)$/);
+  });
+
+  it('makes no attempt when a whole one does not fit', async () => {
+    let calls = 0;
+
+    const error = await withRetries(
+      async () => {
+        calls++;
+        return 'never';
+      },
+      {
+        policy: timed,
+        classify: () => ({ retry: true, reason: '503' }),
+        deadline: { remainingMs: () => 999 },
+      },
+    ).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TransientAnnotationError);
+    expect((error as Error).message).toBe(
+      'No time for a Gemini call: 999 ms left before the deadline, an attempt may take 1000 ms',
+    );
+    expect(calls).toBe(0);
+  });
+
+  it('waits as usual while the time lasts', async () => {
+    const time = clock(60_000);
+    const result = await withRetries(
+      async (attempt) => {
+        time.spend(1000);
+        if (attempt < 3) throw new Error('503');
+        return 'ok';
+      },
+      {
+        policy: timed,
+        classify: () => ({ retry: true, reason: '503', hintMs: 15_000 }),
+        sleep: time.sleep,
+        random: () => 0,
+        deadline: time.deadline,
+      },
+    );
+
+    expect(result).toBe('ok');
+    expect(time.sleeps).toEqual([15_000, 15_000]);
+  });
+});

@@ -40,3 +40,16 @@ export async function decoded(bytes: Uint8Array) {
   const { format, width, height, channels, space } = await sharp(bytes).metadata();
   return { format, width, height, channels, space };
 }
+
+/**
+ * A square JPEG (quality 95) of random noise, the worst case for compression: what a noisy photo
+ * at the limits looks like to the encoder.
+ */
+export async function noisyJpeg(size: number): Promise<Uint8Array> {
+  const raw = Buffer.alloc(size * size * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(Math.random() * 256);
+  const jpeg = await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
+  return new Uint8Array(jpeg);
+}

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { bool, type EnvReader, httpUrl, int, nonEmpty } from './env-reader.ts';
+import { MAX_ANNOTATION_EDGE } from './gemini-limits.ts';
 import type { AppConfig, DatabaseConfig, StorageConfig } from './load.ts';
 
 const mysqlUrl = nonEmpty.refine((value) => {
@@ -185,7 +186,7 @@ export function readAnnotator(r: EnvReader, credentials: GeminiCredentials): App
     timeoutMs: r.read('GEMINI_TIMEOUT_MS', int(100, 600000)),
     maxAttempts: r.read('GEMINI_MAX_ATTEMPTS', int(1, 20)),
     retryBaseMs: r.read('GEMINI_RETRY_BASE_MS', int(0, 60000)),
-    maxEdge: r.read('ANNOTATION_MAX_EDGE', int(64, 8192)),
+    maxEdge: r.read('ANNOTATION_MAX_EDGE', int(64, MAX_ANNOTATION_EDGE)),
     local: r.read('LOCAL_ANNOTATOR', z.enum(['vision', 'facts'], { error: 'expected vision or facts' })),
     minLabelConfidence: r.read('VISION_LABEL_THRESHOLD', share),
     minTextConfidence: r.read('VISION_TEXT_THRESHOLD', share),

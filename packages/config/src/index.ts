@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './gemini-limits.ts';
 export * from './load.ts';
 export * from './secrets.ts';
 export * from './settings.ts';

@@ -110,6 +110,13 @@ export interface AppConfig {
   };
   /** How long a worker's claim on one stage of an image lasts (STAGE_LEASE_MS). */
   readonly stageLeaseMs: number;
+  /** When a worker's time for one event runs out. */
+  readonly workerDeadline: {
+    /** Outside Lambda, the time one event may take (WORKER_DEADLINE_MS); Lambda uses its remaining time. */
+    readonly localMs: number;
+    /** Kept back before the deadline for recording the result (DEADLINE_RESERVE_MS). */
+    readonly reserveMs: number;
+  };
   readonly thumbnail: {
     readonly width: number;
     readonly height: number;
@@ -175,9 +182,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       publishTimeoutMs: r.read('EVENT_PUBLISH_TIMEOUT_MS', int(100, 60_000)),
     },
     stageLeaseMs: r.read('STAGE_LEASE_MS', int(100, 86_400_000)),
+    workerDeadline: {
+      localMs: r.read('WORKER_DEADLINE_MS', int(1000, 86_400_000)),
+      reserveMs: r.read('DEADLINE_RESERVE_MS', int(0, 600_000)),
+    },
     thumbnail: readThumbnail(r),
     annotator: readAnnotator(r, geminiCredentials),
   };
+  // Outside Lambda, an attempt starts only if a whole GEMINI_TIMEOUT_MS fits before the deadline:
+  // one that never fits would leave every annotation pending.
+  const { localMs, reserveMs } = config.workerDeadline;
+  if (config.annotator.timeoutMs > localMs - reserveMs) {
+    r.fail(
+      'GEMINI_TIMEOUT_MS',
+      `must fit in WORKER_DEADLINE_MS (${localMs}) less DEADLINE_RESERVE_MS (${reserveMs}), or no Gemini attempt could start`,
+    );
+  }
   r.throwIfInvalid();
   // The sweep removes a row whose original has not arrived after STALE_UPLOAD_MS, so no upload may
   // still be arriving by then: the longest upload is held to 90% of it (a short STALE_UPLOAD_MS,

@@ -235,6 +235,18 @@ export const SETTINGS = [
     description:
       "How long a worker's claim on a stage of an image lasts, in ms: redeliveries stand down meanwhile; a dead worker's claim runs out. Above the longest run (annotator Lambda: 60 s).",
   },
+  {
+    name: 'WORKER_DEADLINE_MS',
+    default: '60000',
+    description:
+      "Outside Lambda, how long a worker may spend on one event, in ms, model attempts and waits included. In Lambda the function's own remaining time is the deadline.",
+  },
+  {
+    name: 'DEADLINE_RESERVE_MS',
+    default: '5000',
+    description:
+      'Kept back before the deadline, in ms, to record the result: no Gemini attempt or wait runs into it; what does not fit goes back to the platform as a transient error.',
+  },
   // thumbnailer
   { name: 'THUMBNAIL_WIDTH', default: '128', description: 'Thumbnail width in pixels.' },
   { name: 'THUMBNAIL_HEIGHT', default: '128', description: 'Thumbnail height in pixels.' },
@@ -275,13 +287,13 @@ export const SETTINGS = [
     name: 'GEMINI_TIMEOUT_MS',
     default: '12000',
     description:
-      'Timeout of one Gemini call. Attempts x timeout plus backoff must fit the annotator Lambda timeout (60 s by default).',
+      'Timeout of one Gemini call; an attempt starts only if it fits before the deadline. Infra refuses a stack where attempts x this + backoff ceilings + DEADLINE_RESERVE_MS exceed annotatorTimeoutSeconds.',
   },
   {
     name: 'GEMINI_MAX_ATTEMPTS',
     default: '4',
     description:
-      'Attempts per image for 429, 500, 503 and timeouts, with exponential backoff and jitter, before the error is thrown to the platform.',
+      'Attempts per image for 429, 500, 503, timeouts and unusable answers, with exponential backoff and jitter, before the error is thrown to the platform; fewer if the deadline comes first.',
   },
   {
     name: 'GEMINI_RETRY_BASE_MS',
@@ -291,7 +303,8 @@ export const SETTINGS = [
   {
     name: 'ANNOTATION_MAX_EDGE',
     default: '1024',
-    description: 'Longest edge, in pixels, of the downscaled copy sent to Gemini.',
+    description:
+      "Longest edge, in pixels (64-4096), of the downscaled copy sent to Gemini. A copy that would take the request over Gemini's 20 MB inline limit is made smaller until it fits.",
   },
   {
     name: 'LOCAL_ANNOTATOR',

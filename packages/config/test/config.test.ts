@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readmePath, renderReadme } from '../scripts/update-readme.ts';
-import { ConfigError, loadConfig, resolveSecrets, SETTINGS } from '../src/index.ts';
+import { annotatorBudget, ConfigError, loadConfig, resolveSecrets, SETTINGS } from '../src/index.ts';
 
 const cwd = '/srv/app';
 
@@ -137,6 +137,13 @@ describe('loadConfig defaults (the embedded default)', () => {
     expect(short.localWorkerConcurrency).toBe(1);
   });
 
+  it('gives a worker a 60 s deadline outside Lambda, 5 s of it kept back to record the result', () => {
+    expect(config.workerDeadline).toEqual({ localMs: 60_000, reserveMs: 5_000 });
+    expect(loadConfig({ WORKER_DEADLINE_MS: '20000', DEADLINE_RESERVE_MS: '0' }, cwd).workerDeadline).toEqual(
+      { localMs: 20_000, reserveMs: 0 },
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }, cwd).server.port).toBe(3000);
   });
@@ -192,6 +199,15 @@ describe('loadConfig errors name the bad variable', () => {
     [{ DB_QUERY_TIMEOUT_MS: '0' }, 'DB_QUERY_TIMEOUT_MS', 'at least 50'],
     [{ UPLOAD_IDLE_TIMEOUT_MS: 'never' }, 'UPLOAD_IDLE_TIMEOUT_MS', 'whole number'],
     [{ LOCAL_WORKER_CONCURRENCY: '0' }, 'LOCAL_WORKER_CONCURRENCY', 'at least 1'],
+    // A larger copy tells the model no more; every copy must also fit the inline request limit.
+    [{ ANNOTATION_MAX_EDGE: '8192' }, 'ANNOTATION_MAX_EDGE', 'at most 4096'],
+    [{ WORKER_DEADLINE_MS: '10' }, 'WORKER_DEADLINE_MS', 'at least 1000'],
+    [{ DEADLINE_RESERVE_MS: '-1' }, 'DEADLINE_RESERVE_MS', 'at least 0'],
+    [
+      { GEMINI_TIMEOUT_MS: '56000' },
+      'GEMINI_TIMEOUT_MS',
+      'must fit in WORKER_DEADLINE_MS (60000) less DEADLINE_RESERVE_MS (5000)',
+    ],
   ])('%j -> %s', (env, variable, fragment) => {
     const error = errorOf(() => loadConfig(env, cwd));
     expect(error.variables).toContain(variable);
@@ -280,5 +296,27 @@ describe('documentation', () => {
       readme,
     );
     for (const setting of SETTINGS) expect(readme).toContain(`\`${setting.name}\``);
+  });
+});
+
+describe('annotatorBudget (the worst case infra checks against annotatorTimeoutSeconds)', () => {
+  it('counts every attempt to its timeout, every backoff to its ceiling, and the reserve', () => {
+    // Defaults: 4 x 12 s, backoffs 0.5 + 1 + 2 s, 5 s reserve.
+    expect(annotatorBudget()).toEqual({
+      attemptsMs: 48_000,
+      backoffMs: 3_500,
+      reserveMs: 5_000,
+      totalMs: 56_500,
+    });
+  });
+
+  it('caps each backoff at 20 s and reads the settings a stack overrides', () => {
+    const budget = annotatorBudget({
+      GEMINI_MAX_ATTEMPTS: '3',
+      GEMINI_TIMEOUT_MS: '30000',
+      GEMINI_RETRY_BASE_MS: '15000',
+    });
+    // 3 x 30 s, backoffs 15 s + min(20 s, 30 s).
+    expect(budget).toMatchObject({ attemptsMs: 90_000, backoffMs: 35_000, totalMs: 130_000 });
   });
 });

@@ -104,6 +104,13 @@ export const problems = {
   modelRefused: (status: string, detail?: string) =>
     problem('not_described', `was not described: Gemini refused the request (${status})`, detail),
 
+  /**
+   * Gemini answered "Unable to process input image. Please retry" to every attempt: the copy sent
+   * is a plain JPEG, so the row says so and can be retried later.
+   */
+  imageNotProcessed: (detail?: string) =>
+    problem('not_described', 'was not described: Gemini could not process the image', detail),
+
   /** The model answered without a description. */
   noDescription: (detail?: string) =>
     problem('not_described', 'was not described: Gemini answered without a description', detail),

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GEMINI_INLINE_REQUEST_LIMIT_BYTES } from '@annot/config';
 
 /**
  * A loopback HTTP server that speaks the Gemini API's REST `generateContent` protocol
@@ -15,6 +16,8 @@ export type GeminiBehaviour =
       readonly text: string;
       readonly finishReason?: string;
       readonly safetyRatings?: readonly FakeSafetyRating[];
+      /** usageMetadata.thoughtsTokenCount (default 120). */
+      readonly thoughtsTokenCount?: number;
     }
   /**
    * A structured answer: the JSON `{caption, tags, textInImage}` as the candidate's text. The
@@ -27,8 +30,10 @@ export type GeminiBehaviour =
       readonly tags?: readonly { readonly label: string; readonly confidence: number }[];
       readonly textInImage?: string | null;
       readonly safetyRatings?: readonly FakeSafetyRating[];
-      /** Default STOP; MAX_TOKENS cuts the JSON in half, as a truncated answer does. */
+      /** Default STOP; MAX_TOKENS and CONTINUATION cut the JSON in half, as a truncated answer does. */
       readonly finishReason?: string;
+      /** usageMetadata.thoughtsTokenCount (default 120). */
+      readonly thoughtsTokenCount?: number;
     }
   /** Any JSON value as the answer's text: a wrong-shaped structured answer. */
   | { readonly kind: 'json'; readonly value: unknown; readonly finishReason?: string }
@@ -43,10 +48,22 @@ export type GeminiBehaviour =
       readonly retryAfter?: string;
       /** Adds a google.rpc.ErrorInfo detail with this reason (e.g. API_KEY_INVALID). */
       readonly reason?: string;
+      /**
+       * A 429 for a quota: adds a google.rpc.QuotaFailure detail with this limit (quotaValue) and
+       * names it in the message ("…, limit: N, model: …"), as Gemini does. 0 means the model is
+       * not in the account's tier.
+       */
+      readonly quotaLimit?: number;
+      /** Adds a google.rpc.BadRequest detail with this field violation, as the API's 400s carry. */
+      readonly fieldViolation?: { readonly field?: string; readonly description: string };
     }
   /** The prompt was blocked: `promptFeedback.blockReason` and no candidates. */
   | { readonly kind: 'blocked'; readonly blockReason: string }
-  /** A candidate that stopped for this reason (e.g. SAFETY) without any content. */
+  /**
+   * A candidate that stopped for this reason (e.g. SAFETY) without any content. For MAX_TOKENS
+   * the whole output budget went on thinking: usageMetadata.thoughtsTokenCount is the request's
+   * maxOutputTokens. (A reason with text: `text` or `structured` with a finishReason.)
+   */
   | { readonly kind: 'finish'; readonly finishReason: string }
   /** A 200 with an empty candidates list. */
   | { readonly kind: 'empty' }
@@ -104,8 +121,15 @@ export interface FakeGeminiOptions {
   readonly models?: readonly string[];
 }
 
-/** The request body the real API accepts at most (inline data included): 20 MB. */
-export const INLINE_REQUEST_LIMIT = 20 * 1024 * 1024;
+/** The request body the real API accepts at most (inline data included): 20 MB, owned by @annot/config. */
+export const INLINE_REQUEST_LIMIT = GEMINI_INLINE_REQUEST_LIMIT_BYTES;
+
+/**
+ * The message the real API gives with a 400 when it could not process an inline image this time;
+ * it asks for a retry.
+ */
+export const UNPROCESSABLE_IMAGE_MESSAGE =
+  'Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting';
 
 /** GenerateContentRequest's fields (v1beta); any other is refused, as the real API does. */
 const REQUEST_FIELDS = new Set([
@@ -216,7 +240,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
       const message = `models/${recorded.model} is not found for API version ${recorded.apiVersion}, or is not supported for generateContent.`;
       send(res, { kind: 'error', status: 404, message });
     } else if (refusal) {
-      send(res, { kind: 'error', status: 400, message: refusal });
+      send(res, { kind: 'error', status: 400, message: refusal, fieldViolation: { description: refusal } });
     } else {
       const fitting = asksForJson(body) ? fallbackStructured_ : fallback;
       const behaviour = queue.shift() ?? fitting;
@@ -225,7 +249,12 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
           'Fake Gemini: a structured answer was queued, but the request did not ask for JSON with a schema (generationConfig.responseMimeType "application/json" and responseSchema).';
         send(res, { kind: 'error', status: 400, message });
       } else {
-        send(res, behaviour, modelPath, fitting);
+        const maxOutputTokens = body.generationConfig?.['maxOutputTokens'];
+        send(res, behaviour, {
+          model: modelPath,
+          fitting,
+          ...(typeof maxOutputTokens === 'number' ? { maxOutputTokens } : {}),
+        });
       }
     }
   });
@@ -249,15 +278,22 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
   };
 }
 
-function send(
-  res: ServerResponse,
-  behaviour: GeminiBehaviour,
-  model = 'unknown',
-  fitting: GeminiBehaviour = fallbackText,
-): void {
+/** What an answer takes from the request. */
+interface AnswerContext {
+  readonly model: string;
+  /** The answer that fits the request (for `delay` without `then`). */
+  readonly fitting: GeminiBehaviour;
+  /** generationConfig.maxOutputTokens, when the request set it. */
+  readonly maxOutputTokens?: number;
+}
+
+const NO_REQUEST: AnswerContext = { model: 'unknown', fitting: fallbackText };
+
+function send(res: ServerResponse, behaviour: GeminiBehaviour, context: AnswerContext = NO_REQUEST): void {
+  const { model } = context;
   switch (behaviour.kind) {
     case 'delay': {
-      const timer = setTimeout(() => send(res, behaviour.then ?? fitting, model), behaviour.ms);
+      const timer = setTimeout(() => send(res, behaviour.then ?? context.fitting, context), behaviour.ms);
       // The client gives up (timeout) by closing the connection: stop waiting for it.
       res.on('close', () => clearTimeout(timer));
       return;
@@ -271,15 +307,38 @@ function send(
           domain: 'googleapis.com',
         });
       }
+      if (behaviour.quotaLimit !== undefined) {
+        details.push({
+          '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+          violations: [
+            {
+              quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+              quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+              quotaDimensions: { location: 'global', model },
+              quotaValue: String(behaviour.quotaLimit),
+            },
+          ],
+        });
+      }
+      if (behaviour.fieldViolation) {
+        details.push({
+          '@type': 'type.googleapis.com/google.rpc.BadRequest',
+          fieldViolations: [behaviour.fieldViolation],
+        });
+      }
       if (behaviour.retryDelaySeconds !== undefined) {
         details.push({
           '@type': 'type.googleapis.com/google.rpc.RetryInfo',
           retryDelay: `${behaviour.retryDelaySeconds}s`,
         });
       }
+      const quota =
+        behaviour.quotaLimit === undefined
+          ? ''
+          : `\n* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: ${behaviour.quotaLimit}, model: ${model}`;
       const error = {
         code: behaviour.status,
-        message: behaviour.message ?? `Fake Gemini error ${behaviour.status}`,
+        message: `${behaviour.message ?? `Fake Gemini error ${behaviour.status}`}${quota}`,
         status: STATUS_NAMES[behaviour.status] ?? 'UNKNOWN',
         ...(details.length > 0 ? { details } : {}),
       };
@@ -288,10 +347,10 @@ function send(
       return;
     }
     case 'text':
-      answer(res, model, behaviour.text, behaviour.finishReason, behaviour.safetyRatings);
+      answer(res, context, behaviour.text, behaviour);
       return;
     case 'json':
-      answer(res, model, JSON.stringify(behaviour.value), behaviour.finishReason);
+      answer(res, context, JSON.stringify(behaviour.value), behaviour);
       return;
     case 'structured': {
       const text = JSON.stringify({
@@ -300,9 +359,9 @@ function send(
         textInImage: behaviour.textInImage ?? null,
       });
       const finishReason = behaviour.finishReason ?? 'STOP';
-      // A MAX_TOKENS answer stops mid-way: the JSON is cut in half.
-      const sent = finishReason === 'MAX_TOKENS' ? text.slice(0, Math.ceil(text.length / 2)) : text;
-      answer(res, model, sent, finishReason, behaviour.safetyRatings);
+      // A truncated answer stops mid-way: the JSON is cut in half.
+      const cut = finishReason === 'MAX_TOKENS' || finishReason === 'CONTINUATION';
+      answer(res, context, cut ? text.slice(0, Math.ceil(text.length / 2)) : text, behaviour);
       return;
     }
     case 'blocked':
@@ -333,7 +392,11 @@ function send(
               : {}),
           },
         ],
-        usageMetadata: { promptTokenCount: 300, thoughtsTokenCount: 0, totalTokenCount: 300 },
+        usageMetadata: usage(
+          0,
+          // Stopped at MAX_TOKENS with nothing to show: the budget went on thinking.
+          behaviour.finishReason === 'MAX_TOKENS' ? (context.maxOutputTokens ?? 1024) : 0,
+        ),
         modelVersion: model,
       });
       return;
@@ -347,16 +410,32 @@ function send(
   }
 }
 
+/** usageMetadata as the real API reports it: thinking tokens counted apart from the answer's. */
+function usage(candidatesTokenCount: number, thoughtsTokenCount: number) {
+  return {
+    promptTokenCount: 300,
+    ...(candidatesTokenCount > 0 ? { candidatesTokenCount } : {}),
+    thoughtsTokenCount,
+    totalTokenCount: 300 + candidatesTokenCount + thoughtsTokenCount,
+  };
+}
+
 /** A 200 with one candidate holding `text`, usage with thinking tokens counted as the real API does. */
 function answer(
   res: ServerResponse,
-  model: string,
+  { model }: AnswerContext,
   text: string,
-  finishReason = 'STOP',
-  safetyRatings?: readonly FakeSafetyRating[],
+  {
+    finishReason = 'STOP',
+    safetyRatings,
+    thoughtsTokenCount = 120,
+  }: {
+    finishReason?: string;
+    safetyRatings?: readonly FakeSafetyRating[];
+    thoughtsTokenCount?: number;
+  },
 ): void {
   const candidatesTokenCount = Math.ceil(text.length / 4);
-  const thoughtsTokenCount = 120;
   json(res, 200, {
     candidates: [
       {
@@ -366,12 +445,7 @@ function answer(
         ...(safetyRatings ? { safetyRatings } : {}),
       },
     ],
-    usageMetadata: {
-      promptTokenCount: 300,
-      candidatesTokenCount,
-      thoughtsTokenCount,
-      totalTokenCount: 300 + candidatesTokenCount + thoughtsTokenCount,
-    },
+    usageMetadata: usage(candidatesTokenCount, thoughtsTokenCount),
     modelVersion: model,
     responseId: crypto.randomUUID(),
   });

@@ -4,7 +4,14 @@ import type { Storage } from '@annot/storage';
 import { PermanentFailure } from './failure.ts';
 import { receiveEvent } from './intake.ts';
 import { type CheckedImage, checkOriginal, readOriginal } from './read-original.ts';
-import type { EventWorker, LogContext, WorkerLogger, WorkerOutcome } from './types.ts';
+import type {
+  Deadline,
+  EventContext,
+  EventWorker,
+  LogContext,
+  WorkerLogger,
+  WorkerOutcome,
+} from './types.ts';
 
 export interface StageDeps {
   readonly storage: Storage;
@@ -30,8 +37,19 @@ export interface Stage<Result> {
    * the work is to be done. The row is the record of finished work.
    */
   alreadyDone(row: ImageRecord, key: string): string | undefined;
-  /** The work on a checked image. Throws PermanentFailure for a fault of the image. */
-  work(image: CheckedImage, context: { readonly key: string; readonly row: ImageRecord }): Promise<Result>;
+  /**
+   * When this stage's time for one event runs out (see `workDeadline`). Without it the work has no
+   * deadline of its own beyond the platform's.
+   */
+  readonly deadline?: DeadlineSettings;
+  /**
+   * The work on a checked image. Throws PermanentFailure for a fault of the image. Work that can
+   * take long (model calls and their retries) must end before `deadline` runs out.
+   */
+  work(
+    image: CheckedImage,
+    context: { readonly key: string; readonly row: ImageRecord; readonly deadline: Deadline },
+  ): Promise<Result>;
   /**
    * Stores the result. Resolves the fields of the success log line, or null when the row was gone
    * (the repository's write found none: the upload was withdrawn meanwhile).
@@ -73,14 +91,39 @@ export const SKIPPED = {
  */
 export function createStageWorker<Result>(deps: StageDeps, stage: Stage<Result>): EventWorker {
   return {
-    handle: (event, context = {}) => runStage(deps, stage, event, context.requestId),
+    handle: (event, context = {}) => runStage(deps, stage, event, context),
   };
+}
+
+/** WORKER_DEADLINE_MS and DEADLINE_RESERVE_MS. */
+export interface DeadlineSettings {
+  /** Outside Lambda, the time one event may take, from the start of `handle`. */
+  readonly localMs: number;
+  /** Kept back before the deadline for recording the result. */
+  readonly reserveMs: number;
+}
+
+/**
+ * The deadline of one event's work: the platform's remaining time when it tells it (Lambda), else
+ * `localMs` from now; either way less the reserve for recording the result. `now` is injectable.
+ */
+export function workDeadline(
+  settings: DeadlineSettings | undefined,
+  platformRemainingMs?: () => number,
+  now: () => number = () => performance.now(),
+): Deadline {
+  const reserveMs = settings?.reserveMs ?? 0;
+  if (platformRemainingMs) return { remainingMs: () => platformRemainingMs() - reserveMs };
+  if (!settings) return { remainingMs: () => Number.POSITIVE_INFINITY };
+  const end = now() + settings.localMs - reserveMs;
+  return { remainingMs: () => end - now() };
 }
 
 interface Run {
   readonly logger: WorkerLogger;
   readonly log: LogContext & Record<string, unknown>;
   readonly label: string;
+  readonly deadline: Deadline;
 }
 
 /** The row is gone: the upload was withdrawn (see `withdrawn`). */
@@ -91,8 +134,10 @@ async function runStage<Result>(
   deps: StageDeps,
   stage: Stage<Result>,
   event: unknown,
-  requestId: string | undefined,
+  context: EventContext,
 ): Promise<WorkerOutcome> {
+  const deadline = workDeadline(stage.deadline, context.remainingMs);
+  const { requestId } = context;
   const { logger, repository, storage } = deps;
   const intake = receiveEvent(event, {
     logger,
@@ -106,6 +151,7 @@ async function runStage<Result>(
     logger,
     log: { ...intake.log, ...stage.logFields },
     label: stage.name === 'thumbnail' ? 'Thumbnail' : 'Annotation',
+    deadline,
   };
 
   const claim = await repository.claimStage({ originalKey: key, stage: stage.name, leaseMs: stage.leaseMs });
@@ -157,7 +203,7 @@ async function work<Result>(
     // has gone too since, the failure finds none and the upload counts as withdrawn).
     if (bytes === null) throw PermanentFailure.of(problems.originalMissing());
     const image = await checkOriginal(bytes);
-    const result = await stage.work(image, { key, row });
+    const result = await stage.work(image, { key, row, deadline: run.deadline });
     const fields = await stage.record(result, image, key);
     if (fields === null) return WITHDRAWN;
     run.logger.info(`${run.label} written`, {

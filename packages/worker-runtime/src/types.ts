@@ -17,7 +17,27 @@ export type LogContext = {
   trigger?: 'retry';
 };
 
+/** What the caller knows about one delivery of an event. */
+export interface EventContext {
+  readonly requestId?: string;
+  /**
+   * The platform's own clock for this invocation: the ms left before it is stopped (Lambda's
+   * context.getRemainingTimeInMillis). Absent locally, where the stage's configured deadline
+   * (WORKER_DEADLINE_MS) counts from the start of `handle`.
+   */
+  readonly remainingMs?: () => number;
+}
+
 /** The transport-independent core both the Lambda handler and the local event bus call. */
 export interface EventWorker {
-  handle(event: unknown, context?: { requestId?: string }): Promise<WorkerOutcome>;
+  handle(event: unknown, context?: EventContext): Promise<WorkerOutcome>;
+}
+
+/**
+ * How long the work on one event may still go on, in ms, with the time to record the result
+ * (DEADLINE_RESERVE_MS) already taken off: work that would not end before it must stop and
+ * hand the event back to the platform as a transient error.
+ */
+export interface Deadline {
+  remainingMs(): number;
 }

@@ -77,7 +77,7 @@ describe('createLambdaRuntime on the embedded back end', () => {
     }
   });
 
-  it('hands each invocation to the worker with its request id, and tags the lines with it', async () => {
+  it("hands each invocation to the worker with its request id and the function's remaining time, and tags the lines with it", async () => {
     const runtime = await createLambdaRuntime('annotator', { env: { ...env, LOG_LEVEL: 'info' } });
     const seen: unknown[] = [];
     const handler = runtime.handler({
@@ -88,12 +88,22 @@ describe('createLambdaRuntime on the embedded back end', () => {
       },
     });
     try {
-      expect(await handler({ id: 'e-1' }, lambdaContext('req-9'))).toEqual({
+      let left = 42_000;
+      expect(
+        await handler(
+          { id: 'e-1' },
+          lambdaContext('req-9', 'worker', () => left),
+        ),
+      ).toEqual({
         status: 'skipped',
         key: 'k',
         reason: 'test',
       });
-      expect(seen).toEqual([[{ id: 'e-1' }, { requestId: 'req-9' }]]);
+      expect(seen).toEqual([[{ id: 'e-1' }, { requestId: 'req-9', remainingMs: expect.any(Function) }]]);
+      // The worker reads Lambda's clock when it asks, not once at the start.
+      const [[, invocation]] = seen as [[unknown, { remainingMs: () => number }]];
+      left = 7_000;
+      expect(invocation.remainingMs()).toBe(7_000);
       expect(logLines().find((line) => line.message === 'Handled')).toMatchObject({
         service: 'annotator',
         requestId: 'req-9',

@@ -3,7 +3,14 @@ import type { ImageRecord, ImageRepository } from '@annot/db';
 import { thumbnailKeyFor } from '@annot/object-keys';
 import { damagedImages, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CheckedImage, createStageWorker, PermanentFailure, SKIPPED, type Stage } from '../src/index.ts';
+import {
+  type CheckedImage,
+  createStageWorker,
+  PermanentFailure,
+  SKIPPED,
+  type Stage,
+  workDeadline,
+} from '../src/index.ts';
 import {
   recordingLogger,
   retryEvent,
@@ -95,6 +102,25 @@ for (const setup of await testBackends('worker-runtime')) {
           }),
         },
       ]);
+    });
+
+    it("hands the work the platform's remaining time, less the reserve, as its deadline", async () => {
+      const remaining: number[] = [];
+      const { stage } = probe();
+      const timed: Stage<string> = {
+        ...stage,
+        deadline: { localMs: 60_000, reserveMs: 5_000 },
+        async work(image, context) {
+          remaining.push(context.deadline.remainingMs());
+          return stage.work(image, context);
+        },
+      };
+      const { event } = await uploadOriginal(backend, jpeg, 'deadline.jpg', 'image/jpeg');
+      const worker = createStageWorker({ ...backend, logger: recordingLogger() }, timed);
+
+      await worker.handle(event, { requestId: 'r-d', remainingMs: () => 20_000 });
+
+      expect(remaining).toEqual([15_000]);
     });
 
     it.each(damagedImages().map((d) => [d.name, d] as const))(
@@ -412,3 +438,25 @@ for (const setup of await testBackends('worker-runtime')) {
     });
   });
 }
+
+describe('workDeadline', () => {
+  it("counts from the platform's remaining time when it tells it (Lambda), less the reserve", () => {
+    let left = 30_000;
+    const deadline = workDeadline({ localMs: 60_000, reserveMs: 5_000 }, () => left);
+    expect(deadline.remainingMs()).toBe(25_000);
+    left = 4_000;
+    expect(deadline.remainingMs()).toBe(-1_000);
+  });
+
+  it('counts WORKER_DEADLINE_MS from its start outside Lambda, on the given clock', () => {
+    let now = 1_000;
+    const deadline = workDeadline({ localMs: 60_000, reserveMs: 5_000 }, undefined, () => now);
+    expect(deadline.remainingMs()).toBe(55_000);
+    now += 50_000;
+    expect(deadline.remainingMs()).toBe(5_000);
+  });
+
+  it('has no deadline of its own for a stage without settings', () => {
+    expect(workDeadline(undefined).remainingMs()).toBe(Number.POSITIVE_INFINITY);
+  });
+});

@@ -67,7 +67,11 @@ export async function createLambdaRuntime(
     handler: (worker) => async (event, context) => {
       // Adds function_request_id and the cold-start flag to every line of this invocation.
       logger.addContext(context);
-      return worker.handle(event, { requestId: context.awsRequestId });
+      // The function's own clock: the workers' attempts and waits stop before it runs out.
+      return worker.handle(event, {
+        requestId: context.awsRequestId,
+        remainingMs: () => context.getRemainingTimeInMillis(),
+      });
     },
   };
 }

@@ -26,13 +26,17 @@ export function captureLogLines() {
 }
 
 /** The invocation context Lambda passes a handler, with what Powertools copies into each line. */
-export function lambdaContext(awsRequestId: string, functionName = 'worker'): Context {
+export function lambdaContext(
+  awsRequestId: string,
+  functionName = 'worker',
+  remainingMs: () => number = () => 60_000,
+): Context {
   return {
     awsRequestId,
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
     memoryLimitInMB: '1024',
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: remainingMs,
   } as Context;
 }
