@@ -59,6 +59,8 @@ export interface System {
   readonly storage: Storage;
   /** How this system asks the workers to run a stage again (see `chooseStageRequester`). */
   readonly requestStage: RequestStage;
+  /** The status streams of GET /api/images/events in this process. */
+  readonly statusStreams: StatusStreams;
   /** The reconciliation sweep of this process (started; SWEEP_INTERVAL_MS=0 leaves it idle). */
   readonly sweep: ReconciliationSweep;
   /** Stops the app (waiting for requests in flight) and the sweep, lets the extension finish, closes the database. */
@@ -109,6 +111,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       repository,
       storage,
       requestStage,
+      statusStreams,
       sweep,
       async close() {
         try {
