@@ -15,7 +15,8 @@
  * Two arrival patterns: one upload at a time (each waits for the previous to be seen done; a
  * gallery page "opens" at each acceptance, as the upload form's 303 to /gallery does), and a burst
  * (BURST uploads, 8 at a time, one gallery page polling them all, as bench:pipeline does).
- * LATENCY_ANNOTATORS=facts (or vision) runs one annotator only.
+ * LATENCY_ANNOTATORS=facts (or vision) runs one annotator only; LOCAL_WORKER_CONCURRENCY and
+ * STATUS_STREAM_MAX_CONNECTIONS (0: streams off, polling only) are passed on to the server.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -86,7 +87,18 @@ async function main(cleanup: Cleanup): Promise<void> {
     const stages = new Map<string, Map<string, StageTimes>>();
     const server = await startServer({
       entry: 'apps/embedded/src/dev.ts',
-      env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', LOCAL_ANNOTATOR: annotator },
+      env: {
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        LOCAL_ANNOTATOR: annotator,
+        // The platform settings this bench passes on, to compare worker caps and streams off.
+        ...(process.env.LOCAL_WORKER_CONCURRENCY
+          ? { LOCAL_WORKER_CONCURRENCY: process.env.LOCAL_WORKER_CONCURRENCY }
+          : {}),
+        ...(process.env.STATUS_STREAM_MAX_CONNECTIONS
+          ? { STATUS_STREAM_MAX_CONNECTIONS: process.env.STATUS_STREAM_MAX_CONNECTIONS }
+          : {}),
+      },
       onLine: (line) => readStageLine(line, stages),
     });
     cleanup.add('stop the server', () => server.stop());
