@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StatusStreams } from '../src/live/status-streams.ts';
 import { shutdownGracefully } from '../src/shutdown.ts';
+import { buildTestApp, withMethod } from './helper.ts';
 import { openStream } from './stream.ts';
 import { type RunningSystem, startSystem } from './system.ts';
 
@@ -150,6 +152,78 @@ describe('GET /api/images/events (the status stream), on the production system (
     for (const stream of streams) {
       await stream.next('closing');
       await stream.ended;
+    }
+  });
+});
+
+describe('StatusStreams', () => {
+  it('never tells a stream opened during a check that its images are gone: the next check reads them', async () => {
+    const t = await buildTestApp();
+    try {
+      const a = await t.repository.createPending({
+        filename: 'a.jpg',
+        originalKey: 'uploads/a/a.jpg',
+        contentType: 'image/jpeg',
+        byteSize: 1,
+        width: 1,
+        height: 1,
+      });
+      const b = await t.repository.createPending({
+        filename: 'b.jpg',
+        originalKey: 'uploads/b/b.jpg',
+        contentType: 'image/jpeg',
+        byteSize: 1,
+        width: 1,
+        height: 1,
+      });
+      // The first check's read waits until the second stream is open.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let reads = 0;
+      const repository = withMethod(t.repository, 'statuses', async (ids) => {
+        if (reads++ === 0) await held;
+        return t.repository.statuses(ids);
+      });
+      const streams = new StatusStreams({
+        repository,
+        storage: t.storage,
+        log: silent,
+        maxStreams: 10,
+        heartbeatMs: 600_000,
+        checkMs: 600_000,
+      });
+      const sink = () => {
+        const lines: string[] = [];
+        let told!: () => void;
+        const first = new Promise<void>((resolve) => {
+          told = resolve;
+        });
+        return {
+          lines,
+          first,
+          write: (text: string) => {
+            lines.push(text);
+            told();
+          },
+          end() {},
+        };
+      };
+      const first = sink();
+      const later = sink();
+      const one = streams.open([a.id], first);
+      const two = streams.open([b.id], later);
+      release();
+      await later.first;
+      // Its first word is its image's status (pending), not `done`.
+      expect(later.lines[0]).toMatch(
+        new RegExp(`^event: status\\ndata: \\{"id":${b.id},"annotationStatus":"pending"`),
+      );
+      streams.close();
+      for (const opened of [one, two]) if (typeof opened !== 'string') opened.stop();
+    } finally {
+      await t.close();
     }
   });
 });

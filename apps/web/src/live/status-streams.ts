@@ -128,8 +128,11 @@ export class StatusStreams {
   }
 
   async #check(): Promise<void> {
+    // The streams open now: one opened while this check reads is checked by the next (its open
+    // asks for one), never told here that ids this check did not read are gone.
+    const watchers = [...this.#watchers];
     const ids = new Set<number>();
-    for (const watcher of this.#watchers) for (const id of watcher.ids) ids.add(id);
+    for (const watcher of watchers) for (const id of watcher.ids) ids.add(id);
     const all = [...ids];
     const found = new Map<number, StatusJson>();
     for (let i = 0; i < all.length; i += MAX_STATUS_IDS) {
@@ -138,7 +141,8 @@ export class StatusStreams {
         found.set(status.id, await statusJson(status, this.#options.storage, this.#options.log));
       }
     }
-    for (const watcher of this.#watchers) {
+    for (const watcher of watchers) {
+      if (!this.#watchers.has(watcher)) continue;
       for (const id of watcher.ids) {
         const status = found.get(id);
         if (status === undefined) {
