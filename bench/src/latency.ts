@@ -243,9 +243,12 @@ async function watchPush(baseUrl: string, t: Tracked): Promise<void> {
     const response = await fetch(`${baseUrl}/api/images/events?ids=${t.id}`, { signal: controller.signal });
     if (response.status !== 200 || !response.body) throw new Error(`events answered ${response.status}`);
     const decoder = new TextDecoder();
+    const reader = response.body.getReader();
     let buffer = '';
-    for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk, { stream: true });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
       let end = buffer.indexOf('\n\n');
       while (end >= 0) {
         const message = buffer.slice(0, end);

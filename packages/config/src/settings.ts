@@ -68,7 +68,7 @@ export const SETTINGS = [
     name: 'STATUS_STREAM_HEARTBEAT_MS',
     default: '15000',
     description:
-      'How often each status stream sends a heartbeat, in ms: under the ALB idle timeout (60 s); a page that hears nothing for twice this polls instead.',
+      'How often each status stream sends a heartbeat, in ms: well under the ALB idle timeout (120 s, infra/src/load-balancer.ts), so the stream is never cut as idle; a page that hears nothing for twice this polls instead.',
   },
   {
     name: 'STATUS_STREAM_CHECK_MS',
