@@ -134,6 +134,38 @@ describe('live statuses in headless Chromium', () => {
     expect(log.polls.length).toBeGreaterThan(0);
     expect(log.problems).toEqual([]);
   });
+
+  it('falls back to polling when its stream is refused (the server has its most streams open)', async () => {
+    const gate = new Gate();
+    running = await startDevSystem({ STATUS_POLL_MS: '200', STATUS_STREAM_MAX_CONNECTIONS: '1' }, undefined, {
+      aroundDelivery: gate.around,
+    });
+    const { url } = running;
+    const id = await upload(url);
+    // The image page takes the one stream.
+    const imagePage = await browser.newPage();
+    await imagePage.goto(`${url}/images/${id}`);
+    await waitForStreams(running, 1);
+
+    const gallery = await browser.newPage();
+    const log = watchPage(gallery);
+    const refused = gallery.waitForResponse(
+      (r) => r.url().includes('/api/images/events') && r.status() === 503,
+    );
+    await gallery.goto(`${url}/gallery`);
+    await refused;
+    const card = gallery.locator(`.card[data-id="${id}"]`);
+    expect(await card.getAttribute('data-pending')).not.toBeNull();
+
+    gate.open();
+
+    await card.and(gallery.locator('.card:not([data-pending])')).waitFor({ timeout: 20_000 });
+    expect(await card.locator('.badge[data-stage="annotation"]').getAttribute('data-status')).toBe(
+      'completed',
+    );
+    expect(log.polls.length).toBeGreaterThan(0);
+    await imagePage.locator('.image-page:not([data-pending])').waitFor({ timeout: 20_000 });
+  });
 });
 
 /** Waits until the server has `count` status streams open (the pages' EventSources connected). */
