@@ -31,11 +31,12 @@ export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<Sy
   return createSystem({
     config,
     logger,
-    extend: ({ storage, repository }) => {
+    extend: ({ storage, repository, stageRecorded }) => {
       const bus = startLocalWorkers({
         config,
         storage,
         repository,
+        onRecorded: stageRecorded,
         log: logger.child({ component: 'workers' }),
         ...(workerDelayMs === undefined ? {} : { delayMs: workerDelayMs }),
         ...(options.aroundDelivery ? { aroundDelivery: options.aroundDelivery } : {}),

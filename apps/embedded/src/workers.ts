@@ -19,6 +19,8 @@ export interface LocalWorkersOptions {
   readonly aroundDelivery?: (target: 'thumbnailer' | 'annotator', run: () => Promise<void>) => Promise<void>;
   /** Tests: the storage the workers get, e.g. one that pauses a worker in the middle of its run. */
   readonly workerStorage?: (storage: Storage) => Storage;
+  /** Told each time a worker has recorded its stage (completed or failed): the status streams push it. */
+  readonly onRecorded?: () => void;
 }
 
 /**
@@ -68,7 +70,8 @@ export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
     const handler = (event: unknown) =>
       around(name, async () => {
         if (delay > 0) await sleep(delay);
-        await worker.handle(event);
+        const outcome = await worker.handle(event);
+        if (outcome.status !== 'skipped') options.onRecorded?.();
       });
     bus.subscribe(name, objectCreatedPattern(bucket), handler);
     bus.subscribe(`${name} (retries)`, stageRequestedPattern(bucket, stage), handler);

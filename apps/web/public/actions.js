@@ -107,29 +107,42 @@
     else if (button.dataset.action === 'retry') retry(area, button);
   });
 
-  // The image's page: while a stage is pending, check now and then and reload once it settles.
+  // The image's page: while a stage is pending, follow its pushed status (live.js), or poll it
+  // while the stream is not live, and reload once both stages are settled.
   function watch(page) {
     const id = page.dataset.id;
-    const check = async () => {
-      try {
-        const response = await fetch(`/api/images/status?ids=${id}`, {
-          headers: { Accept: 'application/json' },
-        });
-        if (response.ok) {
-          const [status] = (await response.json()).images;
-          if (!status) return;
-          setBadges(page, status);
-          if (status.thumbnailStatus !== 'pending' && status.annotationStatus !== 'pending') {
-            window.location.reload();
-            return;
-          }
-        }
-      } catch {
-        // Try again on the next tick.
+    const live = window.annotLive ?? { pollMs: 1000, watch: () => ({ live: () => false, close() {} }) };
+    let reloading = false;
+    let stream;
+    const apply = (status) => {
+      if (reloading || String(status.id) !== id) return;
+      setBadges(page, status);
+      if (status.thumbnailStatus !== 'pending' && status.annotationStatus !== 'pending') {
+        reloading = true;
+        stream?.close();
+        window.location.reload();
       }
-      setTimeout(check, 1500);
     };
-    setTimeout(check, 1500);
+    stream = live.watch([id], apply);
+    const check = async () => {
+      if (reloading) return;
+      if (!stream.live()) {
+        try {
+          const response = await fetch(`/api/images/status?ids=${id}`, {
+            headers: { Accept: 'application/json' },
+          });
+          if (response.ok) {
+            const [status] = (await response.json()).images;
+            if (!status) return;
+            apply(status);
+          }
+        } catch {
+          // Try again on the next tick.
+        }
+      }
+      if (!reloading) setTimeout(check, live.pollMs);
+    };
+    setTimeout(check, live.pollMs);
   }
 
   const page = document.querySelector('.image-page[data-pending]');

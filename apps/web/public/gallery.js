@@ -1,6 +1,7 @@
-// The gallery: cards still pending are polled through /api/images/status and updated in place
-// (statuses, thumbnail, description with its machine-made tags and text, failure reasons) until
-// both stages are completed or failed.
+// The gallery: cards still pending are updated in place (statuses, thumbnail, description with its
+// machine-made tags and text, failure reasons) until both stages are completed or failed, from the
+// statuses the server pushes (live.js: GET /api/images/events), or, while that stream is not live,
+// by polling /api/images/status every STATUS_POLL_MS.
 // On the first page, new uploads from anywhere appear at the top: the page polls its own cards
 // fragment (/gallery/cards with the page's q and status, the server's one card partial) and puts
 // in front the cards it does not have yet. Both are told to screen readers through the page's
@@ -8,8 +9,9 @@
 (() => {
   document.documentElement.classList.add('js');
 
-  const POLL_MS = 1000;
-  const SLOW_POLL_MS = 5000;
+  const pushed = window.annotLive ?? { pollMs: 1000, watch: () => ({ live: () => false, close() {} }) };
+  const POLL_MS = pushed.pollMs;
+  const SLOW_POLL_MS = Math.max(5000, POLL_MS);
   const SLOW_AFTER_MS = 2 * 60 * 1000;
   const MAX_IDS = 100;
   const ARRIVALS_MS = 5000;
@@ -17,6 +19,8 @@
   const grid = document.getElementById('gallery');
   const live = document.getElementById('live');
   let timer;
+  let stream = { live: () => false, close() {} };
+  let watched = [];
 
   /** Says `text` to screen readers, politely (after what they are reading). */
   function announce(text) {
@@ -174,8 +178,23 @@
       .slice(0, MAX_IDS);
   }
 
-  function schedule() {
+  /**
+   * Opens a stream for the pending cards when the set gained one the current stream does not watch
+   * (or `force`: a retried card); a set that only shrinks keeps its stream, the server drops settled ids.
+   */
+  function rewatch(force) {
+    const ids = pendingIds();
+    if (ids.length === 0) return;
+    const known = new Set(watched);
+    if (!force && ids.every((id) => known.has(id))) return;
+    stream.close();
+    watched = ids;
+    stream = pushed.watch(ids, update);
+  }
+
+  function schedule(force) {
     clearTimeout(timer);
+    rewatch(force);
     if (pendingIds().length === 0) return;
     timer = setTimeout(poll, Date.now() - startedAt > SLOW_AFTER_MS ? SLOW_POLL_MS : POLL_MS);
   }
@@ -183,7 +202,7 @@
   async function poll() {
     const ids = pendingIds();
     if (ids.length === 0) return;
-    if (!document.hidden) {
+    if (!document.hidden && !stream.live()) {
       try {
         const response = await fetch(`/api/images/status?ids=${ids.join(',')}`, {
           headers: { Accept: 'application/json' },
@@ -244,7 +263,7 @@
     if (!document.hidden) poll();
   });
   // A card sent back to pending (actions.js's retry) is polled again.
-  document.addEventListener('annot:pending', () => schedule());
+  document.addEventListener('annot:pending', () => schedule(true));
   schedule();
   if (grid?.dataset.live) setTimeout(arrivals, ARRIVALS_MS);
 })();

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import { localCookieSecret } from './auth/cookie-secret.ts';
 import { Permissions } from './auth/permissions.ts';
 import { type RequestStage, renotifyStageRequester } from './events/request-stage.ts';
+import { StatusStreams } from './live/status-streams.ts';
 import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
 import { setupErrors } from './plugins/errors.ts';
 import { setupFiniteNumbers } from './plugins/finite-numbers.ts';
@@ -17,6 +18,7 @@ import { apiImagesRoutes } from './routes/api-images.ts';
 import { filesRoutes } from './routes/files.ts';
 import { GalleryCache } from './routes/gallery-cache.ts';
 import { healthRoutes } from './routes/health.ts';
+import { liveRoutes } from './routes/live.ts';
 import { type GalleryPage, pageRoutes } from './routes/pages.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { InFlightUploads } from './upload/in-flight.ts';
@@ -32,6 +34,11 @@ export interface AppOptions {
    * without one, the original's Object Created event is raised again (storage.originals.renotify).
    */
   readonly requestStage?: RequestStage;
+  /**
+   * The status streams of GET /api/images/events (createSystem makes them first, so that the
+   * embedded system's workers can tell them of each recorded stage); by default made here.
+   */
+  readonly statusStreams?: StatusStreams;
   /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
   readonly reclaimer?: UploadReclaimer;
 }
@@ -60,9 +67,22 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     done(null, payload);
   });
   const assets = loadAssets();
+  const streams =
+    options.statusStreams ?? new StatusStreams({ repository, storage, log: server.log, ...config.live });
+  // Open streams would hold the server's close forever: they end before it waits for requests.
+  server.addHook('preClose', (done) => {
+    streams.close();
+    done();
+  });
 
   await setupSecurity(server, { imageOrigins: await imageOrigins(storage) });
-  await setupViews(server, { context: { assets: assetUrls(assets) } });
+  // The pages' live status settings (layout.eta puts them on <body> for gallery.js and actions.js).
+  const live = {
+    pollMs: config.live.pollMs,
+    heartbeatMs: config.live.heartbeatMs,
+    streams: config.live.maxStreams > 0,
+  };
+  await setupViews(server, { context: { assets: assetUrls(assets), live } });
   await setupErrors(server);
   await setupFiniteNumbers(server);
   await setupAssets(server, { assets });
@@ -98,6 +118,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     permissions,
   });
   await server.register(apiImagesRoutes, { repository, storage, pageSize: config.galleryPageSize });
+  await server.register(liveRoutes, { streams, pollMs: config.live.pollMs });
   await server.register(actionRoutes, {
     repository,
     storage,

@@ -7,6 +7,7 @@ export {
   StageRequestError,
   type StageRequester,
 } from './events/request-stage.ts';
+export { StatusStreams, type StatusStreamsOptions } from './live/status-streams.ts';
 export type { ImageJson, StatusJson } from './routes/schemas.ts';
 export { buildServer, type ServerOptions } from './server.ts';
 export { exitOnSignals, shutdownGracefully } from './shutdown.ts';

@@ -8,6 +8,7 @@ import {
   renotifyStageRequester,
   type StageRequester,
 } from './events/request-stage.ts';
+import { StatusStreams } from './live/status-streams.ts';
 import { buildServer } from './server.ts';
 import { ReconciliationSweep } from './sweep.ts';
 
@@ -18,6 +19,11 @@ export interface SystemAdapters {
   /** The storage as configured (not wrapped). */
   readonly storage: Storage;
   readonly logger: FastifyBaseLogger;
+  /**
+   * Tells the open status streams (GET /api/images/events) that a stage was recorded in this
+   * process, so they push it at once rather than at their next check. Local workers call it.
+   */
+  readonly stageRecorded: () => void;
 }
 
 /**
@@ -53,6 +59,8 @@ export interface System {
   readonly storage: Storage;
   /** How this system asks the workers to run a stage again (see `chooseStageRequester`). */
   readonly requestStage: RequestStage;
+  /** The status streams of GET /api/images/events in this process. */
+  readonly statusStreams: StatusStreams;
   /** The reconciliation sweep of this process (started; SWEEP_INTERVAL_MS=0 leaves it idle). */
   readonly sweep: ReconciliationSweep;
   /** Stops the app (waiting for requests in flight) and the sweep, lets the extension finish, closes the database. */
@@ -73,13 +81,26 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     const base = createStorage(config.storage, config.presign, {
       logger: logger.child({ component: 'storage' }),
     });
-    const extension = options.extend?.({ config, repository, storage: base, logger }) ?? {};
+    const statusStreams = new StatusStreams({
+      repository,
+      storage: base,
+      log: logger.child({ component: 'status-streams' }),
+      ...config.live,
+    });
+    const extension =
+      options.extend?.({
+        config,
+        repository,
+        storage: base,
+        logger,
+        stageRecorded: () => statusStreams.changed(),
+      }) ?? {};
     const storage: Storage = extension.wrapOriginals
       ? { originals: extension.wrapOriginals(base.originals), thumbnails: base.thumbnails }
       : base;
     const requester = chooseStageRequester(config, storage, extension);
     const { requestStage } = requester;
-    const app = await buildServer({ config, repository, storage, logger, requestStage });
+    const app = await buildServer({ config, repository, storage, logger, requestStage, statusStreams });
     const sweep = new ReconciliationSweep(
       { repository, storage, log: logger.child({ component: 'sweep' }) },
       config.sweep,
@@ -90,6 +111,7 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       repository,
       storage,
       requestStage,
+      statusStreams,
       sweep,
       async close() {
         try {

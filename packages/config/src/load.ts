@@ -77,6 +77,17 @@ export interface AppConfig {
     readonly adminToken: string | undefined;
     readonly adminTokenSecretArn: string | undefined;
   };
+  /** How pages learn of status changes: the pushed stream, and polling as its fallback. */
+  readonly live: {
+    /** The pages' poll interval when the stream is unavailable (STATUS_POLL_MS). */
+    readonly pollMs: number;
+    /** Most open status streams per process (STATUS_STREAM_MAX_CONNECTIONS; 0: streams off). */
+    readonly maxStreams: number;
+    /** Heartbeat interval of each stream (STATUS_STREAM_HEARTBEAT_MS). */
+    readonly heartbeatMs: number;
+    /** How often the watched statuses are read from the database (STATUS_STREAM_CHECK_MS). */
+    readonly checkMs: number;
+  };
   /** How long a rendered gallery page is reused, per process and cursor (0: not at all). */
   readonly galleryCacheMs: number;
   /** The reconciliation sweep of each web process (see STALE_UPLOAD_MS). */
@@ -169,6 +180,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       cookieSecretArn: r.read('COOKIE_SECRET_ARN', nonEmpty, true),
       adminToken: r.read('ADMIN_TOKEN', nonEmpty, true),
       adminTokenSecretArn: r.read('ADMIN_TOKEN_SECRET_ARN', nonEmpty, true),
+    },
+    live: {
+      pollMs: r.read('STATUS_POLL_MS', int(100, 86_400_000)),
+      maxStreams: r.read('STATUS_STREAM_MAX_CONNECTIONS', int(0, 100_000)),
+      heartbeatMs: r.read('STATUS_STREAM_HEARTBEAT_MS', int(100, 600_000)),
+      checkMs: r.read('STATUS_STREAM_CHECK_MS', int(10, 600_000)),
     },
     galleryCacheMs: r.read('GALLERY_CACHE_MS', int(0, 600000)),
     database,

@@ -51,6 +51,31 @@ export const SETTINGS = [
     description:
       'How long each web process reuses a rendered gallery page (per cursor), in ms; 0 disables. A new upload shows at once on the process that took it, on the others within this time.',
   },
+  // live statuses (apps/web: the gallery and the image page)
+  {
+    name: 'STATUS_POLL_MS',
+    default: '1000',
+    description:
+      'How often the gallery and the image page ask /api/images/status about pending images, in ms, when the pushed status stream (GET /api/images/events) is not available; while it is, they do not poll.',
+  },
+  {
+    name: 'STATUS_STREAM_MAX_CONNECTIONS',
+    default: '100',
+    description:
+      'Most open status streams (GET /api/images/events, one per open gallery or image page) per web process; one more gets a 503 and its page polls instead. 0 turns the streams off.',
+  },
+  {
+    name: 'STATUS_STREAM_HEARTBEAT_MS',
+    default: '15000',
+    description:
+      'How often each status stream sends a heartbeat, in ms: well under the ALB idle timeout (120 s, infra/src/load-balancer.ts), so the stream is never cut as idle; a page that hears nothing for twice this polls instead.',
+  },
+  {
+    name: 'STATUS_STREAM_CHECK_MS',
+    default: '500',
+    description:
+      'How often each web process reads from the database the statuses its streams watch, in ms (in AWS the workers are Lambdas and the web tier hears nothing of their writes); a stage recorded by a worker in the same process (the embedded system) is pushed at once.',
+  },
   // who may change things (apps/web)
   {
     name: 'COOKIE_SECRET_ARN',

@@ -37,6 +37,8 @@ export interface StartOptions {
   /** Wait for this many cluster workers before returning (0: no cluster). */
   readonly workers?: number;
   readonly timeoutMs?: number;
+  /** Told of every whole line the server prints on stdout (a bench reads its JSON log lines). */
+  readonly onLine?: (line: string) => void;
 }
 
 /**
@@ -82,6 +84,15 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     output = (output + chunk.toString('utf8')).slice(-8000);
   };
   child.stdout?.on('data', keep);
+  if (options.onLine) {
+    const onLine = options.onLine;
+    let partial = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+  }
   child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   const server: ServerProcess = {

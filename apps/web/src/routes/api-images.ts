@@ -6,11 +6,12 @@ import {
   cursorSchema,
   errorSchema,
   filterProperties,
+  idsQuerySchema,
   imageSchema,
   MAX_API_LIMIT,
   MAX_ID,
-  MAX_STATUS_IDS,
   parseFilters,
+  parseIds,
   statusSchema,
 } from './schemas.ts';
 
@@ -19,9 +20,6 @@ export interface ApiOptions {
   readonly storage: Storage;
   readonly pageSize: number;
 }
-
-/** "1,2,3": up to MAX_STATUS_IDS positive integers; the schema checks the shape, this the count. */
-const IDS_PATTERN = '^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9})*$';
 
 const listSchema = {
   querystring: {
@@ -48,12 +46,7 @@ const listSchema = {
 } as const;
 
 const statusesSchema = {
-  querystring: {
-    type: 'object',
-    properties: { ids: { type: 'string', pattern: IDS_PATTERN, maxLength: MAX_STATUS_IDS * 11 } },
-    required: ['ids'],
-    additionalProperties: false,
-  },
+  querystring: idsQuerySchema,
   response: {
     200: {
       type: 'object',
@@ -98,19 +91,10 @@ export const apiImagesRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ApiOpt
   });
 
   app.get('/api/images/status', { schema: statusesSchema }, async (request, reply) => {
-    const ids = [...new Set(request.query.ids.split(',').map(Number))];
-    if (ids.length > MAX_STATUS_IDS) {
-      return reply.code(400).send({
-        error: 'invalid_request',
-        message: `querystring/ids lists ${ids.length} ids; at most ${MAX_STATUS_IDS} are allowed`,
-      });
-    }
-    if (ids.some((id) => id > MAX_ID)) {
-      return reply
-        .code(400)
-        .send({ error: 'invalid_request', message: `querystring/ids: ids are at most ${MAX_ID}` });
-    }
-    const statuses = await repository.statuses(ids);
+    const parsed = parseIds(request.query.ids);
+    if ('message' in parsed)
+      return reply.code(400).send({ error: 'invalid_request', message: parsed.message });
+    const statuses = await repository.statuses(parsed.ids);
     return {
       images: await Promise.all(statuses.map((status) => statusJson(status, storage, request.log))),
     };

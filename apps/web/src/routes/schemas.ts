@@ -18,6 +18,29 @@ const status = { type: 'string', enum: ['pending', 'completed', 'failed'] } as c
 export const MAX_ID = 2_147_483_647;
 /** Most ids one status poll may ask for; the gallery polls at most one page. */
 export const MAX_STATUS_IDS = 100;
+/** "1,2,3": up to MAX_STATUS_IDS positive integers; the schema checks the shape, `parseIds` the count. */
+export const idsQuerySchema = {
+  type: 'object',
+  properties: {
+    ids: { type: 'string', pattern: '^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9})*$', maxLength: MAX_STATUS_IDS * 11 },
+  },
+  required: ['ids'],
+  additionalProperties: false,
+} as const;
+
+/**
+ * The distinct ids of an `ids` query that passed idsQuerySchema, or the message of its 400: the
+ * status poll and the status stream take the same list.
+ */
+export function parseIds(ids: string): { ids: number[] } | { message: string } {
+  const distinct = [...new Set(ids.split(',').map(Number))];
+  if (distinct.length > MAX_STATUS_IDS) {
+    return { message: `querystring/ids lists ${distinct.length} ids; at most ${MAX_STATUS_IDS} are allowed` };
+  }
+  if (distinct.some((id) => id > MAX_ID)) return { message: `querystring/ids: ids are at most ${MAX_ID}` };
+  return { ids: distinct };
+}
+
 /** Largest page the API serves. */
 export const MAX_API_LIMIT = 100;
 
