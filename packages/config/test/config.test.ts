@@ -163,6 +163,12 @@ describe('loadConfig for AWS', () => {
     expect(config.server.port).toBe(5000);
   });
 
+  it('connects to MySQL in plain text unless DB_TLS=rds asks for TLS verified against the RDS CAs', () => {
+    const url = 'mysql://app:pw@db.internal:3306/images';
+    expect(loadConfig({ DATABASE_URL: url }, cwd).database).toMatchObject({ kind: 'mysql', tls: 'off' });
+    expect(loadConfig({ DATABASE_URL: url, DB_TLS: 'rds' }, cwd).database).toMatchObject({ tls: 'rds' });
+  });
+
   it('selects Gemini when a key or a key secret is configured', () => {
     expect(loadConfig({ GEMINI_API_KEY: 'k' }, cwd).annotator.kind).toBe('gemini');
     expect(loadConfig({ GEMINI_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:x' }, cwd).annotator.kind).toBe(
@@ -192,6 +198,7 @@ describe('loadConfig errors name the bad variable', () => {
     [{ DB_QUERY_TIMEOUT_MS: '0' }, 'DB_QUERY_TIMEOUT_MS', 'at least 50'],
     [{ UPLOAD_IDLE_TIMEOUT_MS: 'never' }, 'UPLOAD_IDLE_TIMEOUT_MS', 'whole number'],
     [{ LOCAL_WORKER_CONCURRENCY: '0' }, 'LOCAL_WORKER_CONCURRENCY', 'at least 1'],
+    [{ DATABASE_URL: 'mysql://h:3306/d', DB_TLS: 'yes' }, 'DB_TLS', 'off or rds'],
   ])('%j -> %s', (env, variable, fragment) => {
     const error = errorOf(() => loadConfig(env, cwd));
     expect(error.variables).toContain(variable);
