@@ -38,9 +38,9 @@ describe('the annotator choice (issue 12 §4)', () => {
     const secret = one(dev.resources, T.secret, '-gemini-api-key');
     expect(envOf(annotator).GEMINI_API_KEY_SECRET_ARN).toBe(secret.state.arn);
     expect(envOf(annotator).LOCAL_ANNOTATOR).toBeUndefined();
-    expect(allows(rolePolicyOf(dev, annotator), 'secretsmanager:GetSecretValue', String(secret.state.arn))).toBe(
-      true,
-    );
+    expect(
+      allows(rolePolicyOf(dev, annotator), 'secretsmanager:GetSecretValue', String(secret.state.arn)),
+    ).toBe(true);
     expect(one(dev.resources, T.image, '-annotator').inputs.args).toEqual({ ANNOTATOR: 'gemini' });
     expect(annotator.inputs.memorySize).toBe(512);
   });
