@@ -1,6 +1,6 @@
 /**
  * A worker Lambda from its container image: its own least-privilege role, its log group with a
- * retention, private subnets with the Lambda security group, reserved concurrency, and an SQS
+ * retention, private subnets with the Lambda security group, optional reserved concurrency, and an SQS
  * on-failure destination for invocations that still fail after Lambda's retries.
  */
 import * as aws from '@pulumi/aws';
