@@ -1,5 +1,6 @@
 // Bundles the Lambda entry (src/lambda.ts) and its workspace packages into one ESM file,
-// dist/index.mjs, for the container image. sharp stays external: its native libvips binaries
+// dist/index.mjs, for the container image, and the migration function's entry (src/migrate.ts),
+// which ships in the same image, into dist/migrate.mjs. sharp stays external: its native libvips binaries
 // are installed into the image for linux-x64 (see Dockerfile), at the version pinned there,
 // which must be the version the code was built and tested with.
 import { readFile, rm } from 'node:fs/promises';
@@ -19,8 +20,12 @@ if (pinned !== sharpVersion) {
 
 await rm(new URL('dist', here), { recursive: true, force: true });
 const result = await build({
-  entryPoints: [new URL('src/lambda.ts', here).pathname],
-  outfile: new URL('dist/index.mjs', here).pathname,
+  entryPoints: [
+    { in: new URL('src/lambda.ts', here).pathname, out: 'index' },
+    { in: new URL('src/migrate.ts', here).pathname, out: 'migrate' },
+  ],
+  outdir: new URL('dist', here).pathname,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -45,5 +50,7 @@ const result = await build({
   logLevel: 'warning',
 });
 
-const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
-console.log(`dist/index.mjs: ${(bytes / 1024).toFixed(0)} KB (sharp ${sharpVersion} external)`);
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  if (output.entryPoint)
+    console.log(`${file}: ${(output.bytes / 1024).toFixed(0)} KB (sharp ${sharpVersion} external)`);
+}

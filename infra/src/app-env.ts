@@ -56,20 +56,35 @@ export interface SharedEnvInputs {
   readonly appEnv: Readonly<Record<string, string>>;
 }
 
+/** Where the database is, which secret opens it; TLS only, verified against the RDS CAs. */
+export type DatabaseEnvInputs = Pick<
+  SharedEnvInputs,
+  'databaseSecretArn' | 'databaseHost' | 'databasePort' | 'databaseName'
+>;
+
+function databaseEnv(inputs: DatabaseEnvInputs): AppEnv {
+  return {
+    DATABASE_SECRET_ARN: inputs.databaseSecretArn,
+    DB_HOST: inputs.databaseHost,
+    DB_PORT: String(inputs.databasePort),
+    DB_NAME: inputs.databaseName,
+    // The parameter group sets require_secure_transport: plain connections are refused.
+    DB_TLS: 'rds',
+  };
+}
+
 function sharedEnv(inputs: SharedEnvInputs): AppEnv {
   return {
     ...inputs.appEnv,
     ORIGINALS_BUCKET: inputs.originalsBucket,
     THUMBNAILS_BUCKET: inputs.thumbnailsBucket,
-    DATABASE_SECRET_ARN: inputs.databaseSecretArn,
-    DB_HOST: inputs.databaseHost,
-    DB_PORT: String(inputs.databasePort),
-    DB_NAME: inputs.databaseName,
+    ...databaseEnv(inputs),
   };
 }
 
 /**
- * The web container: listens on the target group's port behind the ALB and runs the migrations.
+ * The web container: listens on the target group's port behind the ALB. It does not migrate: the
+ * deployment's migration step has (DB_MIGRATE=false).
  * It sends retries to the event bus, and reads its cookie-signing secret and the admin token from
  * Secrets Manager.
  * With a CloudFront distribution in front of the thumbnails bucket, it links thumbnails through it,
@@ -79,6 +94,8 @@ export function webEnv(
   inputs: SharedEnvInputs & {
     readonly region: string;
     readonly port: number;
+    /** DB_POOL_SIZE of each web process. */
+    readonly poolSize: number;
     readonly thumbnailsCdnDomain?: string | undefined;
     /** The bus retries go to (EVENT_BUS_NAME). */
     readonly eventBusName: string;
@@ -93,8 +110,9 @@ export function webEnv(
     TRUST_PROXY: 'true',
     AWS_REGION: inputs.region,
     LOCAL_WORKERS: 'false',
-    DB_MIGRATE: 'true',
-    DB_POOL_SIZE: '10',
+    // The migration function has migrated the schema before this instance was launched.
+    DB_MIGRATE: 'false',
+    DB_POOL_SIZE: String(inputs.poolSize),
     EVENT_BUS_NAME: inputs.eventBusName,
     COOKIE_SECRET_ARN: inputs.cookieSecretArn,
     ADMIN_TOKEN_SECRET_ARN: inputs.adminTokenSecretArn,
@@ -113,13 +131,25 @@ export const STAGE_LEASE_MARGIN_SECONDS = 30;
  * minute later), so that retry does the work.
  */
 export function workerEnv(
-  inputs: SharedEnvInputs & { readonly timeoutSeconds: number; readonly geminiApiKeySecretArn?: string },
+  inputs: SharedEnvInputs & {
+    readonly timeoutSeconds: number;
+    readonly poolSize: number;
+    readonly geminiApiKeySecretArn?: string | undefined;
+    /** The annotator runs the offline vision models (LOCAL_ANNOTATOR=vision), not Gemini. */
+    readonly localAnnotator?: boolean;
+  },
 ): AppEnv {
   return {
     ...sharedEnv(inputs),
     DB_MIGRATE: 'false',
-    DB_POOL_SIZE: '2',
+    DB_POOL_SIZE: String(inputs.poolSize),
     STAGE_LEASE_MS: String((inputs.timeoutSeconds + STAGE_LEASE_MARGIN_SECONDS) * 1000),
     ...(inputs.geminiApiKeySecretArn ? { GEMINI_API_KEY_SECRET_ARN: inputs.geminiApiKeySecretArn } : {}),
+    ...(inputs.localAnnotator ? { LOCAL_ANNOTATOR: 'vision' } : {}),
   };
+}
+
+/** The migration function: one connection, and the migrations are its whole job. */
+export function migrationEnv(inputs: DatabaseEnvInputs): AppEnv {
+  return { ...databaseEnv(inputs), DB_MIGRATE: 'true', DB_POOL_SIZE: '1' };
 }

@@ -35,8 +35,13 @@ export class Buckets extends pulumi.ComponentResource {
 
   #bucket(name: string, args: BucketsArgs, distributionArn: pulumi.Input<string | undefined>): aws.s3.Bucket {
     const opts = { parent: this };
-    // Outside production a stack can be destroyed with its objects; in production S3 refuses.
-    const bucket = new aws.s3.Bucket(name, { forceDestroy: !args.production }, opts);
+    // Outside production a stack can be destroyed with its objects; in production S3 refuses, and
+    // Pulumi itself refuses to delete or replace a protected bucket.
+    const bucket = new aws.s3.Bucket(
+      name,
+      { forceDestroy: !args.production },
+      { ...opts, protect: args.production },
+    );
 
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       name,
@@ -77,6 +82,9 @@ export class Buckets extends pulumi.ComponentResource {
             status: 'Enabled',
             filter: { prefix: '' },
             noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
+            // Once a deleted object's last version has expired, its delete marker is all that is
+            // left: remove it too, or the bucket fills with markers that every listing must skip.
+            expiration: { expiredObjectDeleteMarker: true },
           },
           {
             id: 'abort-incomplete-multipart-uploads',

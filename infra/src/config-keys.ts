@@ -21,14 +21,20 @@ export const CONFIG_KEYS = [
     key: 'production',
     default: 'false',
     description:
-      'Marks a production stack: RDS deletion protection and a final snapshot; buckets and ECR repositories are never emptied by a destroy; the Gemini secret keeps a 7-day recovery window.',
+      'Marks a production stack: RDS deletion protection and a final snapshot; the database and the buckets are `protect`ed in Pulumi; buckets and ECR repositories are never emptied by a destroy; secrets keep a 7-day recovery window.',
+  },
+  {
+    key: 'annotator',
+    default: 'gemini',
+    description:
+      'Which annotator the annotator Lambda runs: `gemini` (Google Gemini; needs `geminiApiKey`) or `local` (the offline vision models inside its image, built with `ANNOTATOR=local`; no key, no Gemini secret).',
   },
   {
     key: 'geminiApiKey',
     default: undefined,
     secret: true,
     description:
-      'Required secret (`pulumi config set --secret geminiApiKey`). Stored in Secrets Manager; the annotator fetches it at start.',
+      'Required secret with `annotator: gemini` (`pulumi config set --secret geminiApiKey`; not read with `local`). Stored in Secrets Manager; the annotator fetches it at start.',
   },
   // network
   { key: 'vpcCidr', default: '10.0.0.0/16', description: 'VPC CIDR block.' },
@@ -46,6 +52,18 @@ export const CONFIG_KEYS = [
     key: 'privateSubnetCidrs',
     default: '["10.0.101.0/24","10.0.102.0/24"]',
     description: 'One private subnet per AZ (web instances, Lambdas, RDS).',
+  },
+  {
+    key: 'natGatewayPerAz',
+    default: 'false',
+    description:
+      'One NAT gateway per AZ (each private subnet keeps its internet route when an AZ fails; a production choice) instead of one for the VPC.',
+  },
+  {
+    key: 'enableInterfaceEndpoints',
+    default: 'false',
+    description:
+      'Interface VPC endpoints for Secrets Manager, ECR (api and dkr), CloudWatch Logs, STS and SSM (ssm, ssmmessages, ec2messages) in the private subnets, so the Lambdas and instances reach those APIs without the NAT gateway (each endpoint costs per AZ-hour).',
   },
   // web tier
   { key: 'webInstanceType', default: 't3.micro', description: 'EC2 instance type of the web tier (x86_64).' },
@@ -71,7 +89,29 @@ export const CONFIG_KEYS = [
   // database
   { key: 'dbInstanceClass', default: 'db.t3.micro', description: 'RDS instance class.' },
   { key: 'dbAllocatedStorageGb', default: '20', description: 'gp3 storage (20-16384 GiB).' },
-  { key: 'dbEngineVersion', default: '8.0', description: 'MySQL engine version (8.0.x).' },
+  {
+    key: 'dbMaxAllocatedStorageGb',
+    default: '100',
+    description:
+      'Storage autoscaling ceiling (at least dbAllocatedStorageGb; equal to it turns autoscaling off).',
+  },
+  {
+    key: 'dbEngineVersion',
+    default: '8.4',
+    description: 'MySQL engine version: 8.4 (LTS) or 8.0, or a minor version of either (8.4.x, 8.0.x).',
+  },
+  {
+    key: 'dbEngineLifecycleSupport',
+    default: 'open-source-rds-extended-support-disabled',
+    description:
+      'RDS Extended Support: `open-source-rds-extended-support-disabled` (a version past its standard support is refused, not billed) or `open-source-rds-extended-support` (paid; needed to create or keep 8.0 after 2026-07-31).',
+  },
+  {
+    key: 'dbSlowQuerySeconds',
+    default: '1',
+    description:
+      'Statements slower than this go to the slow query log, exported to CloudWatch (`long_query_time`, 0.1-60).',
+  },
   { key: 'dbName', default: 'images', description: 'Database created in the instance.' },
   {
     key: 'dbUsername',
@@ -86,24 +126,58 @@ export const CONFIG_KEYS = [
     description: 'Days S3 keeps replaced or deleted object versions (1-3650).',
   },
   // workers
-  { key: 'annotatorMemoryMb', default: '512', description: 'Annotator Lambda memory.' },
+  {
+    key: 'annotatorMemoryMb',
+    default: undefined,
+    description:
+      'Annotator Lambda memory. Unset: 512 with `annotator: gemini`, 2048 with `local` (the vision models peak at about 1.4 GB RSS; provisional, see BENCHMARKS.md).',
+  },
   {
     key: 'annotatorTimeoutSeconds',
     default: '60',
     description:
-      "Annotator Lambda timeout. Preview refuses one shorter than the Gemini attempts' worst case (56.5 s with the defaults).",
+      "Annotator Lambda timeout. Preview refuses one shorter than the Gemini attempts' worst case (56.5 s with the defaults; not checked with `annotator: local`).",
   },
   {
     key: 'annotatorReservedConcurrency',
-    default: '2',
-    description: 'Annotator reserved concurrency: caps Gemini calls and DB connections.',
+    default: undefined,
+    description:
+      'Optional annotator reserved concurrency (caps Gemini calls and DB connections). Unset: no reservation. Needs an account concurrency quota above 10 (see the README).',
   },
   { key: 'thumbnailerMemoryMb', default: '256', description: 'Thumbnailer Lambda memory.' },
   { key: 'thumbnailerTimeoutSeconds', default: '30', description: 'Thumbnailer Lambda timeout.' },
   {
     key: 'thumbnailerReservedConcurrency',
-    default: '5',
-    description: 'Thumbnailer reserved concurrency: caps DB connections.',
+    default: undefined,
+    description:
+      'Optional thumbnailer reserved concurrency (caps DB connections). Unset: no reservation. Needs an account concurrency quota above 10 (see the README).',
+  },
+  {
+    key: 'unreservedLambdaConcurrency',
+    default: '10',
+    description:
+      'The account concurrency the workers without a reservation share (its quota: 10 on new accounts, 1000 by default); the connection budget counts it.',
+  },
+  {
+    key: 'webDbPoolSize',
+    default: '4',
+    description: 'MySQL connections per web process (DB_POOL_SIZE of the web container).',
+  },
+  {
+    key: 'workerDbPoolSize',
+    default: '2',
+    description: 'MySQL connections per worker Lambda instance (DB_POOL_SIZE of the workers).',
+  },
+  {
+    key: 'dbMaxConnections',
+    default: undefined,
+    description:
+      "Optional. The database's max_connections for the connection budget; unset, estimated from dbInstanceClass like RDS's default (memory / 12 MiB, less a quarter for the OS).",
+  },
+  {
+    key: 'migrationTimeoutSeconds',
+    default: '300',
+    description: 'Timeout of the migration function that `pulumi up` invokes before updating the workloads.',
   },
   {
     key: 'eventRetryAttempts',

@@ -85,6 +85,33 @@ export class ConfigReader {
     return n;
   }
 
+  /** A whole number, or undefined when the key is unset and has no default. */
+  optionalInt(key: PlainConfigKeyName, min: number, max: number): number | undefined {
+    return this.raw(key) === undefined ? undefined : this.int(key, min, max);
+  }
+
+  /** A decimal number such as 0.5. */
+  decimal(key: PlainConfigKeyName, min: number, max: number): number {
+    const value = this.raw(key);
+    if (value === undefined || !/^\d+(\.\d+)?$/.test(value)) {
+      this.fail(key, `must be a number between ${min} and ${max} (got ${JSON.stringify(value)})`);
+      return min;
+    }
+    const n = Number(value);
+    if (n < min || n > max) this.fail(key, `must be between ${min} and ${max} (got ${n})`);
+    return n;
+  }
+
+  /** One of a fixed set of words. */
+  oneOf<const T extends string>(key: PlainConfigKeyName, choices: readonly T[]): T {
+    const value = this.raw(key);
+    if (value === undefined || !(choices as readonly string[]).includes(value)) {
+      this.fail(key, `must be one of ${choices.join(', ')} (got ${JSON.stringify(value)})`);
+      return choices[0] as T;
+    }
+    return value as T;
+  }
+
   bool(key: PlainConfigKeyName): boolean {
     const value = this.raw(key)?.toLowerCase();
     if (value !== 'true' && value !== 'false') {

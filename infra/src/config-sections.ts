@@ -2,7 +2,7 @@
 import { type Cidr, cidrContains, cidrsOverlap, parseCidr } from './cidr.ts';
 import type { ConfigReader } from './config-reader.ts';
 import type { DatabaseSettings, NetworkSettings, WebSettings } from './config-types.ts';
-import { checkDbInstanceClass, checkWebInstanceType } from './instance-types.ts';
+import { checkDbInstanceClass, checkWebInstanceType, estimatedMaxConnections } from './instance-types.ts';
 
 export function readNetwork(r: ConfigReader): NetworkSettings {
   const vpcCidr = r.string('vpcCidr');
@@ -42,7 +42,14 @@ export function readNetwork(r: ConfigReader): NetworkSettings {
       seen.push({ key, cidr });
     }
   }
-  return { vpcCidr, availabilityZoneCount, publicSubnetCidrs, privateSubnetCidrs };
+  return {
+    vpcCidr,
+    availabilityZoneCount,
+    publicSubnetCidrs,
+    privateSubnetCidrs,
+    natGatewayPerAz: r.bool('natGatewayPerAz'),
+    interfaceEndpoints: r.bool('enableInterfaceEndpoints'),
+  };
 }
 
 export function readWeb(r: ConfigReader): WebSettings {
@@ -87,10 +94,31 @@ export function readDatabase(r: ConfigReader): DatabaseSettings {
   if (['root', 'rdsadmin', 'admin_rds'].includes(username.toLowerCase())) {
     r.fail('dbUsername', `"${username}" is reserved by RDS MySQL`);
   }
+  const allocatedStorageGb = r.int('dbAllocatedStorageGb', 20, 16384);
+  const maxAllocatedStorageGb = r.int('dbMaxAllocatedStorageGb', 20, 65536);
+  if (maxAllocatedStorageGb < allocatedStorageGb) {
+    r.fail(
+      'dbMaxAllocatedStorageGb',
+      `must be at least dbAllocatedStorageGb (${allocatedStorageGb}), got ${maxAllocatedStorageGb}`,
+    );
+  }
+  const engineVersion = r.string(
+    'dbEngineVersion',
+    /^8\.[04](\.\d+)?$/,
+    'must be MySQL 8.4 or 8.0, or a minor version of either (8.4.x, 8.0.x)',
+  );
   return {
     instanceClass,
-    allocatedStorageGb: r.int('dbAllocatedStorageGb', 20, 16384),
-    engineVersion: r.string('dbEngineVersion', /^8\.0(\.\d+)?$/, 'must be MySQL 8.0 or an 8.0.x version'),
+    allocatedStorageGb,
+    maxAllocatedStorageGb,
+    engineVersion,
+    parameterGroupFamily: engineVersion.startsWith('8.0') ? 'mysql8.0' : 'mysql8.4',
+    engineLifecycleSupport: r.oneOf('dbEngineLifecycleSupport', [
+      'open-source-rds-extended-support-disabled',
+      'open-source-rds-extended-support',
+    ]),
+    slowQuerySeconds: r.decimal('dbSlowQuerySeconds', 0.1, 60),
+    maxConnections: r.optionalInt('dbMaxConnections', 10, 100_000) ?? estimatedMaxConnections(instanceClass),
     name: r.string('dbName', /^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a MySQL database name'),
     username,
     // 0 would turn automated backups off.

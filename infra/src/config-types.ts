@@ -15,7 +15,17 @@ export interface RetrySettings {
 export interface WorkerSettings {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  readonly reservedConcurrency: number;
+  /** Unset: no reservation (the function draws on the account's unreserved concurrency). */
+  readonly reservedConcurrency: number | undefined;
+}
+
+/** Which annotator the annotator Lambda runs (`annotator` in the stack config). */
+export type AnnotatorChoice = 'gemini' | 'local';
+
+/** MySQL connections per process (DB_POOL_SIZE) of each workload. */
+export interface PoolSettings {
+  readonly web: number;
+  readonly worker: number;
 }
 
 export interface NetworkSettings {
@@ -23,6 +33,10 @@ export interface NetworkSettings {
   readonly availabilityZoneCount: number;
   readonly publicSubnetCidrs: readonly string[];
   readonly privateSubnetCidrs: readonly string[];
+  /** One NAT gateway per AZ instead of one for the VPC. */
+  readonly natGatewayPerAz: boolean;
+  /** Interface endpoints for the AWS APIs the workloads call (Secrets Manager, ECR, Logs, STS, SSM). */
+  readonly interfaceEndpoints: boolean;
 }
 
 export interface WebSettings {
@@ -39,7 +53,16 @@ export interface WebSettings {
 export interface DatabaseSettings {
   readonly instanceClass: string;
   readonly allocatedStorageGb: number;
+  /** Storage autoscaling ceiling. */
+  readonly maxAllocatedStorageGb: number;
   readonly engineVersion: string;
+  /** The parameter group family of the engine version: `mysql8.0` or `mysql8.4`. */
+  readonly parameterGroupFamily: 'mysql8.0' | 'mysql8.4';
+  readonly engineLifecycleSupport: string;
+  /** long_query_time of the slow query log. */
+  readonly slowQuerySeconds: number;
+  /** max_connections, given or estimated from the class. */
+  readonly maxConnections: number;
   readonly name: string;
   readonly username: string;
   readonly backupRetentionDays: number;
@@ -50,13 +73,20 @@ export interface StackConfig extends NameContext {
   readonly region: string;
   readonly owner: string;
   readonly production: boolean;
-  /** The annotator's Gemini API key, a Pulumi secret from the moment it is read. */
-  readonly geminiApiKey: pulumi.Output<string>;
+  readonly annotatorChoice: AnnotatorChoice;
+  /**
+   * The annotator's Gemini API key, a Pulumi secret from the moment it is read; present exactly
+   * when `annotatorChoice` is gemini.
+   */
+  readonly geminiApiKey: pulumi.Output<string> | undefined;
   readonly network: NetworkSettings;
   readonly web: WebSettings;
   readonly database: DatabaseSettings;
   readonly annotator: WorkerSettings;
   readonly thumbnailer: WorkerSettings;
+  readonly pools: PoolSettings;
+  /** The migration function's timeout. */
+  readonly migrationTimeoutSeconds: number;
   /** EventBridge target delivery. */
   readonly eventRetry: RetrySettings;
   /** Lambda asynchronous invocation. */

@@ -8,6 +8,8 @@ import { checkAppEnvName } from './app-env.ts';
 import { ConfigReader, type ConfigSource, StackConfigError } from './config-reader.ts';
 import { readDatabase, readNetwork, readWeb } from './config-sections.ts';
 import type { StackConfig, WorkerSettings } from './config-types.ts';
+import { checkBudget } from './connection-budget.ts';
+import { webInstanceVcpus } from './instance-types.ts';
 import type { NameContext } from './naming.ts';
 import { checkEnvFileValue } from './user-data.ts';
 
@@ -17,6 +19,13 @@ export { type ConfigSource, StackConfigError } from './config-reader.ts';
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/**
+ * The annotator Lambda's memory when `annotatorMemoryMb` is unset: Gemini is a network call; the
+ * local vision models peak at about 1.4 GB RSS (provisional figure, BENCHMARKS.md), and Lambda
+ * gives CPU in proportion to memory.
+ */
+export const ANNOTATOR_MEMORY_MB = { gemini: 512, local: 2048 } as const;
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
@@ -39,12 +48,16 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
   const network = readNetwork(r);
   const web = readWeb(r);
   const database = readDatabase(r);
-  const worker = (prefix: 'annotator' | 'thumbnailer'): WorkerSettings => ({
-    memoryMb: r.int(`${prefix}MemoryMb`, 128, 10240),
+  const annotatorChoice = r.oneOf('annotator', ['gemini', 'local']);
+  const worker = (prefix: 'annotator' | 'thumbnailer', defaultMemoryMb?: number): WorkerSettings => ({
+    memoryMb: r.optionalInt(`${prefix}MemoryMb`, 128, 10240) ?? defaultMemoryMb ?? 128,
     timeoutSeconds: r.int(`${prefix}TimeoutSeconds`, 1, 900),
-    // 0 would stop the function from ever running.
-    reservedConcurrency: r.int(`${prefix}ReservedConcurrency`, 1, 1000),
+    // 0 would stop the function from ever running; unset reserves nothing.
+    reservedConcurrency: r.optionalInt(`${prefix}ReservedConcurrency`, 1, 1000),
   });
+  const annotator = worker('annotator', ANNOTATOR_MEMORY_MB[annotatorChoice]);
+  const thumbnailer = worker('thumbnailer');
+  const pools = { web: r.int('webDbPoolSize', 1, 100), worker: r.int('workerDbPoolSize', 1, 20) };
 
   const logRetentionDays = r.int('logRetentionDays', 1, 3653);
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -71,13 +84,28 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     if (problem) r.fail(`appEnv.${name}`, problem);
   }
 
-  const annotator = worker('annotator');
-  const budgetProblem = annotatorBudgetProblem(annotator.timeoutSeconds, appEnv);
-  if (budgetProblem) r.fail('annotatorTimeoutSeconds', budgetProblem);
+  // The Gemini attempts must fit the annotator's timeout; the local annotator makes none.
+  if (annotatorChoice === 'gemini') {
+    const attemptsProblem = annotatorBudgetProblem(annotator.timeoutSeconds, appEnv);
+    if (attemptsProblem) r.fail('annotatorTimeoutSeconds', attemptsProblem);
+  }
 
-  const geminiApiKey = r.secret('geminiApiKey');
+  // With the local annotator there is no key to read, so none is required.
+  const geminiApiKey = annotatorChoice === 'gemini' ? r.secret('geminiApiKey') : undefined;
 
-  const settings: Omit<StackConfig, 'geminiApiKey'> = {
+  const webWorkers = Number(appEnv.WEB_WORKERS ?? '0');
+  const budgetProblem = checkBudget({
+    webProcessesPerInstance: webWorkers > 0 ? webWorkers : webInstanceVcpus(web.instanceType),
+    webPoolSize: pools.web,
+    asgMaxSize: web.maxSize,
+    workerPoolSize: pools.worker,
+    reservedConcurrency: [annotator.reservedConcurrency, thumbnailer.reservedConcurrency],
+    unreservedConcurrency: r.int('unreservedLambdaConcurrency', 1, 100_000),
+    maxConnections: database.maxConnections,
+  });
+  if (budgetProblem) r.fail('webDbPoolSize', budgetProblem);
+
+  const settings: StackConfig = {
     project: context.project,
     stack: context.stack,
     region,
@@ -86,8 +114,12 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     network,
     web,
     database,
+    annotatorChoice,
+    geminiApiKey,
     annotator,
-    thumbnailer: worker('thumbnailer'),
+    thumbnailer,
+    pools,
+    migrationTimeoutSeconds: r.int('migrationTimeoutSeconds', 10, 900),
     eventRetry: {
       attempts: r.int('eventRetryAttempts', 0, 185),
       maxAgeSeconds: r.int('eventMaxAgeSeconds', 60, 86400),
@@ -106,6 +138,6 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     cloudFront: r.bool('enableCloudFront'),
   };
   // A missing secret is one of the problems, so every problem is reported together.
-  if (geminiApiKey === undefined || r.problems.length > 0) throw new StackConfigError(r.problems);
-  return { ...settings, geminiApiKey };
+  if (r.problems.length > 0) throw new StackConfigError(r.problems);
+  return settings;
 }

@@ -7,12 +7,15 @@
 import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
-import { absolute, IMAGE_BUILDS, type ImageName } from './paths.ts';
+import type { AnnotatorChoice } from './config-types.ts';
+import { contextPath, IMAGE_BUILDS, type ImageName } from './paths.ts';
 
 export interface ImagesArgs {
   /** Repository name per image; lower case, unique per stack. */
   readonly repositoryNames: Readonly<Record<ImageName, string>>;
   readonly production: boolean;
+  /** Built into the annotator image (`ARG ANNOTATOR` of apps/annotator/Dockerfile). */
+  readonly annotator: AnnotatorChoice;
 }
 
 export interface BuiltImage {
@@ -67,7 +70,9 @@ export class Images extends pulumi.ComponentResource {
         // Outside production, destroying the stack also deletes the pushed images.
         forceDelete: !args.production,
       },
-      { parent: this },
+      // The name is explicit: a replacement must delete the old repository first (in production,
+      // where a repository with images is not deleted, the replacement then fails and says so).
+      { parent: this, deleteBeforeReplace: true },
     );
     new aws.ecr.LifecyclePolicy(
       `${name}-${image}`,
@@ -79,8 +84,11 @@ export class Images extends pulumi.ComponentResource {
       `${name}-${image}`,
       {
         repositoryUrl: repository.repositoryUrl,
-        context: absolute(build.context),
-        dockerfile: absolute(build.dockerfile),
+        // Relative to the directory Pulumi runs in (the repository root), so that a checkout at
+        // another path builds the same image inputs instead of replacing every image.
+        context: contextPath(build.context),
+        dockerfile: contextPath(build.dockerfile),
+        ...(image === 'annotator' ? { args: { ANNOTATOR: args.annotator } } : {}),
         // Lambda and the t3 instances are x86_64, whatever machine runs `pulumi up`.
         platform: 'linux/amd64',
       },

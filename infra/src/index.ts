@@ -8,10 +8,12 @@ import { Buckets } from './buckets.ts';
 import { parseStackConfig } from './config.ts';
 import { Database } from './database.ts';
 import { Edge } from './edge.ts';
+import { InterfaceEndpoints } from './endpoints.ts';
 import { Events } from './events.ts';
 import { Images } from './images.ts';
 import { WorkerFunction } from './lambdas.ts';
 import { LoadBalancer } from './load-balancer.ts';
+import { SchemaMigration } from './migration.ts';
 import { Monitoring } from './monitoring.ts';
 import { resourceNames, standardTags, WEB_PORT } from './naming.ts';
 import { Network } from './network.ts';
@@ -38,6 +40,21 @@ const security = new Security(
   { vpcId: network.vpcId, webPort: WEB_PORT, https: Boolean(config.certificateArn) },
   opts,
 );
+if (config.network.interfaceEndpoints) {
+  new InterfaceEndpoints(
+    'endpoints',
+    {
+      region: config.region,
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      clientSecurityGroupIds: {
+        web: security.webSecurityGroupId,
+        lambda: security.lambdaSecurityGroupId,
+      },
+    },
+    opts,
+  );
+}
 const secrets = new Secrets(
   'secrets',
   { geminiApiKey: config.geminiApiKey, production: config.production },
@@ -71,7 +88,22 @@ const database = new Database(
 
 const images = new Images(
   'images',
-  { repositoryNames: names.repositories, production: config.production },
+  { repositoryNames: names.repositories, production: config.production, annotator: config.annotatorChoice },
+  opts,
+);
+
+// The schema is migrated before any workload that needs it is created or updated.
+const migration = new SchemaMigration(
+  'migration',
+  {
+    functionName: names.migration,
+    imageUri: images.thumbnailer.imageUri,
+    timeoutSeconds: config.migrationTimeoutSeconds,
+    logRetentionDays: config.logRetentionDays,
+    subnetIds: network.privateSubnetIds,
+    securityGroupId: security.lambdaSecurityGroupId,
+    database,
+  },
   opts,
 );
 
@@ -85,17 +117,21 @@ const workerArgs = {
   thumbnails: buckets.thumbnails,
   database,
   appEnv: config.appEnv,
+  poolSize: config.pools.worker,
+  dependsOn: [migration.invocation],
 };
+const annotatorCommon = {
+  ...workerArgs,
+  kind: 'annotator',
+  functionName: names.annotator,
+  imageUri: images.annotator.imageUri,
+  settings: config.annotator,
+} as const;
 const annotator = new WorkerFunction(
   'annotator',
-  {
-    ...workerArgs,
-    kind: 'annotator',
-    functionName: names.annotator,
-    imageUri: images.annotator.imageUri,
-    settings: config.annotator,
-    geminiApiKeySecretArn: secrets.geminiApiKeySecretArn,
-  },
+  secrets.geminiApiKeySecretArn
+    ? { ...annotatorCommon, annotator: 'gemini', geminiApiKeySecretArn: secrets.geminiApiKeySecretArn }
+    : { ...annotatorCommon, annotator: 'local' },
   opts,
 );
 const thumbnailer = new WorkerFunction(
@@ -126,8 +162,6 @@ const events = new Events(
 const loadBalancer = new LoadBalancer(
   'web-lb',
   {
-    loadBalancerName: names.loadBalancer,
-    targetGroupName: names.targetGroup,
     vpcId: network.vpcId,
     publicSubnetIds: network.publicSubnetIds,
     securityGroupId: security.albSecurityGroupId,
@@ -171,6 +205,9 @@ const web = new WebTier(
     eventBus: { name: events.busName, arn: events.busArn },
     cookieSecretArn: secrets.cookieSecretArn,
     adminTokenSecretArn: secrets.adminTokenSecretArn,
+    poolSize: config.pools.web,
+    migrated: [migration.invocation],
+    network: network.ready,
   },
   opts,
 );
@@ -202,6 +239,8 @@ export const thumbnailsBucketName = buckets.thumbnails.bucket;
 export const databaseEndpoint = pulumi.interpolate`${database.address}:${database.port}`;
 export const annotatorFunctionName = annotator.function.name;
 export const thumbnailerFunctionName = thumbnailer.function.name;
+/** The function `pulumi up` invokes to migrate the schema; invoke it by hand to check the schema. */
+export const migrationFunctionName = migration.function.name;
 export const deadLetterQueueUrls = pulumi.output(
   Object.fromEntries(Object.entries(deadLetterQueues).map(([key, queue]) => [key, queue.url])),
 );

@@ -63,3 +63,63 @@ export function checkDbInstanceClass(instanceClass: string): string | undefined 
     return `unknown instance class "${instanceClass}"; db.${family} sizes: ${sizes.join(', ')}`;
   return undefined;
 }
+
+/** vCPUs by size: the t3 burstable sizes, and the general pattern of the m/c/r families. */
+const VCPUS: Readonly<Record<string, number>> = {
+  nano: 2,
+  micro: 2,
+  small: 2,
+  medium: 2,
+  large: 2,
+  xlarge: 4,
+  '2xlarge': 8,
+  '4xlarge': 16,
+  '8xlarge': 32,
+  '12xlarge': 48,
+  '16xlarge': 64,
+  '24xlarge': 96,
+};
+
+/** The vCPUs of a web instance type this module accepts (the web image runs one process per vCPU). */
+export function webInstanceVcpus(type: string): number {
+  return VCPUS[type.split('.')[1] ?? ''] ?? 2;
+}
+
+/** GiB of memory by size: burstable (t3, t4g), general purpose (m*), memory optimised (r*: twice m). */
+const BURSTABLE_GIB: Readonly<Record<string, number>> = {
+  micro: 1,
+  small: 2,
+  medium: 4,
+  large: 8,
+  xlarge: 16,
+  '2xlarge': 32,
+};
+const GENERAL_GIB: Readonly<Record<string, number>> = {
+  large: 8,
+  xlarge: 16,
+  '2xlarge': 32,
+  '4xlarge': 64,
+  '8xlarge': 128,
+  '12xlarge': 192,
+  '16xlarge': 256,
+  '24xlarge': 384,
+};
+
+/** Memory of an RDS class this module accepts, in GiB. */
+export function dbInstanceMemoryGib(instanceClass: string): number {
+  const [, family = '', size = ''] = instanceClass.split('.');
+  if (family.startsWith('t')) return BURSTABLE_GIB[size] ?? 1;
+  const general = GENERAL_GIB[size] ?? 8;
+  return family.startsWith('r') ? general * 2 : general;
+}
+
+/**
+ * RDS MySQL's default max_connections is `{DBInstanceClassMemory/12582880}`, where
+ * DBInstanceClassMemory is the class's memory less what the OS and RDS keep. That share is not
+ * published; a quarter matches what db.t3.micro reports (about 60-66). An estimate: set
+ * `dbMaxConnections` when the parameter group says otherwise.
+ */
+export function estimatedMaxConnections(instanceClass: string): number {
+  const bytes = dbInstanceMemoryGib(instanceClass) * 1024 ** 3;
+  return Math.floor((bytes * 0.75) / 12_582_880);
+}

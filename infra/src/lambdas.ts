@@ -1,6 +1,6 @@
 /**
  * A worker Lambda from its container image: its own least-privilege role, its log group with a
- * retention, private subnets with the Lambda security group, reserved concurrency, and an SQS
+ * retention, private subnets with the Lambda security group, optional reserved concurrency, and an SQS
  * on-failure destination for invocations that still fail after Lambda's retries.
  */
 import * as aws from '@pulumi/aws';
@@ -28,12 +28,24 @@ interface CommonWorkerArgs {
   readonly thumbnails: aws.s3.Bucket;
   readonly database: DatabaseRef;
   readonly appEnv: Readonly<Record<string, string>>;
+  /** DB_POOL_SIZE of each instance of the function. */
+  readonly poolSize: number;
+  /** What must be done before the function is created or updated: the schema migrations. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** The annotator cannot be built without its Gemini key secret; the thumbnailer has none. */
+/**
+ * The annotator runs Gemini (and then cannot be built without its key's secret) or the local
+ * vision models (no secret); the thumbnailer has none.
+ */
 export type WorkerFunctionArgs = CommonWorkerArgs &
   (
-    | { readonly kind: 'annotator'; readonly geminiApiKeySecretArn: pulumi.Input<string> }
+    | {
+        readonly kind: 'annotator';
+        readonly annotator: 'gemini';
+        readonly geminiApiKeySecretArn: pulumi.Input<string>;
+      }
+    | { readonly kind: 'annotator'; readonly annotator: 'local' }
     | { readonly kind: 'thumbnailer' }
   );
 
@@ -62,6 +74,8 @@ export class WorkerFunction extends pulumi.ComponentResource {
       parent,
     );
     const arns = pulumi.all([sharedPolicyArns(args, logGroup), this.failureQueue.arn]);
+    const geminiApiKeySecretArn =
+      args.kind === 'annotator' && args.annotator === 'gemini' ? args.geminiApiKeySecretArn : undefined;
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
@@ -69,7 +83,7 @@ export class WorkerFunction extends pulumi.ComponentResource {
         policy:
           args.kind === 'annotator'
             ? pulumi
-                .all([arns, args.geminiApiKeySecretArn])
+                .all([arns, geminiApiKeySecretArn])
                 .apply(([[{ thumbnailsBucketArn: _, ...shared }, failureQueueArn], geminiSecretArn]) =>
                   JSON.stringify(annotatorPolicy({ ...shared, failureQueueArn, geminiSecretArn })),
                 )
@@ -80,10 +94,17 @@ export class WorkerFunction extends pulumi.ComponentResource {
       parent,
     );
 
+    const localAnnotator = args.kind === 'annotator' && args.annotator === 'local';
     const environment = pulumi
-      .all([sharedEnvInputs(args), args.kind === 'annotator' ? args.geminiApiKeySecretArn : undefined])
+      .all([sharedEnvInputs(args), geminiApiKeySecretArn])
       .apply(([shared, geminiApiKeySecretArn]) =>
-        workerEnv({ ...shared, geminiApiKeySecretArn, timeoutSeconds: args.settings.timeoutSeconds }),
+        workerEnv({
+          ...shared,
+          geminiApiKeySecretArn,
+          localAnnotator,
+          poolSize: args.poolSize,
+          timeoutSeconds: args.settings.timeoutSeconds,
+        }),
       );
 
     this.function = new aws.lambda.Function(
@@ -96,14 +117,23 @@ export class WorkerFunction extends pulumi.ComponentResource {
         role: role.arn,
         memorySize: args.settings.memoryMb,
         timeout: args.settings.timeoutSeconds,
-        reservedConcurrentExecutions: args.settings.reservedConcurrency,
+        // Unset: no reservation. Accounts whose concurrency quota is 10 reject any reservation.
+        ...(args.settings.reservedConcurrency === undefined
+          ? {}
+          : { reservedConcurrentExecutions: args.settings.reservedConcurrency }),
         vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [args.securityGroupId] },
         environment: { variables: environment as pulumi.Output<Record<string, string>> },
         loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
       },
       // The role's permissions must exist before the first invocation, and the log group before
-      // Lambda would create one without a retention.
-      { parent: this, dependsOn: [rolePolicy, logGroup] },
+      // Lambda would create one without a retention. The schema is migrated before the code that
+      // needs it is deployed. The name is explicit, so a replacement must delete the old function
+      // first (two functions cannot share the name).
+      {
+        parent: this,
+        dependsOn: [rolePolicy, logGroup, ...(args.dependsOn ?? [])],
+        deleteBeforeReplace: true,
+      },
     );
 
     new aws.lambda.FunctionEventInvokeConfig(

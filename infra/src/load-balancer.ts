@@ -7,8 +7,6 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface LoadBalancerArgs {
-  readonly loadBalancerName: string;
-  readonly targetGroupName: string;
   readonly vpcId: pulumi.Input<string>;
   readonly publicSubnetIds: pulumi.Input<string[]>;
   readonly securityGroupId: pulumi.Input<string>;
@@ -32,10 +30,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
     super('annot:infra:LoadBalancer', name, {}, opts);
     const parent = { parent: this };
 
+    // Both autonamed (logical name and a random suffix, within the 32 characters AWS allows): a
+    // replacement creates the new one, moves the listener (or the Auto Scaling group) to it, then
+    // deletes the old one; an explicit name would clash with itself.
     const alb = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
-        name: args.loadBalancerName,
         loadBalancerType: 'application',
         internal: false,
         subnets: args.publicSubnetIds,
@@ -50,7 +50,6 @@ export class LoadBalancer extends pulumi.ComponentResource {
     const targetGroup = new aws.lb.TargetGroup(
       `${name}-web`,
       {
-        name: args.targetGroupName,
         port: args.port,
         protocol: 'HTTP',
         targetType: 'instance',

@@ -70,11 +70,10 @@ export const WEB_PORT = 5000;
 export function resourceNames(context: NameContext) {
   const name = (component: string, limit: number) => physicalName(context, component, limit);
   return {
-    loadBalancer: name('alb', NAME_LIMITS.loadBalancer),
-    // The port is in the name so that a port change creates a new group instead of clashing.
-    targetGroup: name(`web-${WEB_PORT}`, NAME_LIMITS.targetGroup),
+    // The ALB and the target group are autonamed (load-balancer.ts): a replacement must not clash.
     annotator: name('annotator', NAME_LIMITS.lambda),
     thumbnailer: name('thumbnailer', NAME_LIMITS.lambda),
+    migration: name('migrate', NAME_LIMITS.lambda),
     database: name('mysql', NAME_LIMITS.rdsIdentifier),
     repositories: {
       web: name('web', NAME_LIMITS.ecrRepository),

@@ -1,6 +1,7 @@
 /**
- * The VPC: public and private subnets with explicit CIDRs in each AZ, one NAT gateway, and an S3
- * gateway endpoint so that S3 traffic from the private subnets does not cross (and pay for) NAT.
+ * The VPC: public and private subnets with explicit CIDRs in each AZ, one NAT gateway (or one per
+ * AZ), and an S3 gateway endpoint so that S3 traffic from the private subnets does not cross (and
+ * pay for) NAT.
  */
 
 import * as aws from '@pulumi/aws';
@@ -19,6 +20,11 @@ export class Network extends pulumi.ComponentResource {
   readonly publicSubnetIds: pulumi.Output<string[]>;
   readonly privateSubnetIds: pulumi.Output<string[]>;
   readonly s3EndpointId: pulumi.Output<string>;
+  /**
+   * What a workload's first boot needs: the VPC component (it completes once its subnets, NAT
+   * gateways and routes exist) and the S3 endpoint's routes.
+   */
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super('annot:infra:Network', name, {}, opts);
@@ -36,9 +42,11 @@ export class Network extends pulumi.ComponentResource {
           { type: 'Public', name: 'public', cidrBlocks: [...args.publicSubnetCidrs] },
           { type: 'Private', name: 'private', cidrBlocks: [...args.privateSubnetCidrs] },
         ],
-        // One NAT gateway for the whole VPC: the workers' outbound traffic is light, and a NAT per
-        // AZ would triple the fixed cost. Public subnets route to the internet gateway.
-        natGateways: { strategy: 'Single' },
+        // One NAT gateway for the whole VPC by default: the workers' outbound traffic is light, and
+        // a NAT per AZ multiplies the fixed cost. With natGatewayPerAz each private subnet routes
+        // through its own AZ's gateway, so an AZ outage leaves the others their internet route.
+        // Public subnets route to the internet gateway.
+        natGateways: { strategy: args.natGatewayPerAz ? 'OnePerAz' : 'Single' },
         tags: args.tags,
       },
       { parent: this },
@@ -60,6 +68,7 @@ export class Network extends pulumi.ComponentResource {
     this.publicSubnetIds = vpc.publicSubnetIds;
     this.privateSubnetIds = vpc.privateSubnetIds;
     this.s3EndpointId = endpoint.id;
+    this.ready = [vpc, endpoint];
     this.registerOutputs({ vpcId: this.vpcId, s3EndpointId: this.s3EndpointId });
   }
 }

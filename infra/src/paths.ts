@@ -30,3 +30,13 @@ export type ImageName = keyof typeof IMAGE_BUILDS;
 export function absolute(relative: string): string {
   return path.join(REPO_ROOT, relative);
 }
+
+/**
+ * A path of the repository as Docker gets it: relative to the working directory Pulumi runs the
+ * program in (the repository root, where Pulumi.yaml is, so `apps/annotator`), never absolute,
+ * since the build inputs are part of the image's identity and a checkout at another path would
+ * otherwise rebuild and replace every image.
+ */
+export function contextPath(relative: string, cwd = process.cwd()): string {
+  return path.relative(cwd, absolute(relative)) || '.';
+}

@@ -124,14 +124,21 @@ function workerBase(inputs: WorkerPolicyInputs): Statement[] {
   ];
 }
 
-/** The annotator reads originals (never thumbnails), its database secret and the Gemini key. */
+/**
+ * The annotator reads originals (never thumbnails), its database secret and, when it runs Gemini,
+ * the Gemini key (the local annotator has no key to read).
+ */
 export function annotatorPolicy(
-  inputs: WorkerPolicyInputs & { readonly geminiSecretArn: string },
+  inputs: WorkerPolicyInputs & { readonly geminiSecretArn: string | undefined },
 ): PolicyDocument {
   return policy(
     ...workerBase(inputs),
     ...readOriginals(inputs.originalsBucketArn),
-    readSecrets([inputs.databaseSecretArn, inputs.geminiSecretArn]),
+    readSecrets(
+      inputs.geminiSecretArn
+        ? [inputs.databaseSecretArn, inputs.geminiSecretArn]
+        : [inputs.databaseSecretArn],
+    ),
   );
 }
 
@@ -237,4 +244,16 @@ export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
       Resource: [inputs.repositoryArn],
     },
   );
+}
+
+/**
+ * The migration function: its logs, its network interfaces and the database secret, nothing else
+ * (no bucket, no queue). The DDL rights are the database user's, not IAM's.
+ */
+export function migrationPolicy(inputs: {
+  readonly databaseSecretArn: string;
+  readonly logGroupArn: string;
+}): PolicyDocument {
+  const [logs, network] = workerBase({ ...inputs, originalsBucketArn: '', failureQueueArn: '' });
+  return policy(logs!, network!, readSecrets([inputs.databaseSecretArn]));
 }

@@ -2,14 +2,15 @@
  * The platform's secrets in Secrets Manager. Workloads get each secret's ARN and fetch the value at
  * start; the values stay encrypted in Pulumi state and never appear in config, outputs or git.
  *
- * - the Gemini API key, moved from a Pulumi secret (`geminiApiKey`);
+ * - the Gemini API key, moved from a Pulumi secret (`geminiApiKey`), when the annotator is Gemini;
  * - the web tier's cookie-signing secret and the operator's admin token, generated here.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface SecretsArgs {
-  readonly geminiApiKey: pulumi.Output<string>;
+  /** Undefined with the local annotator: then there is no Gemini secret at all. */
+  readonly geminiApiKey: pulumi.Output<string> | undefined;
   readonly production: boolean;
 }
 
@@ -17,7 +18,7 @@ export interface SecretsArgs {
 export const GENERATED_SECRET_LENGTH = 64;
 
 export class Secrets extends pulumi.ComponentResource {
-  readonly geminiApiKeySecretArn: pulumi.Output<string>;
+  readonly geminiApiKeySecretArn: pulumi.Output<string> | undefined;
   /** Signs the upload cookie that lets a browser delete and retry its own images (COOKIE_SECRET_ARN). */
   readonly cookieSecretArn: pulumi.Output<string>;
   /** The operator's `Authorization: Bearer` token (ADMIN_TOKEN_SECRET_ARN). */
@@ -54,12 +55,14 @@ export class Secrets extends pulumi.ComponentResource {
         { parent: this },
       ).randomPassword;
 
-    this.geminiApiKeySecretArn = stored(
-      'gemini-api-key',
-      'Google Gemini API key used by the annotator Lambda',
-      args.geminiApiKey,
-      false,
-    );
+    this.geminiApiKeySecretArn = args.geminiApiKey
+      ? stored(
+          'gemini-api-key',
+          'Google Gemini API key used by the annotator Lambda',
+          args.geminiApiKey,
+          false,
+        )
+      : undefined;
     this.cookieSecretArn = stored(
       'cookie-secret',
       'Signs the cookie that lets an uploader delete and retry their own images (web tier)',

@@ -66,7 +66,20 @@ export function webUserData(inputs: WebUserDataInputs): string {
 # Web tier bootstrap for Amazon Linux 2023. Settings only: secrets are fetched by the app at start.
 set -euo pipefail
 
-dnf install -y docker
+# The NAT route and the package mirrors may not answer in the first seconds after boot: retry with
+# backoff (set -e would end the script at the first failure, leaving an instance without Docker).
+installed=false
+for attempt in 1 2 3 4 5; do
+  if dnf install -y docker; then
+    installed=true
+    break
+  fi
+  sleep $((attempt * 10))
+done
+if [ "$installed" != true ]; then
+  echo "could not install docker" >&2
+  exit 1
+fi
 systemctl enable --now docker
 
 install -d -m 0750 /etc/annot

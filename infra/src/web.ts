@@ -7,6 +7,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { webEnv } from './app-env.ts';
 import type { WebSettings } from './config-types.ts';
+import { REFRESH_MAX_HEALTHY_PERCENT } from './connection-budget.ts';
 import type { DatabaseRef } from './database.ts';
 import { assumeRolePolicy, webPolicy } from './policies.ts';
 import { webUserData } from './user-data.ts';
@@ -33,7 +34,16 @@ export interface WebTierArgs {
   readonly eventBus: { readonly name: string; readonly arn: pulumi.Input<string> };
   readonly cookieSecretArn: pulumi.Input<string>;
   readonly adminTokenSecretArn: pulumi.Input<string>;
+  /** DB_POOL_SIZE of each web process. */
+  readonly poolSize: number;
+  /** Done before the first instance launches: the schema migrations. */
+  readonly migrated: pulumi.Input<pulumi.Resource>[];
+  /** The network the instances need on their first boot (the private subnets' NAT route). */
+  readonly network: pulumi.Input<pulumi.Resource>[];
 }
+
+/** AWS's managed policy for Session Manager: a way in (no SSH, no open port) when a boot fails. */
+export const SSM_MANAGED_POLICY_ARN = aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore;
 
 export class WebTier extends pulumi.ComponentResource {
   readonly autoScalingGroupName: pulumi.Output<string>;
@@ -73,6 +83,11 @@ export class WebTier extends pulumi.ComponentResource {
       },
       parent,
     );
+    const ssm = new aws.iam.RolePolicyAttachment(
+      `${name}-ssm`,
+      { role: role.name, policyArn: SSM_MANAGED_POLICY_ARN },
+      parent,
+    );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
 
     const userData = pulumi
@@ -88,6 +103,7 @@ export class WebTier extends pulumi.ComponentResource {
           ...shared,
           region: args.region,
           port: args.port,
+          poolSize: args.poolSize,
           thumbnailsCdnDomain,
           eventBusName: args.eventBus.name,
           cookieSecretArn,
@@ -136,7 +152,8 @@ export class WebTier extends pulumi.ComponentResource {
         tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: args.tags })),
         updateDefaultVersion: true,
       },
-      { parent: this, dependsOn: [logGroup] },
+      // The schema is migrated before a launch template version that runs the new image exists.
+      { parent: this, dependsOn: [logGroup, ...args.migrated] },
     );
 
     const group = new aws.autoscaling.Group(
@@ -155,16 +172,23 @@ export class WebTier extends pulumi.ComponentResource {
         healthCheckGracePeriod: settings.healthCheckGraceSeconds,
         launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
         // A new launch template version (a new image digest, a new setting) rolls the instances,
-        // starting replacements before stopping the old ones.
+        // starting replacements before stopping the old ones; a refresh whose new instances never
+        // turn healthy rolls back to the previous version by itself.
         instanceRefresh: {
           strategy: 'Rolling',
-          preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
+          preferences: {
+            minHealthyPercentage: 100,
+            maxHealthyPercentage: REFRESH_MAX_HEALTHY_PERCENT,
+            autoRollback: true,
+          },
         },
         // Auto Scaling groups ignore provider default tags.
         tags: Object.entries(args.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false })),
       },
-      // Scaling owns the desired capacity once the group exists.
-      { parent: this, ignoreChanges: ['desiredCapacity'] },
+      // Scaling owns the desired capacity once the group exists. The first instances boot only once
+      // the private subnets route to the NAT gateway (their user data installs Docker from the
+      // internet) and the role can be reached through SSM.
+      { parent: this, ignoreChanges: ['desiredCapacity'], dependsOn: [ssm, ...args.network] },
     );
 
     new aws.autoscaling.Policy(

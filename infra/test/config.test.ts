@@ -31,6 +31,8 @@ describe('defaults', () => {
       availabilityZoneCount: 2,
       publicSubnetCidrs: ['10.0.1.0/24', '10.0.2.0/24'],
       privateSubnetCidrs: ['10.0.101.0/24', '10.0.102.0/24'],
+      natGatewayPerAz: false,
+      interfaceEndpoints: false,
     });
     expect(config.web).toMatchObject({
       instanceType: 't3.micro',
@@ -43,10 +45,19 @@ describe('defaults', () => {
     expect(config.database).toMatchObject({
       instanceClass: 'db.t3.micro',
       allocatedStorageGb: 20,
-      engineVersion: '8.0',
+      maxAllocatedStorageGb: 100,
+      engineVersion: '8.4',
+      parameterGroupFamily: 'mysql8.4',
+      engineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+      slowQuerySeconds: 1,
+      maxConnections: 64,
     });
-    expect(config.annotator).toEqual({ memoryMb: 512, timeoutSeconds: 60, reservedConcurrency: 2 });
-    expect(config.thumbnailer).toEqual({ memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: 5 });
+    expect(config.annotatorChoice).toBe('gemini');
+    // No reservation by default: accounts with a concurrency quota of 10 reject any.
+    expect(config.annotator).toEqual({ memoryMb: 512, timeoutSeconds: 60, reservedConcurrency: undefined });
+    expect(config.thumbnailer).toEqual({ memoryMb: 256, timeoutSeconds: 30, reservedConcurrency: undefined });
+    expect(config.pools).toEqual({ web: 4, worker: 2 });
+    expect(config.migrationTimeoutSeconds).toBe(300);
     expect([
       config.certificateArn,
       config.waf,
@@ -58,15 +69,87 @@ describe('defaults', () => {
 
   it('are declared for every key the README documents as optional', () => {
     const required = CONFIG_KEYS.filter((k) => k.default === undefined).map((k) => k.key);
-    expect(required).toEqual(['owner', 'geminiApiKey', 'alarmEmail', 'certificateArn']);
+    expect(required).toEqual([
+      'owner',
+      'geminiApiKey',
+      'annotatorMemoryMb',
+      'annotatorReservedConcurrency',
+      'thumbnailerReservedConcurrency',
+      'dbMaxConnections',
+      'alarmEmail',
+      'certificateArn',
+    ]);
   });
 });
 
-describe('the Gemini API key', () => {
-  it('stays a Pulumi secret', async () => {
+describe('the annotator choice', () => {
+  it('gemini: the key stays a Pulumi secret', async () => {
     const key = parse({}).geminiApiKey;
     expect(pulumi.Output.isInstance(key)).toBe(true);
-    expect(await pulumi.isSecret(key)).toBe(true);
+    expect(await pulumi.isSecret(key!)).toBe(true);
+  });
+
+  it('local: no key is needed, none is read, and the Lambda gets 2048 MB', () => {
+    const config = parse({ annotator: 'local', geminiApiKey: undefined });
+    expect(config.annotatorChoice).toBe('local');
+    expect(config.geminiApiKey).toBeUndefined();
+    expect(config.annotator.memoryMb).toBe(2048);
+    // A key left in the stack file is ignored, not sent anywhere.
+    expect(parse({ annotator: 'local' }).geminiApiKey).toBeUndefined();
+  });
+
+  it('an explicit annotatorMemoryMb wins over either default', () => {
+    expect(parse({ annotator: 'local', annotatorMemoryMb: '3008' }).annotator.memoryMb).toBe(3008);
+    expect(parse({ annotatorMemoryMb: '1024' }).annotator.memoryMb).toBe(1024);
+  });
+});
+
+describe('the database', () => {
+  it.each([
+    ['8.4', 'mysql8.4'],
+    ['8.4.7', 'mysql8.4'],
+    ['8.0', 'mysql8.0'],
+    ['8.0.43', 'mysql8.0'],
+  ])('accepts MySQL %s (parameter group family %s)', (version, family) => {
+    expect(parse({ dbEngineVersion: version }).database).toMatchObject({
+      engineVersion: version,
+      parameterGroupFamily: family,
+    });
+  });
+
+  it('takes paid Extended Support only when asked', () => {
+    expect(
+      parse({ dbEngineVersion: '8.0', dbEngineLifecycleSupport: 'open-source-rds-extended-support' }).database
+        .engineLifecycleSupport,
+    ).toBe('open-source-rds-extended-support');
+  });
+});
+
+describe('the connection budget', () => {
+  it('the defaults fit db.t3.micro: 4 web instances at the peak of a refresh x 2 processes x 4, 10 Lambdas x 2, 1 migration', () => {
+    expect(() => parse({})).not.toThrow();
+  });
+
+  it('refuses pools that could exhaust max_connections, naming the numbers', () => {
+    const problems = problemsOf({ webDbPoolSize: '10' });
+    expect(problems).toEqual([
+      expect.stringContaining(
+        `${NS}:webDbPoolSize: the stack may open 101 MySQL connections at once but the database allows 64`,
+      ),
+    ]);
+  });
+
+  it('counts reserved concurrency instead of the shared quota when every worker has one', () => {
+    // 32 (web) + (3 + 5) x 2 + 1 = 49
+    expect(() =>
+      parse({ annotatorReservedConcurrency: '3', thumbnailerReservedConcurrency: '5' }),
+    ).not.toThrow();
+    expect(problemsOf({ thumbnailerReservedConcurrency: '20' })[0]).toContain('may open 93');
+  });
+
+  it('grows with the database class, or takes max_connections as given', () => {
+    expect(() => parse({ webDbPoolSize: '10', dbInstanceClass: 'db.t3.small' })).not.toThrow();
+    expect(() => parse({ webDbPoolSize: '10', dbMaxConnections: '150' })).not.toThrow();
   });
 });
 
@@ -103,7 +186,17 @@ describe('a bad stack config fails with an error that names the key', () => {
     ['webInstanceType', { webInstanceType: 'x9.large' }, 'unknown instance family "x9"'],
     ['dbAllocatedStorageGb', { dbAllocatedStorageGb: '10' }, 'between 20 and 16384'],
     ['dbBackupRetentionDays', { dbBackupRetentionDays: '0' }, 'between 1 and 35'],
-    ['dbEngineVersion', { dbEngineVersion: '5.7' }, 'MySQL 8.0'],
+    ['dbEngineVersion', { dbEngineVersion: '5.7' }, 'must be MySQL 8.4 or 8.0'],
+    ['dbEngineVersion', { dbEngineVersion: '8.1' }, 'must be MySQL 8.4 or 8.0'],
+    ['dbEngineLifecycleSupport', { dbEngineLifecycleSupport: 'forever' }, 'must be one of'],
+    ['dbMaxAllocatedStorageGb', { dbMaxAllocatedStorageGb: '19' }, 'between 20 and 65536'],
+    [
+      'dbMaxAllocatedStorageGb',
+      { dbAllocatedStorageGb: '50', dbMaxAllocatedStorageGb: '40' },
+      'at least dbAllocatedStorageGb (50)',
+    ],
+    ['dbSlowQuerySeconds', { dbSlowQuerySeconds: '0' }, 'between 0.1 and 60'],
+    ['annotator', { annotator: 'openai' }, 'must be one of gemini, local'],
     ['dbUsername', { dbUsername: 'rdsadmin' }, 'reserved'],
     ['annotatorMemoryMb', { annotatorMemoryMb: '64' }, 'between 128 and 10240'],
     ['thumbnailerTimeoutSeconds', { thumbnailerTimeoutSeconds: '901' }, 'between 1 and 900'],

@@ -53,6 +53,17 @@ describe('Pulumi.dev.yaml', () => {
     expect(config).toMatchObject({ region: 'us-east-1', owner: 'platform-team', production: false });
   });
 
+  it('reserves no Lambda concurrency (accounts with a quota of 10 reject any) and runs Gemini', () => {
+    const config = parse({ geminiApiKey: 'set-with-pulumi-config-set-secret' });
+    expect(config.annotator.reservedConcurrency).toBeUndefined();
+    expect(config.thumbnailer.reservedConcurrency).toBeUndefined();
+    expect(config.annotatorChoice).toBe('gemini');
+  });
+
+  it('with annotator local, needs no secret at all', () => {
+    expect(parse({ annotator: 'local' }).geminiApiKey).toBeUndefined();
+  });
+
   it('lacks nothing but that secret', () => {
     expect(() => parse({})).toThrow(
       /^Invalid stack config:\n {2}- image-annotation-platform:geminiApiKey: [^\n]*$/,

@@ -2,6 +2,7 @@ import type { Policies } from '@pulumi/policy';
 import { bucketsBlockPublicAccess, bucketsEncrypted, bucketsTlsOnly } from './buckets.ts';
 import { imdsV2Required, rdsEncryptedAndPrivate } from './compute.ts';
 import { eventTargetsRetryAndDeadLetter, lambdaPermissionsScoped, putEventsScoped } from './events.ts';
+import { instancesReachableBySsm, rdsTlsOnly } from './hardening.ts';
 import { lambdaLogGroupsManaged, logRetentionSet } from './logs.ts';
 import { noOpenIngress } from './network.ts';
 import { lambdaNoPlaintextSecrets } from './secrets.ts';
@@ -9,6 +10,7 @@ import { lambdaNoPlaintextSecrets } from './secrets.ts';
 export * from './buckets.ts';
 export * from './compute.ts';
 export * from './events.ts';
+export * from './hardening.ts';
 export * from './logs.ts';
 export * from './network.ts';
 export * from './secrets.ts';
@@ -19,8 +21,10 @@ export const POLICIES: Policies = [
   bucketsEncrypted,
   bucketsTlsOnly,
   rdsEncryptedAndPrivate,
+  rdsTlsOnly,
   noOpenIngress,
   imdsV2Required,
+  instancesReachableBySsm,
   lambdaNoPlaintextSecrets,
   logRetentionSet,
   lambdaLogGroupsManaged,

@@ -124,7 +124,8 @@ describe('tags', () => {
 describe('logs and alarms', () => {
   it('every log group has a retention', () => {
     const groups = ofType(run.resources, T.logGroup);
-    expect(groups.length).toBe(5);
+    // web, two workers, the migration function, and RDS's error and slow query logs.
+    expect(groups.length).toBe(6);
     for (const group of groups) expect(group.inputs.retentionInDays).toBe(30);
   });
 

@@ -154,11 +154,12 @@ describe('CloudFront', () => {
 });
 
 describe('names across stacks', () => {
-  it('the dev and prod stacks name their ALB and target group differently, within 32 characters', () => {
-    for (const type of [T.alb, T.targetGroup]) {
-      const [dev, prod] = [off, on].map((run) => one(run.resources, type).inputs.name as string);
-      expect(dev).not.toBe(prod);
-      expect(Math.max(dev!.length, prod!.length)).toBeLessThanOrEqual(32);
+  it('the dev and prod stacks never share an explicit name: the ALB and target group have none', () => {
+    for (const type of [T.alb, T.targetGroup])
+      for (const run of [off, on]) expect(one(run.resources, type).inputs.name).toBeUndefined();
+    for (const type of [T.lambda, T.repository]) {
+      const names = (run: typeof off) => ofType(run.resources, type).map((r) => r.inputs.name as string);
+      for (const name of names(on)) expect(names(off)).not.toContain(name);
     }
   });
 });

@@ -143,6 +143,8 @@ describe('auto scaling', () => {
         asgDesiredCapacity: '3',
         asgHealthCheckGraceSeconds: '120',
         asgCpuTargetPercent: '55',
+        // Twice the instances need a larger database for the connection budget.
+        dbInstanceClass: 'db.t3.small',
       },
     });
     expect(one(custom.resources, T.asg).inputs).toMatchObject({

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { loadConfig } from '@annot/config';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { contextPath } from '../../src/paths.ts';
 import { allows } from '../support/iam.ts';
 import type { RecordedResource } from '../support/mocks.ts';
 import { type ProgramRun, runProgram } from '../support/program.ts';
@@ -33,18 +35,18 @@ const rolePolicyOf = (lambda: RecordedResource) => {
 
 describe('the worker Lambdas', () => {
   it.each([
-    ['annotator', 512, 60, 2],
-    ['thumbnailer', 256, 30, 5],
+    ['annotator', 512, 60],
+    ['thumbnailer', 256, 30],
   ] as const)(
-    '%s runs its container image with %i MB, %i s and reserved concurrency %i',
-    (worker, memory, timeout, reserved) => {
+    '%s runs its container image with %i MB and %i s, with no reserved concurrency by default',
+    (worker, memory, timeout) => {
       expect(fn(worker).inputs).toMatchObject({
         packageType: 'Image',
         imageUri: one(run.resources, T.image, `-${worker}`).state.imageUri,
         memorySize: memory,
         timeout,
-        reservedConcurrentExecutions: reserved,
       });
+      expect(fn(worker).inputs).not.toHaveProperty('reservedConcurrentExecutions');
     },
   );
 
@@ -174,17 +176,25 @@ describe('container images', () => {
   });
 
   it.each([
-    ['web', '', 'apps/web/Dockerfile'],
+    ['web', '.', 'apps/web/Dockerfile'],
     ['annotator', 'apps/annotator', 'apps/annotator/Dockerfile'],
     ['thumbnailer', 'apps/thumbnailer', 'apps/thumbnailer/Dockerfile'],
-  ])('%s builds from context "/%s" with %s for linux/amd64', (image, context, dockerfile) => {
-    const built = one(run.resources, T.image, `-${image}`);
-    const root = new URL('../../../', import.meta.url).pathname.replace(/\/$/, '');
-    expect(built.inputs.context).toBe(context ? `${root}/${context}` : root);
-    expect(built.inputs.dockerfile).toBe(`${root}/${dockerfile}`);
-    expect(built.inputs.platform).toBe('linux/amd64');
-    expect(built.inputs.repositoryUrl).toBe(
-      one(run.resources, T.repository, `-${image}`).state.repositoryUrl,
-    );
-  });
+  ])(
+    '%s builds from context "%s" with %s for linux/amd64, paths relative to where Pulumi runs',
+    (image, context, dockerfile) => {
+      const built = one(run.resources, T.image, `-${image}`);
+      // Pulumi runs the program in the repository root; this test runs in infra/.
+      const root = new URL('../../../', import.meta.url).pathname;
+      const fromRoot = (p: string) => path.relative(process.cwd(), path.join(root, p)) || '.';
+      expect(built.inputs.context).toBe(fromRoot(context));
+      expect(built.inputs.dockerfile).toBe(fromRoot(dockerfile));
+      expect(path.isAbsolute(built.inputs.context)).toBe(false);
+      expect(contextPath(context, root)).toBe(context);
+      expect(contextPath(dockerfile, root)).toBe(dockerfile);
+      expect(built.inputs.platform).toBe('linux/amd64');
+      expect(built.inputs.repositoryUrl).toBe(
+        one(run.resources, T.repository, `-${image}`).state.repositoryUrl,
+      );
+    },
+  );
 });

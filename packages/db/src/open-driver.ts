@@ -26,6 +26,7 @@ export function openDriver(config: DatabaseConfig, logger: DbLogger, options: Dr
   return openMySqlDriver({
     url: config.url,
     poolSize: config.poolSize,
+    tls: config.tls,
     queryTimeoutMs,
     logger,
     refreshCredentials: options.refreshCredentials,

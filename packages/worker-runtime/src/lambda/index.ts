@@ -4,4 +4,10 @@ export {
   POWERTOOLS_LEVELS,
   workerLoggerFor,
 } from './logger.ts';
+export {
+  createMigrationHandler,
+  type MigrationHandlerOptions,
+  type MigrationRequest,
+  type MigrationResponse,
+} from './migrate.ts';
 export { createLambdaRuntime, type LambdaRuntime, type LambdaRuntimeOptions } from './runtime.ts';

@@ -4,9 +4,9 @@
  * Gemini key by GEMINI_API_KEY_SECRET_ARN; never a plain environment variable), the Powertools
  * Logger, the S3 client and the MySQL pool. Invocations only reuse them.
  *
- * Migrations do not run here (migrate: false): the web tier applies them at start, before any
- * upload can raise an event, and a cold start should neither wait on the migration lock nor need
- * DDL rights.
+ * Migrations do not run here (migrate: false): in AWS the deployment's migration function
+ * (./migrate.ts) applies them before the workers are updated, and a cold start should neither wait
+ * on the migration lock nor need DDL rights.
  */
 import {
   type AppConfig,
