@@ -1,5 +1,7 @@
-// Bundles the Lambda entry (src/lambda.ts) and its workspace packages into one ESM file,
-// dist/index.mjs, for the container image. sharp stays external: its native libvips binaries
+// Bundles the Lambda entry (src/lambda.ts) and its workspace packages into dist/index.mjs for the
+// container image, minified, with the code that runs only when needed (the Secrets Manager client,
+// the AWS SDK's other credential providers) split into dist/chunks/, so a cold start compiles only
+// what init runs (see BENCHMARKS.md, "Lambda cold starts"). sharp stays external: its native libvips binaries
 // are installed into the image for linux-x64 (see Dockerfile), at the version pinned there,
 // which must be the version the code was built and tested with.
 import { readFile, rm } from 'node:fs/promises';
@@ -19,8 +21,11 @@ if (pinned !== sharpVersion) {
 
 await rm(new URL('dist', here), { recursive: true, force: true });
 const result = await build({
-  entryPoints: [new URL('src/lambda.ts', here).pathname],
-  outfile: new URL('dist/index.mjs', here).pathname,
+  entryPoints: { index: new URL('src/lambda.ts', here).pathname },
+  outdir: new URL('dist', here).pathname,
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -40,10 +45,16 @@ const result = await build({
   },
   sourcemap: 'linked',
   legalComments: 'linked',
-  minifySyntax: true,
+  minify: true,
+  // Class and function names stay readable in stack traces and logged errors.
+  keepNames: true,
   metafile: true,
   logLevel: 'warning',
 });
 
-const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
-console.log(`dist/index.mjs: ${(bytes / 1024).toFixed(0)} KB (sharp ${sharpVersion} external)`);
+const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.mjs'));
+const bytes = outputs.find(([, o]) => o.entryPoint)?.[1].bytes ?? 0;
+const chunks = outputs.reduce((sum, [, o]) => sum + o.bytes, 0) - bytes;
+console.log(
+  `dist/index.mjs: ${(bytes / 1024).toFixed(0)} KB, loaded on demand (dist/chunks): ${(chunks / 1024).toFixed(0)} KB (sharp ${sharpVersion} external)`,
+);
