@@ -69,16 +69,18 @@ export async function buildLambdaImage(options: LambdaImageOptions): Promise<Lam
   for (const step of steps.slice(0, lastRun + 1)) {
     hash.update(`${step.instruction.op} ${step.instruction.args}\n${JSON.stringify(step.vars)}\n`);
     if (step.instruction.op === 'COPY') {
-      for (const source of await copySources(options.context, step.instruction.args, step.vars)) {
-        for (const file of (await stat(source)).isDirectory() ? await filesUnder(source) : [source]) {
+      for (const { files } of await copySources(options.context, step.instruction.args, step.vars)) {
+        for (const file of files) {
           hash.update(`${path.relative(options.context, file)}\n`).update(await readFile(file));
         }
       }
     }
   }
-  // Named by image, so that a new layer replaces the image's old one instead of piling up.
+  // Named by image (the context folder and the build arguments), so that a new layer replaces
+  // the image's old one instead of piling up.
+  const where = createHash('sha256').update(path.resolve(options.context)).digest('hex').slice(0, 8);
   const name = [
-    path.basename(options.context),
+    `${path.basename(options.context)}_${where}`,
     ...Object.entries(options.buildArgs ?? {}).map(([k, v]) => `${k}=${v}`),
   ]
     .join('-')
@@ -224,13 +226,19 @@ async function apply(step: Step, context: string, taskRoot: string): Promise<voi
     const parts = expand(args, step.vars).split(/\s+/);
     const target = path.join(taskRoot, parts.at(-1)!);
     const sources = await copySources(context, args, step.vars);
-    for (const source of sources) {
+    for (const { source, files } of sources) {
       // As Docker does: a directory's contents go into the target; a file into a target ending in /.
-      const directory = (await stat(source)).isDirectory();
-      const intoTarget = directory || !(parts.at(-1)!.endsWith('/') || sources.length > 1);
-      const destination = intoTarget ? target : path.join(target, path.basename(source));
-      await mkdir(path.dirname(destination), { recursive: true });
-      await cp(source, destination, { recursive: true });
+      const directory = files.length !== 1 || files[0] !== source;
+      const intoTarget = !(parts.at(-1)!.endsWith('/') || sources.length > 1);
+      for (const file of files) {
+        const destination = directory
+          ? path.join(target, path.relative(source, file))
+          : intoTarget
+            ? target
+            : path.join(target, path.basename(source));
+        await mkdir(path.dirname(destination), { recursive: true });
+        await cp(file, destination);
+      }
     }
   } else if (op === 'RUN') {
     // The image's build step, on this machine; its cache clean-up would empty the machine's npm cache.
@@ -240,22 +248,54 @@ async function apply(step: Step, context: string, taskRoot: string): Promise<voi
   }
 }
 
+/**
+ * What each COPY source brings from the build context: its files, after .dockerignore (whose last
+ * matching pattern decides, `!` re-including; a pattern that matches a folder covers what is in it).
+ */
 async function copySources(
   context: string,
   args: string,
   vars: Readonly<Record<string, string>>,
-): Promise<string[]> {
+): Promise<{ source: string; files: string[] }[]> {
+  const ignore = await dockerignore(context);
   const parts = expand(args, vars).split(/\s+/).slice(0, -1);
-  const files: string[] = [];
+  const sources: { source: string; files: string[] }[] = [];
   for (const part of parts) {
     const matched: string[] = [];
-    for await (const file of glob(part, { cwd: context })) matched.push(path.join(context, file));
+    for await (const file of glob(part, { cwd: context })) {
+      if (!ignore(file)) matched.push(file);
+    }
     // A pattern with a wildcard may match nothing (Docker's `file*` idiom); a plain path must exist.
-    if (matched.length === 0 && !/[*?[]/.test(part))
-      throw new Error(`COPY ${part}: no such file in ${context}`);
-    files.push(...matched.sort());
+    if (matched.length === 0 && !/[*?[]/.test(part)) {
+      throw new Error(`COPY ${part}: no such file in ${context} (or .dockerignore leaves it out)`);
+    }
+    for (const relative of matched.sort()) {
+      const source = path.join(context, relative);
+      const files = (await stat(source)).isDirectory()
+        ? (await filesUnder(source)).filter((file) => !ignore(path.relative(context, file)))
+        : [source];
+      sources.push({ source, files });
+    }
   }
-  return files;
+  return sources;
+}
+
+async function dockerignore(context: string): Promise<(relative: string) => boolean> {
+  const text = await readFile(path.join(context, '.dockerignore'), 'utf8').catch(() => '');
+  const patterns = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => ({ include: line.startsWith('!'), glob: path.normalize(line.replace(/^!/, '')) }));
+  return (relative) => {
+    const ancestors: string[] = [];
+    for (let p = path.normalize(relative); p !== '.' && p !== ''; p = path.dirname(p)) ancestors.push(p);
+    let ignored = false;
+    for (const pattern of patterns) {
+      if (ancestors.some((p) => path.matchesGlob(p, pattern.glob))) ignored = !pattern.include;
+    }
+    return ignored;
+  };
 }
 
 function expand(text: string, vars: Readonly<Record<string, string>>): string {
