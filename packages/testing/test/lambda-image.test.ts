@@ -62,6 +62,7 @@ beforeAll(async () => {
     [
       "import { dep } from 'dep';",
       "import { extra } from './chunks/extra.mjs';",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the bundle's own source text
       'if (process.env.FAIL_INIT) throw new Error(`init failed: ${process.env.FAIL_INIT}`);',
       'export const handler = async (event, context) => ({ dep, extra, kind: process.env.KIND, other: process.env.OTHER, event, requestId: context.awsRequestId });',
     ].join('\n'),
