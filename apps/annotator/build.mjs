@@ -1,6 +1,7 @@
-// Bundles the Lambda entry point into dist/index.mjs (handler "index.handler"), with the code
-// loaded only when needed (the Gemini SDK, the Secrets Manager client, the SDK's other credential
-// providers) split into dist/chunks/, so a cold start compiles only what init runs. Everything is
+// Bundles the Lambda entry point into dist/index.mjs (handler "index.handler"), minified, with the
+// code loaded only when needed (the annotator with sharp and the Gemini SDK, imported on the first
+// event; the Secrets Manager client; the AWS SDK's other credential providers) split into
+// dist/chunks/, so a cold start compiles only what init runs (BENCHMARKS.md, "Lambda cold starts"). Everything is
 // bundled except sharp and the offline vision packages, which the Dockerfile installs for
 // linux-x64 at the versions this workspace tests against: dist/package.json (sharp; the image
 // with ANNOTATOR=gemini) and dist/vision/package.json (sharp and the vision packages, whose models
@@ -73,11 +74,20 @@ const manifest = (name, dependencies) =>
 await writeFile('dist/package.json', manifest('annotator-lambda', { sharp: versions.sharp }));
 await writeFile('dist/vision/package.json', manifest('annotator-lambda-vision', versions));
 
-const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.mjs'));
-const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;
-const entry = outputs.find(([, output]) => output.entryPoint)?.[1].bytes ?? 0;
-const chunks = outputs.reduce((sum, [, output]) => sum + output.bytes, 0) - entry;
+// The entry and the chunks it imports statically, and the chunks only a dynamic import() reaches
+// (loaded when that code first runs; the database driver is one, loaded during init).
+const outputs = result.metafile.outputs;
+const atInit = new Set();
+const visit = (file) => {
+  if (atInit.has(file)) return;
+  atInit.add(file);
+  for (const i of outputs[file].imports) if (i.kind === 'import-statement' && outputs[i.path]) visit(i.path);
+};
+visit(Object.keys(outputs).find((file) => outputs[file].entryPoint));
+const sizeOf = (files) =>
+  `${Math.round(files.reduce((sum, file) => sum + outputs[file].bytes, 0) / 1024)} KiB`;
+const code = Object.keys(outputs).filter((file) => file.endsWith('.mjs'));
 console.log(
-  `dist/index.mjs: ${kib(entry)}, loaded on demand (dist/chunks): ${kib(chunks)}; external: sharp ${versions.sharp}, ` +
-    `vision packages in dist/vision/package.json`,
+  `dist: index.mjs with its static imports ${sizeOf([...atInit])}, chunks imported on demand ${sizeOf(code.filter((f) => !atInit.has(f)))}; ` +
+    `external: sharp ${versions.sharp}, vision packages in dist/vision/package.json`,
 );

@@ -1,5 +1,5 @@
 import { AnnotatorConfigurationError } from './errors.ts';
-import type { GeminiAnnotatorOptions } from './gemini.ts';
+import { createGeminiAnnotator, type GeminiAnnotatorOptions } from './gemini.ts';
 import { createLocalAnnotator } from './local.ts';
 import type { Annotator, AnnotatorSettings } from './types.ts';
 import { createVisionAnnotator } from './vision.ts';
@@ -29,7 +29,7 @@ export function createAnnotator(settings: AnnotatorSettings, hooks: AnnotatorHoo
         : 'The Gemini annotator needs GEMINI_API_KEY or GEMINI_API_KEY_SECRET_ARN',
     );
   }
-  return lazyGemini({
+  return createGeminiAnnotator({
     apiKey: settings.geminiApiKey,
     model: settings.model,
     baseUrl: settings.baseUrl,
@@ -40,29 +40,4 @@ export function createAnnotator(settings: AnnotatorSettings, hooks: AnnotatorHoo
     maxInputPixels: settings.maxInputPixels,
     ...hooks,
   });
-}
-
-/**
- * The Gemini annotator, its module (and with it the Gemini SDK, a large part of the Lambda bundle)
- * imported on the first image rather than at start: a cold start that is not yet annotating does
- * not compile it (build.mjs puts it in a chunk of its own). A failed import is tried again on the
- * next image.
- */
-function lazyGemini(options: GeminiAnnotatorOptions): Annotator {
-  let loading: Promise<Annotator> | undefined;
-  const load = () => {
-    loading ??= import('./gemini.ts').then(
-      ({ createGeminiAnnotator }) => createGeminiAnnotator(options),
-      (error: unknown) => {
-        loading = undefined;
-        throw error;
-      },
-    );
-    return loading;
-  };
-  return {
-    name: 'gemini',
-    model: options.model,
-    describe: async (image, callOptions) => (await load()).describe(image, callOptions),
-  };
 }
