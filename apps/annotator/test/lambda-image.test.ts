@@ -28,8 +28,10 @@ import { fixtureBytes } from './support.ts';
  * (the Dockerfile's own steps, carried out by buildLambdaImage: the same npm install of the
  * externals, the same ENV), loaded in a fresh Node process the way the Lambda Node.js runtime loads
  * it, and run on one EventBridge event against MariaDB and s3rver. The bundles are built once for
- * the file; the images' installed packages are cached between runs (as Docker caches the layer),
- * so only a first run downloads them (the vision packages: a few hundred MiB).
+ * the file (into the apps' dist/, which turbo's `build` tasks also write: this package's `test`
+ * task waits for them, see turbo.json); the images' installed packages are cached between runs
+ * (as Docker caches the layer), so only a first run downloads them (the vision packages: about
+ * 250 MiB).
  */
 
 const buckets = { originals: 'image-test-originals', thumbnails: 'image-test-thumbnails' };
