@@ -102,11 +102,8 @@ export async function buildLambdaImage(options: LambdaImageOptions): Promise<Lam
     await rm(layer, { recursive: true, force: true });
     await rename(building, layer);
     for (const entry of await readdir(cacheRoot)) {
-      if (
-        entry.startsWith(`${name}-`) &&
-        !entry.includes('.building-') &&
-        path.join(cacheRoot, entry) !== layer
-      ) {
+      const [image, version = ''] = entry.split('@');
+      if (image === name && !version.includes('.building-') && path.join(cacheRoot, entry) !== layer) {
         await rm(path.join(cacheRoot, entry), { recursive: true, force: true });
       }
     }

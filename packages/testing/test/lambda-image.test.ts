@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,8 @@ describe('buildLambdaImage and invokeLambdaImage', () => {
     const rebuilt = await buildLambdaImage({ context, cacheDir });
     await rebuilt.remove();
     expect(await readFile(runs, 'utf8')).toBe('plain\n');
+    // The new layer replaced the old one.
+    expect(await readdir(cacheDir)).toHaveLength(1);
   });
 
   it('builds the other stage with --build-arg, with its own ENV', async () => {
