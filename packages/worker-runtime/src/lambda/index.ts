@@ -1,3 +1,4 @@
+export { lazyWorker } from './lazy.ts';
 export {
   createPowertoolsLogger,
   detailsFirstLoggerFor,
