@@ -130,7 +130,7 @@ export const CONFIG_KEYS = [
     key: 'annotatorMemoryMb',
     default: undefined,
     description:
-      'Annotator Lambda memory. Unset: 512 with `annotator: gemini`, 2048 with `local` (the vision models peak at about 1.4 GB RSS; provisional, see BENCHMARKS.md).',
+      'Annotator Lambda memory. Unset: 512 with `annotator: gemini`, 2048 with `local` (the local vision image peaked at 1181 MiB RSS over the fixtures; the Gemini one at 157 MiB: BENCHMARKS.md, "Lambda cold starts").',
   },
   {
     key: 'annotatorTimeoutSeconds',

@@ -22,7 +22,7 @@ export const LOG_RETENTION_DAYS = [
 
 /**
  * The annotator Lambda's memory when `annotatorMemoryMb` is unset: Gemini is a network call; the
- * local vision models peak at about 1.4 GB RSS (provisional figure, BENCHMARKS.md), and Lambda
+ * local vision image peaked at 1181 MiB RSS over the fixtures (`pnpm bench:coldstart`), and Lambda
  * gives CPU in proportion to memory.
  */
 export const ANNOTATOR_MEMORY_MB = { gemini: 512, local: 2048 } as const;
