@@ -44,4 +44,18 @@ describe("the annotator's Gemini attempts fit annotatorTimeoutSeconds", () => {
       expect.stringMatching(/^image-annotation-platform:annotatorTimeoutSeconds: 30 s is too short/),
     ]);
   });
+
+  it('is not checked with annotator local, which makes no Gemini attempts', () => {
+    const source = configSource({
+      owner: 'platform-team',
+      annotator: 'local',
+      annotatorTimeoutSeconds: '30',
+    });
+    const config = parseStackConfig(source, {
+      project: 'image-annotation-platform',
+      stack: 'dev',
+      region: 'eu-west-1',
+    });
+    expect(config.annotator.timeoutSeconds).toBe(30);
+  });
 });
