@@ -3,7 +3,7 @@ import { checkOriginal } from '@annot/worker-runtime';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { prepareForModel } from '../src/prepare.ts';
-import { checkedFixture } from './support.ts';
+import { checkedFixture, fixtureBytes } from './support.ts';
 
 const limits = { maxEdge: 1024, maxInputPixels: 60_000_000 };
 
@@ -22,8 +22,19 @@ describe('the copy sent to the model', () => {
       });
       // Nothing identifying travels with it: no EXIF (GPS included), no ICC profile.
       expect(meta.exif).toBeUndefined();
+      expect(meta.icc).toBeUndefined();
+      expect(meta.hasProfile).toBe(false);
     },
   );
+
+  it('has originals with an ICC profile and EXIF among them, so the stripping above is exercised', async () => {
+    const profiled = await sharp(await fixtureBytes('Landscape_6.jpg')).metadata();
+    expect(profiled.hasProfile).toBe(true);
+    expect(profiled.exif).toBeDefined();
+    expect(
+      (await sharp(await fixtureBytes('Channel_digital_image_CMYK_color.jpg')).metadata()).icc,
+    ).toBeDefined();
+  });
 
   it('flattens transparency onto white rather than black', async () => {
     const transparent = await sharp({
