@@ -25,7 +25,7 @@ export interface TestApp {
 export async function buildTestApp(
   env: Record<string, string> = {},
   storageOptions: CreateStorageOptions = {},
-  hooks: Pick<ServerOptions, 'reclaimer' | 'requestStage'> & {
+  hooks: Pick<ServerOptions, 'reclaimer' | 'requestStage' | 'clock'> & {
     /** What the app is given in place of the repository (e.g. one that counts calls). */
     readonly wrapRepository?: (repository: ImageRepository) => ImageRepository;
     /** What the app is given in place of the storage (e.g. one that records puts). */
