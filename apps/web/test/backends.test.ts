@@ -7,7 +7,7 @@ import {
   startS3Server,
 } from '@annot/testing';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   allRows,
   buildTestApp,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { thumbnailKeyFor } from '@annot/object-keys';
 import { distinctCopy, fixturePath } from '@annot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachBackend, postUpload, type TestApp, webBackends } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));

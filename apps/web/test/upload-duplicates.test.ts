@@ -9,7 +9,7 @@ import {
   startS3Server,
 } from '@annot/testing';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   allRows,
   buildTestApp,
