@@ -23,6 +23,8 @@ export interface MySqlDriverOptions {
   readonly refreshCredentials?: CredentialsRefresher | undefined;
   /** The least time between two credential refreshes (default 10 s). */
   readonly minRefreshIntervalMs?: number | undefined;
+  /** The clock minRefreshIntervalMs is measured on (default Date.now). */
+  readonly now?: (() => number) | undefined;
 }
 
 /** MySQL 8.0 / MariaDB 10.11 through a mysql2 pool; every statement is prepared (`execute`). */
@@ -52,6 +54,7 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
     createPool,
     refresh: options.refreshCredentials,
     minRefreshIntervalMs: options.minRefreshIntervalMs,
+    now: options.now,
     logger: options.logger,
   });
   const retry = {
