@@ -86,7 +86,8 @@ describe('the web role, evaluated as the program builds it', () => {
       'the thumbnails bucket outside thumbnails/': () => `${thumbnails}/elsewhere/cat.jpg`,
       'the originals bucket': () => originals,
       'the thumbnails bucket': () => thumbnails,
-      'the database secret': () => one(defaults.resources, T.rds).state.masterUserSecrets[0].secretArn,
+      'the database secret': () =>
+        (one(defaults.resources, T.rds).state.masterUserSecrets as { secretArn: string }[])[0]!.secretArn,
       'the cookie secret': () => secret('-cookie-secret'),
       'the admin token': () => secret('-admin-token'),
       'the Gemini key': () => secret('-gemini-api-key'),
