@@ -84,6 +84,19 @@ describe('POST /upload accepts', () => {
     expect(row!.originalKey).toMatch(/\/holiday\.jpg$/);
   });
 
+  it('PNG bytes named .jpg and sent as image/jpeg, stored and keyed as the PNG they are', async () => {
+    const png = readFileSync(fixturePath('with-alpha.png'));
+    const response = await postUpload(t.app, [
+      { filename: 'really-a-png.jpg', content: distinctCopy(png, 'really'), contentType: 'image/jpeg' },
+    ]);
+
+    expect(response.statusCode).toBe(201);
+    const row = await t.repository.getById(response.json().images[0].id);
+    expect(row).toMatchObject({ filename: 'really-a-png.jpg', contentType: 'image/png' });
+    expect(row!.originalKey).toMatch(/\/really-a-png\.png$/);
+    expect((await t.storage.originals.head(row!.originalKey))?.contentType).toBe('image/png');
+  });
+
   it('a browser form post with 303 to the gallery', async () => {
     const response = await postUpload(
       t.app,
