@@ -1,6 +1,6 @@
 import { InvalidEventError } from '@annot/events';
 import { formatBytes } from '@annot/image-rules';
-import { withdrawUpload } from '@annot/worker-runtime/testing';
+import { watchedStore, withdrawUpload } from '@annot/worker-runtime/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AnnotatorConfigurationError, TransientAnnotationError } from '../src/index.ts';
 import { type Backend, SETUPS, upload, workerFor } from './setups.ts';
@@ -176,12 +176,18 @@ for (const setup of SETUPS) {
     it('refuses an original over MAX_UPLOAD_BYTES before reading it', async () => {
       const { key, event } = await uploadWithRow('huge.jpg');
 
-      const outcome = await workerFor(backend, 'local', { MAX_UPLOAD_BYTES: '1000' }).handle(event);
+      const originals = watchedStore(backend.storage.originals);
+      const storage = { originals: originals.store, thumbnails: backend.storage.thumbnails };
+
+      const outcome = await workerFor(backend, 'gemini', { MAX_UPLOAD_BYTES: '1000' }, storage).handle(event);
 
       expect(outcome).toMatchObject({
         status: 'failed',
         reason: `The file is ${formatBytes(photo.length)}, over the limit of 1000 bytes for one image`,
       });
+      // Its size came from the object's metadata: no byte of it was read, none sent to the model.
+      expect(originals.calls).toEqual(['head']);
+      expect(backend.gemini.requests).toEqual([]);
       expect(await backend.repository.getByOriginalKey(key)).toMatchObject({ annotationStatus: 'failed' });
     });
   });

@@ -4,7 +4,7 @@ import { checkOriginal } from '@annot/worker-runtime';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MAX_INLINE_IMAGE_BYTES, prepareForModel } from '../src/prepare.ts';
-import { checkedFixture, noisyJpeg } from './support.ts';
+import { checkedFixture, fixtureBytes, noisyJpeg } from './support.ts';
 
 const limits = { maxEdge: 1024, maxInputPixels: 60_000_000 };
 
@@ -23,8 +23,19 @@ describe('the copy sent to the model', () => {
       });
       // Nothing identifying travels with it: no EXIF (GPS included), no ICC profile.
       expect(meta.exif).toBeUndefined();
+      expect(meta.icc).toBeUndefined();
+      expect(meta.hasProfile).toBe(false);
     },
   );
+
+  it('has originals with an ICC profile and EXIF among them, so the stripping above is exercised', async () => {
+    const profiled = await sharp(await fixtureBytes('Landscape_6.jpg')).metadata();
+    expect(profiled.hasProfile).toBe(true);
+    expect(profiled.exif).toBeDefined();
+    expect(
+      (await sharp(await fixtureBytes('Channel_digital_image_CMYK_color.jpg')).metadata()).icc,
+    ).toBeDefined();
+  });
 
   it('flattens transparency onto white rather than black', async () => {
     const transparent = await sharp({

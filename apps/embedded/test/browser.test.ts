@@ -5,18 +5,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchChromium } from './chromium.ts';
 import { type RunningSystem, startDevSystem } from './system.ts';
 
-// The workers wait this long before each image, so the pending state is there to be seen.
-const WORKER_DELAY_MS = 4000;
+/** A latch the test opens: until then every worker delivery waits, so the pending state is there to be seen. */
+function latch() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
 
 describe('the pages in headless Chromium', () => {
   let running: RunningSystem;
   let browser: Browser;
+  const workers = latch();
 
   beforeAll(async () => {
-    running = await startDevSystem({}, WORKER_DELAY_MS);
+    running = await startDevSystem({}, undefined, {
+      aroundDelivery: async (_target, run) => {
+        await workers.opened;
+        await run();
+      },
+    });
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
+    workers.open(); // a failed test must not leave deliveries waiting on the shutdown
     await browser?.close();
     await running?.stop();
   });
@@ -62,6 +75,9 @@ describe('the pages in headless Chromium', () => {
       await page.locator('.card[data-pending] .badge[data-status="pending"]').count(),
     ).toBeGreaterThanOrEqual(2);
     expect(await page.locator('.card .placeholder[data-state="pending"]').count()).toBe(2);
+
+    // Now the workers may run: the page must notice on its own.
+    workers.open();
 
     await page.waitForFunction(
       () =>

@@ -84,107 +84,109 @@ const BACKENDS: Backend[] = [
   },
 ];
 
-describe.each(BACKENDS.filter((b) => b.enabled))('a delete racing the workers on $name', (backend) => {
-  const workers = new Workers();
-  let running: RunningSystem;
-  let drop: () => Promise<void>;
-  const jpeg = readFile(fixturePath('Landscape_1.jpg'));
+// Each back end gets its describe; one MariaDB does not answer for is counted as skipped (outside CI).
+for (const b of BACKENDS)
+  describe.runIf(b.enabled).each([b])('a delete racing the workers on $name', (backend) => {
+    const workers = new Workers();
+    let running: RunningSystem;
+    let drop: () => Promise<void>;
+    const jpeg = readFile(fixturePath('Landscape_1.jpg'));
 
-  beforeAll(async () => {
-    const { env, drop: dropDb } = await backend.env();
-    drop = dropDb;
-    running = await startDevSystem({ ...env, ADMIN_TOKEN: ADMIN }, undefined, {
-      aroundDelivery: workers.aroundDelivery,
-      workerStorage: workers.workerStorage,
+    beforeAll(async () => {
+      const { env, drop: dropDb } = await backend.env();
+      drop = dropDb;
+      running = await startDevSystem({ ...env, ADMIN_TOKEN: ADMIN }, undefined, {
+        aroundDelivery: workers.aroundDelivery,
+        workerStorage: workers.workerStorage,
+      });
     });
-  });
-  afterAll(async () => {
-    await running?.stop();
-    await drop?.();
-  });
-
-  async function upload(): Promise<{ id: number; key: string }> {
-    const form = new FormData();
-    form.append('image', new Blob([await jpeg], { type: 'image/jpeg' }), 'race.jpg');
-    const response = await fetch(`${running.url}/upload`, {
-      method: 'POST',
-      body: form,
-      headers: { accept: 'application/json' },
-    });
-    expect(response.status).toBe(201);
-    const { images } = (await response.json()) as { images: { id: number }[] };
-    const id = images[0]!.id;
-    const row = await running.system.repository.getById(id);
-    return { id, key: row!.originalKey };
-  }
-
-  const remove = (id: number) =>
-    fetch(`${running.url}/api/images/${id}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${ADMIN}` },
+    afterAll(async () => {
+      await running?.stop();
+      await drop?.();
     });
 
-  /** Every file in the thumbnails bucket's directory. */
-  async function thumbnailFiles(): Promise<string[]> {
-    const dir = path.join(running.dataDir, 'blobs', 'thumbnails');
-    try {
-      const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-      return entries.filter((e) => e.isFile()).map((e) => e.name);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
+    async function upload(): Promise<{ id: number; key: string }> {
+      const form = new FormData();
+      form.append('image', new Blob([await jpeg], { type: 'image/jpeg' }), 'race.jpg');
+      const response = await fetch(`${running.url}/upload`, {
+        method: 'POST',
+        body: form,
+        headers: { accept: 'application/json' },
+      });
+      expect(response.status).toBe(201);
+      const { images } = (await response.json()) as { images: { id: number }[] };
+      const id = images[0]!.id;
+      const row = await running.system.repository.getById(id);
+      return { id, key: row!.originalKey };
     }
-  }
 
-  async function expectGone(id: number, key: string) {
-    const { repository, storage } = running.system;
-    expect(await repository.getById(id)).toBeNull();
-    expect(await repository.getByOriginalKey(key)).toBeNull();
-    expect(await storage.originals.head(key)).toBeNull();
-    expect(await thumbnailFiles()).toEqual([]);
-    expect((await fetch(`${running.url}/api/images/${id}`)).status).toBe(404);
-  }
+    const remove = (id: number) =>
+      fetch(`${running.url}/api/images/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
 
-  it('before the event is handled: the workers find no row and leave nothing', async () => {
-    const held = gate();
-    workers.beforeRun = held.opened;
-    const base = workers.finished;
-    const { id, key } = await upload();
-    await until('both deliveries held', () => workers.started - base >= 2);
-    expect((await remove(id)).status).toBe(204);
-    workers.beforeRun = null;
-    held.open();
-    await until('both deliveries finished', () => workers.finished - base >= 2);
-    await expectGone(id, key);
-  });
+    /** Every file in the thumbnails bucket's directory. */
+    async function thumbnailFiles(): Promise<string[]> {
+      const dir = path.join(running.dataDir, 'blobs', 'thumbnails');
+      try {
+        const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+        return entries.filter((e) => e.isFile()).map((e) => e.name);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+    }
 
-  it.each([
-    ['before it stores the thumbnail', 'beforePut'],
-    ['after it stores the thumbnail, before it records it', 'afterPut'],
-  ] as const)(
-    'while the thumbnailer works (%s): no row comes back, no thumbnail is left',
-    async (_when, point) => {
+    async function expectGone(id: number, key: string) {
+      const { repository, storage } = running.system;
+      expect(await repository.getById(id)).toBeNull();
+      expect(await repository.getByOriginalKey(key)).toBeNull();
+      expect(await storage.originals.head(key)).toBeNull();
+      expect(await thumbnailFiles()).toEqual([]);
+      expect((await fetch(`${running.url}/api/images/${id}`)).status).toBe(404);
+    }
+
+    it('before the event is handled: the workers find no row and leave nothing', async () => {
       const held = gate();
-      workers[point] = held.opened;
-      const heldBefore = workers.putsHeld;
+      workers.beforeRun = held.opened;
       const base = workers.finished;
       const { id, key } = await upload();
-      await until('the thumbnailer held in its put', () => workers.putsHeld > heldBefore);
+      await until('both deliveries held', () => workers.started - base >= 2);
       expect((await remove(id)).status).toBe(204);
-      workers[point] = null;
+      workers.beforeRun = null;
       held.open();
       await until('both deliveries finished', () => workers.finished - base >= 2);
       await expectGone(id, key);
-    },
-  );
+    });
 
-  it('after the workers finished: everything goes', async () => {
-    const base = workers.finished;
-    const { id, key } = await upload();
-    await waitUntilSettled(running.url, [id], 30_000);
-    await until('both deliveries finished', () => workers.finished - base >= 2);
-    expect(await thumbnailFiles()).toHaveLength(1);
-    expect((await remove(id)).status).toBe(204);
-    await expectGone(id, key);
+    it.each([
+      ['before it stores the thumbnail', 'beforePut'],
+      ['after it stores the thumbnail, before it records it', 'afterPut'],
+    ] as const)(
+      'while the thumbnailer works (%s): no row comes back, no thumbnail is left',
+      async (_when, point) => {
+        const held = gate();
+        workers[point] = held.opened;
+        const heldBefore = workers.putsHeld;
+        const base = workers.finished;
+        const { id, key } = await upload();
+        await until('the thumbnailer held in its put', () => workers.putsHeld > heldBefore);
+        expect((await remove(id)).status).toBe(204);
+        workers[point] = null;
+        held.open();
+        await until('both deliveries finished', () => workers.finished - base >= 2);
+        await expectGone(id, key);
+      },
+    );
+
+    it('after the workers finished: everything goes', async () => {
+      const base = workers.finished;
+      const { id, key } = await upload();
+      await waitUntilSettled(running.url, [id], 30_000);
+      await until('both deliveries finished', () => workers.finished - base >= 2);
+      expect(await thumbnailFiles()).toHaveLength(1);
+      expect((await remove(id)).status).toBe(204);
+      await expectGone(id, key);
+    });
   });
-});

@@ -32,10 +32,26 @@ async function rowAfterClose(dataDir: string, id: number) {
 
 describe('the embedded system', () => {
   it('lets the workers finish what they were given before the database closes', async () => {
-    const running = await startDevSystem({}, 300);
+    // Both deliveries (thumbnailer, annotator) are held until the close has begun.
+    let held = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const running = await startDevSystem({}, undefined, {
+      aroundDelivery: async (_target, run) => {
+        held++;
+        await released;
+        await run();
+      },
+    });
     try {
       const id = await upload(running.url);
-      await running.system.close();
+      for (let i = 0; i < 500 && held < 2; i++) await sleep(10);
+      expect(held).toBe(2);
+      const closing = running.system.close();
+      release();
+      await closing;
 
       expect(await rowAfterClose(running.dataDir, id)).toMatchObject({
         thumbnailStatus: 'completed',

@@ -41,6 +41,8 @@ export interface AppOptions {
   readonly statusStreams?: StatusStreams;
   /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
   readonly reclaimer?: UploadReclaimer;
+  /** The clock the gallery page cache measures GALLERY_CACHE_MS on (default performance.now; tests step one). */
+  readonly clock?: { now(): number };
 }
 
 declare module 'fastify' {
@@ -96,7 +98,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     storage,
     timeoutMs: config.server.healthCheckTimeoutMs,
   });
-  const galleryCache = new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs });
+  const galleryCache = new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs, clock: options.clock });
   await server.register(pageRoutes, {
     repository,
     storage,

@@ -13,7 +13,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REFUSALS, UPLOADER_COOKIE } from '../src/auth/permissions.ts';
 import { RETRY_NOT_SENT } from '../src/routes/actions.ts';
-import { buildTestApp, postUpload, type TestApp, withMethod } from './helper.ts';
+import { buildTestApp, describeEachBackend, postUpload, type TestApp, withMethod } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 /** The platform stores each distinct content once: every upload here sends distinct bytes. */
@@ -99,7 +99,7 @@ function cookieFrom(response: LightMyRequestResponse): string {
   return `${UPLOADER_COOKIE}=${cookie.value}`;
 }
 
-describe.each(BACKENDS.filter((b) => b.enabled))('DELETE and retry on $name', (backend) => {
+describeEachBackend(BACKENDS)('DELETE and retry on $name', (backend) => {
   let t: TestApp;
   let stop: () => Promise<void>;
   let versionsOf: VersionCounter | undefined;

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageRepository } from '@annot/db';
 import { distinctCopy, fixturePath } from '@annot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, postUpload, type TestApp, withMethod } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
@@ -35,19 +34,31 @@ async function upload(t: TestApp, filename: string, accept = 'application/json')
   return response;
 }
 
+/** A clock the test moves by hand: the cache's TTL never races the wall clock. */
+class SteppedClock {
+  // Not 0: lru-cache takes an entry stamped at time 0 for one without a TTL.
+  #ms = 1_000_000;
+  now = () => this.#ms;
+  advance(ms: number) {
+    this.#ms += ms;
+  }
+}
+
 describe('the gallery page cache (GALLERY_CACHE_MS=60000)', () => {
   let t: TestApp;
-  const spy = new ListPageSpy();
-  beforeAll(async () => {
-    // A TTL far longer than the tests: whatever changes on a page here is the invalidation's doing.
+  let spy: ListPageSpy;
+  // Each test has its own app and its own three images, so it runs the same alone or in any order.
+  beforeEach(async () => {
+    spy = new ListPageSpy();
+    // A clock that never moves: whatever changes on a page here is the invalidation's doing.
     t = await buildTestApp(
       { GALLERY_CACHE_MS: '60000', GALLERY_PAGE_SIZE: '2' },
       {},
-      { wrapRepository: spy.wrap },
+      { wrapRepository: spy.wrap, clock: new SteppedClock() },
     );
     for (const name of ['one.jpg', 'two.jpg', 'three.jpg']) await upload(t, name);
   });
-  afterAll(() => t.close());
+  afterEach(() => t?.close());
 
   it('answers a second request within the TTL without asking the repository', async () => {
     const first = await t.app.inject({ url: '/gallery', headers: html });
@@ -87,16 +98,16 @@ describe('the gallery page cache (GALLERY_CACHE_MS=60000)', () => {
 
   it('shows an upload on the first page as soon as it is accepted', async () => {
     await t.app.inject({ url: '/gallery', headers: html }); // cached
-    const form = await upload(t, 'five.jpg', 'text/html');
+    const form = await upload(t, 'four.jpg', 'text/html');
     expect(form.headers.location).toBe('/gallery');
 
     const page = await t.app.inject({ url: '/gallery', headers: html });
 
-    expect(filenames(page.body)).toEqual(['five.jpg', 'four.jpg']);
+    expect(filenames(page.body)).toEqual(['four.jpg', 'three.jpg']);
   });
 
   it('does not cache a failed render', async () => {
-    await upload(t, 'six.jpg');
+    await upload(t, 'four.jpg');
     spy.failNext = true;
 
     const failed = await t.app.inject({ url: '/gallery', headers: html });
@@ -104,13 +115,14 @@ describe('the gallery page cache (GALLERY_CACHE_MS=60000)', () => {
 
     expect(failed.statusCode).toBe(500);
     expect(retried.statusCode).toBe(200);
-    expect(filenames(retried.body)).toEqual(['six.jpg', 'five.jpg']);
+    expect(filenames(retried.body)).toEqual(['four.jpg', 'three.jpg']);
   });
 });
 
 describe('a change the process did not make', () => {
   it('shows within GALLERY_CACHE_MS', async () => {
-    const t = await buildTestApp({ GALLERY_CACHE_MS: '150' });
+    const clock = new SteppedClock();
+    const t = await buildTestApp({ GALLERY_CACHE_MS: '150' }, {}, { clock });
     try {
       const id = (await upload(t, 'slow.jpg')).json().images[0].id;
       const key = (await t.repository.getById(id))!.originalKey;
@@ -123,10 +135,12 @@ describe('a change the process did not make', () => {
         model: 'local-v1',
       });
 
+      clock.advance(150);
       const cached = await t.app.inject({ url: '/gallery', headers: html });
-      await sleep(200);
+      clock.advance(1);
       const fresh = await t.app.inject({ url: '/gallery', headers: html });
 
+      // Up to GALLERY_CACHE_MS old, never older.
       expect(cached.body).not.toContain('A quiet lake');
       expect(fresh.body).toContain('A quiet lake');
     } finally {

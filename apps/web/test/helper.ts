@@ -6,7 +6,7 @@ import { type ImageRepository, openRepository } from '@annot/db';
 import { type CreateStorageOptions, createStorage, type Storage } from '@annot/storage';
 import { createTestDatabase, mariaDbAvailable, startS3Server } from '@annot/testing';
 import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { buildServer, type ServerOptions } from '../src/server.ts';
 
 export interface TestApp {
@@ -25,7 +25,7 @@ export interface TestApp {
 export async function buildTestApp(
   env: Record<string, string> = {},
   storageOptions: CreateStorageOptions = {},
-  hooks: Pick<ServerOptions, 'reclaimer' | 'requestStage'> & {
+  hooks: Pick<ServerOptions, 'reclaimer' | 'requestStage' | 'clock'> & {
     /** What the app is given in place of the repository (e.g. one that counts calls). */
     readonly wrapRepository?: (repository: ImageRepository) => ImageRepository;
     /** What the app is given in place of the storage (e.g. one that records puts). */
@@ -139,6 +139,18 @@ export interface WebBackend {
   /** False outside CI when MariaDB does not answer (mariaDbAvailable); under CI that fails instead. */
   readonly enabled: boolean;
   start(env: Record<string, string>): Promise<{ app: TestApp; stop: () => Promise<void> }>;
+}
+
+/**
+ * `describe.each` over back ends that keeps an unavailable one visible: its tests are counted as
+ * skipped (outside CI; under CI mariaDbAvailable has already failed the file), never dropped.
+ */
+export function describeEachBackend<B extends { readonly name: string; readonly enabled: boolean }>(
+  backends: readonly B[],
+) {
+  return (title: string, body: (backend: B) => void) => {
+    for (const backend of backends) describe.runIf(backend.enabled).each([backend])(title, body);
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UNAVAILABLE_MESSAGE } from '../src/unavailable.ts';
+import { describeEachBackend } from './helper.ts';
 import {
   type RunningSystem,
   SLOW_UPLOAD_TAIL,
@@ -294,12 +295,10 @@ describe.runIf(await mariaDbAvailable())(
   },
 );
 
-describe.each(
-  [
-    { name: 'SQLite + directory', enabled: true, start: embedded },
-    { name: 'MariaDB + S3', enabled: await mariaDbAvailable(), start: aws },
-  ].filter((backend) => backend.enabled),
-)('slow uploads on $name', ({ start }) => {
+describeEachBackend([
+  { name: 'SQLite + directory', enabled: true, start: embedded },
+  { name: 'MariaDB + S3', enabled: await mariaDbAvailable(), start: aws },
+])('slow uploads on $name', ({ start }) => {
   let t: Subject;
   let base: string;
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { thumbnailKeyFor } from '@annot/object-keys';
 import { distinctCopy, fixturePath } from '@annot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, postUpload, type TestApp } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
@@ -43,8 +43,11 @@ describe('the upload page', () => {
 
 describe('the gallery page', () => {
   let t: TestApp;
-  const keys: string[] = [];
-  beforeAll(async () => {
+  let keys: string[];
+  // Each test gets its own app and three images: the tests below change rows, and each must run
+  // the same alone or in any order.
+  beforeEach(async () => {
+    keys = [];
     // These tests change rows behind the app's back and look at the page at once: no page cache
     // (gallery-cache.test.ts covers it).
     t = await buildTestApp({ GALLERY_PAGE_SIZE: '2', GALLERY_CACHE_MS: '0' });
@@ -54,7 +57,7 @@ describe('the gallery page', () => {
       keys.push((await t.repository.getById(id))!.originalKey);
     }
   });
-  afterAll(() => t.close());
+  afterEach(() => t?.close());
 
   it('shows an empty state before any upload', async () => {
     const empty = await buildTestApp();

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { thumbnailKeyFor } from '@annot/object-keys';
 import { distinctCopy, fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, postUpload, type TestApp, webBackends, withMethod } from './helper.ts';
+import {
+  buildTestApp,
+  describeEachBackend,
+  postUpload,
+  type TestApp,
+  webBackends,
+  withMethod,
+} from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 /** Each upload sends distinct bytes: the platform stores each distinct content once. */
@@ -16,7 +23,7 @@ const names = (body: { images: { filename: string }[] }) => body.images.map((ima
 const cardNames = (body: string) =>
   [...body.matchAll(/<h2 class="filename"[^>]*><a [^>]*>([^<]+)</g)].map((m) => m[1]!);
 
-describe.each(BACKENDS.filter((b) => b.enabled))('search and status filter on $name', (backend) => {
+describeEachBackend(BACKENDS)('search and status filter on $name', (backend) => {
   let t: TestApp;
   let stop: () => Promise<void>;
   beforeAll(async () => {

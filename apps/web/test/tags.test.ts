@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { thumbnailKeyFor } from '@annot/object-keys';
 import { distinctCopy, fixturePath } from '@annot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postUpload, type TestApp, webBackends } from './helper.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachBackend, postUpload, type TestApp, webBackends } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 let copies = 0;
@@ -15,7 +15,7 @@ const names = (body: { images: { filename: string }[] }) => body.images.map((ima
 const cardNames = (body: string) =>
   [...body.matchAll(/<h2 class="filename"[^>]*><a [^>]*>([^<]+)</g)].map((m) => m[1]!);
 
-describe.each(BACKENDS.filter((b) => b.enabled))('tags, text in the image and safety on $name', (backend) => {
+describeEachBackend(BACKENDS)('tags, text in the image and safety on $name', (backend) => {
   let t: TestApp;
   let stop: () => Promise<void>;
   const ids = new Map<string, number>();

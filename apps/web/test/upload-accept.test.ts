@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { PutResult } from '@annot/storage';
 import { ACCEPTED_FIXTURES, distinctCopy, fixturePath } from '@annot/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { allRows, buildTestApp, postUpload, storedFiles, type TestApp, withMethod } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
@@ -84,6 +84,19 @@ describe('POST /upload accepts', () => {
     expect(row!.originalKey).toMatch(/\/holiday\.jpg$/);
   });
 
+  it('PNG bytes named .jpg and sent as image/jpeg, stored and keyed as the PNG they are', async () => {
+    const png = readFileSync(fixturePath('with-alpha.png'));
+    const response = await postUpload(t.app, [
+      { filename: 'really-a-png.jpg', content: distinctCopy(png, 'really'), contentType: 'image/jpeg' },
+    ]);
+
+    expect(response.statusCode).toBe(201);
+    const row = await t.repository.getById(response.json().images[0].id);
+    expect(row).toMatchObject({ filename: 'really-a-png.jpg', contentType: 'image/png' });
+    expect(row!.originalKey).toMatch(/\/really-a-png\.png$/);
+    expect((await t.storage.originals.head(row!.originalKey))?.contentType).toBe('image/png');
+  });
+
   it('a browser form post with 303 to the gallery', async () => {
     const response = await postUpload(
       t.app,
@@ -98,10 +111,11 @@ describe('POST /upload accepts', () => {
 
 describe('hostile filenames', () => {
   let t: TestApp;
-  beforeAll(async () => {
+  // Each test uploads the names it looks at, into its own app.
+  beforeEach(async () => {
     t = await buildTestApp();
   });
-  afterAll(() => t.close());
+  afterEach(() => t?.close());
 
   // 300 characters (code points), well over the 255 kept for display.
   const longUnicode = Array.from('Ünïcødé 写真 📷 '.repeat(30)).slice(0, 300).join('');
@@ -137,7 +151,15 @@ describe('hostile filenames', () => {
     },
   );
 
+  const uploadEveryCase = async () => {
+    for (const { filename } of CASES) {
+      const response = await postUpload(t.app, [{ filename, content: distinctCopy(jpeg, filename) }]);
+      expect(response.statusCode).toBe(201);
+    }
+  };
+
   it('shows every hostile name escaped in the gallery, never as markup', async () => {
+    await uploadEveryCase();
     const html = (await t.app.inject({ url: '/gallery', headers: { accept: 'text/html' } })).body;
 
     expect(html).not.toContain('<img onerror');
@@ -149,6 +171,7 @@ describe('hostile filenames', () => {
   });
 
   it('keeps the originals inside the bucket directory', async () => {
+    await uploadEveryCase();
     const files = await storedFiles(t, 'originals');
 
     expect(files).toHaveLength(CASES.length);

@@ -9,8 +9,16 @@ import {
   startS3Server,
 } from '@annot/testing';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { describe, expect, it } from 'vitest';
-import { allRows, buildTestApp, postUpload, storedFiles, type TestApp, withMethod } from './helper.ts';
+import { expect, it } from 'vitest';
+import {
+  allRows,
+  buildTestApp,
+  describeEachBackend,
+  postUpload,
+  storedFiles,
+  type TestApp,
+  withMethod,
+} from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 let copies = 0;
@@ -126,7 +134,7 @@ function claimsReleasedTogether(parties: number) {
     });
 }
 
-describe.each(BACKENDS.filter((b) => b.enabled))('duplicate uploads on $name', (backend) => {
+describeEachBackend(BACKENDS)('duplicate uploads on $name', (backend) => {
   it('the same bytes again: 200, the existing image with duplicate: true, no second row or object', () =>
     using(backend, async ({ t, originals }) => {
       const bytes = fresh();

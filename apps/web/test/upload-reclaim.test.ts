@@ -25,8 +25,25 @@ describe('UploadReclaimer', () => {
     expect(collections).toHaveLength(2);
   });
 
-  it('does nothing without a collector', () => {
-    expect(() => new UploadReclaimer({ collect: null }).received(1e9)).not.toThrow();
+  it('does nothing without a collector, even when V8 exposes gc: no collection, nothing scheduled', async () => {
+    const exposed = globalThis.gc;
+    const calls: unknown[] = [];
+    globalThis.gc = ((options?: unknown) => void calls.push(options)) as typeof globalThis.gc;
+    try {
+      const immediates = () => process.getActiveResourcesInfo().filter((type) => type === 'Immediate').length;
+      const before = immediates();
+      const reclaimer = new UploadReclaimer({ collect: null, everyBytes: 1 });
+
+      reclaimer.received(1e9);
+      expect(immediates()).toBe(before);
+      await nextTurn();
+      reclaimer.received(1e9);
+      await nextTurn();
+
+      expect(calls).toEqual([]);
+    } finally {
+      globalThis.gc = exposed;
+    }
   });
 
   it('says once, when it is made, that there is nothing to collect with', () => {

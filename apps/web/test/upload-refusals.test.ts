@@ -4,6 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, expectNothingStored, postUpload, type TestApp, type Upload } from './helper.ts';
 
 const landscape = fixturePath('Landscape_1.jpg');
+const jpegBytes = readFileSync(landscape);
+const pngBytes = readFileSync(fixturePath('with-alpha.png'));
+const gifBytes = readFileSync(fixturePath('rotating-squares.gif'));
+/** Bytes that start as one format and go on as another: the header's claim is never believed alone. */
+const mixed = (name: string, head: Buffer, body: Buffer): Upload => ({
+  filename: name,
+  content: Buffer.concat([head, body]),
+  contentType: 'image/jpeg',
+});
 const svgWithScript =
   '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">' +
   '<script>alert(document.cookie)</script><circle cx="5" cy="5" r="4"/></svg>';
@@ -64,6 +73,40 @@ const REFUSALS: readonly { name: string; upload: Upload; status: number; error: 
       status: 400,
       error: 'unsupported_type',
       message: /not a supported image/,
+    },
+    {
+      name: 'a JPEG header (SOI, JFIF) followed by a whole PNG',
+      upload: mixed('jpeg-then-png.jpg', jpegBytes.subarray(0, 20), pngBytes),
+      status: 400,
+      error: 'corrupt_image',
+      message: /^"jpeg-then-png\.jpg" is not a readable image: its JPEG header is damaged or cut short$/,
+    },
+    {
+      name: 'a GIF header followed by a whole JPEG',
+      upload: mixed('gif-then-jpeg.jpg', gifBytes.subarray(0, 13), jpegBytes),
+      status: 400,
+      error: 'corrupt_image',
+      message:
+        /^"gif-then-jpeg\.jpg" is damaged: its GIF data is broken and cannot be turned back into a picture$/,
+    },
+    {
+      name: 'a WebP RIFF header followed by a whole JPEG',
+      upload: mixed(
+        'webp-then-jpeg.jpg',
+        Buffer.concat([Buffer.from('RIFF'), Buffer.from([0, 0, 1, 0]), Buffer.from('WEBPVP8 ')]),
+        jpegBytes,
+      ),
+      status: 400,
+      error: 'corrupt_image',
+      message: /^"webp-then-jpeg\.jpg" is not a readable image: its WebP header is damaged or cut short$/,
+    },
+    {
+      // Only the 8-byte signature: without its IHDR chunk it is no PNG at all.
+      name: 'a PNG signature followed by a whole JPEG',
+      upload: mixed('png-then-jpeg.png', pngBytes.subarray(0, 8), jpegBytes),
+      status: 400,
+      error: 'unsupported_type',
+      message: /^"png-then-jpeg\.png" is not a supported image/,
     },
     {
       name: 'a PDF',

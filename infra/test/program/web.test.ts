@@ -5,7 +5,7 @@ import { ENV_FILE } from '../../src/user-data.ts';
 import { allows } from '../support/iam.ts';
 import { ACCOUNT, REGION } from '../support/mocks.ts';
 import { type ProgramRun, runProgram } from '../support/program.ts';
-import { containerEnv, decodeUserData, ofType, one, T } from '../support/resources.ts';
+import { containerEnv, decodeUserData, inlinePolicyOf, ofType, one, T } from '../support/resources.ts';
 
 let run: ProgramRun;
 beforeAll(async () => {
@@ -166,10 +166,9 @@ describe('auto scaling', () => {
 describe('the web role: retries, deletes and secrets (issue 11)', () => {
   const webPolicy = () => {
     const profile = one(run.resources, T.instanceProfile);
-    const policy = run.resources.find((r) => r.type === T.rolePolicy && r.name.startsWith('web-'))!;
-    expect(policy.inputs.role).toBe(one(run.resources, T.role, 'web-role').id);
-    expect(profile.inputs.role).toBe(one(run.resources, T.role, 'web-role').state.name);
-    return JSON.parse(policy.inputs.policy);
+    const role = one(run.resources, T.role, 'web-role');
+    expect(profile.inputs.role).toBe(role.state.name);
+    return inlinePolicyOf(run.resources, role);
   };
   const bus = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`;
 

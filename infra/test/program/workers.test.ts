@@ -5,7 +5,7 @@ import { contextPath } from '../../src/paths.ts';
 import { allows } from '../support/iam.ts';
 import type { RecordedResource } from '../support/mocks.ts';
 import { type ProgramRun, runProgram } from '../support/program.ts';
-import { ofType, one, T } from '../support/resources.ts';
+import { inlinePolicyOf, ofType, one, T } from '../support/resources.ts';
 
 let run: ProgramRun;
 beforeAll(async () => {
@@ -27,10 +27,9 @@ const LAMBDA_RESERVED_ENV = [
 ];
 const fn = (worker: string) => one(run.resources, T.lambda, `${worker}-function`);
 const rolePolicyOf = (lambda: RecordedResource) => {
-  const role = run.resources.find((r) => r.type === T.role && r.state.arn === lambda.inputs.role)!;
-  return JSON.parse(
-    run.resources.find((r) => r.type === T.rolePolicy && r.inputs.role === role.id)!.inputs.policy,
-  );
+  const roles = ofType(run.resources, T.role).filter((r) => r.state.arn === lambda.inputs.role);
+  expect(roles).toHaveLength(1);
+  return inlinePolicyOf(run.resources, roles[0]!);
 };
 
 describe('the worker Lambdas', () => {

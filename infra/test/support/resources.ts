@@ -111,3 +111,20 @@ export function containerEnv(launchTemplate: RecordedResource): Record<string, s
     body.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 }
+
+/**
+ * The one inline policy of a role, parsed. Throws when the role has none or several (a second
+ * policy's grants would go unchecked by tests that read one), or any managed policy.
+ */
+export function inlinePolicyOf(resources: readonly RecordedResource[], role: RecordedResource) {
+  const policies = ofType(resources, T.rolePolicy).filter((p) => p.inputs.role === role.id);
+  if (policies.length !== 1) {
+    throw new Error(
+      `role ${role.name} has ${policies.length} inline policies (${policies.map((p) => p.name)}), not 1`,
+    );
+  }
+  if (role.inputs.managedPolicyArns !== undefined && role.inputs.managedPolicyArns.length > 0) {
+    throw new Error(`role ${role.name} has managed policies: ${role.inputs.managedPolicyArns}`);
+  }
+  return JSON.parse(policies[0]!.inputs.policy);
+}

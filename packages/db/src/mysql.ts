@@ -26,6 +26,8 @@ export interface MySqlDriverOptions {
   readonly refreshCredentials?: CredentialsRefresher | undefined;
   /** The least time between two credential refreshes (default 10 s). */
   readonly minRefreshIntervalMs?: number | undefined;
+  /** The clock minRefreshIntervalMs is measured on (default Date.now). */
+  readonly now?: (() => number) | undefined;
 }
 
 /**
@@ -68,6 +70,7 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
     createPool,
     refresh: options.refreshCredentials,
     minRefreshIntervalMs: options.minRefreshIntervalMs,
+    now: options.now,
     logger: options.logger,
   });
   const retry = {

@@ -11,6 +11,8 @@ export interface DriverOptions {
   readonly refreshCredentials?: CredentialsRefresher | undefined;
   /** MySQL only: the least time between two refreshes (default 10 s). */
   readonly minRefreshIntervalMs?: number | undefined;
+  /** The clock, in ms (default Date.now): MySQL spaces credential refreshes by it; tests step one. */
+  readonly now?: (() => number) | undefined;
 }
 
 /** The driver for a configured database: a mysql2 pool, or an embedded SQLite file. */
@@ -31,5 +33,6 @@ export function openDriver(config: DatabaseConfig, logger: DbLogger, options: Dr
     logger,
     refreshCredentials: options.refreshCredentials,
     minRefreshIntervalMs: options.minRefreshIntervalMs,
+    now: options.now,
   });
 }

@@ -11,9 +11,8 @@ export interface OpenRepositoryOptions extends DriverOptions {
   /** Apply pending migrations first (default true; safe with several processes at once). */
   readonly migrate?: boolean;
   readonly logger?: DbLogger;
-  /** For tests: the migration list, and the clock that stamps uploaded_at/updated_at. */
+  /** For tests: the migration list (the clock, DriverOptions.now, also stamps uploaded_at/updated_at). */
   readonly migrations?: readonly Migration[];
-  readonly now?: () => number;
 }
 
 /** Opens the configured database (MySQL pool or SQLite file), migrates it, returns the repository. */

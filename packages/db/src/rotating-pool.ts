@@ -22,6 +22,8 @@ export interface RotatingPoolOptions {
   /** Without it, a refused login surfaces at once, as with a plain pool. */
   readonly refresh?: CredentialsRefresher | undefined;
   readonly minRefreshIntervalMs?: number | undefined;
+  /** The clock minRefreshIntervalMs is measured on, in ms (default Date.now). */
+  readonly now?: (() => number) | undefined;
   readonly logger: DbLogger;
 }
 
@@ -99,7 +101,7 @@ export class RotatingPool {
   }
 
   async #refresh(refresh: CredentialsRefresher): Promise<boolean> {
-    const now = Date.now();
+    const now = (this.#options.now ?? Date.now)();
     if (now - this.#lastRefreshAt < (this.#options.minRefreshIntervalMs ?? MIN_REFRESH_INTERVAL_MS)) {
       return false;
     }

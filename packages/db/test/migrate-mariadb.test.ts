@@ -25,6 +25,26 @@ async function appliedVersions(url: string): Promise<number[]> {
   }
 }
 
+/**
+ * Waits until a session of database `schema` (other than `observer`'s) is inside GET_LOCK, as
+ * information_schema.processlist shows it: the migrator waiting on the lock, not just unfinished.
+ */
+async function waitForLockWaiter(observer: mysql.Connection, schema: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const [rows] = (await observer.query(
+      `SELECT state FROM information_schema.processlist
+        WHERE db = ? AND id <> CONNECTION_ID() AND info LIKE 'SELECT GET_LOCK(%'`,
+      [schema],
+    )) as unknown as [{ state: string }[]];
+    if (rows.length > 0) {
+      expect(rows).toEqual([{ state: 'User lock' }]);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('no session ever waited on the migration lock');
+}
+
 describe.runIf(await mariaDbAvailable())('migrations on MariaDB', () => {
   let db: TestDatabase | undefined;
   afterEach(async () => {
@@ -64,7 +84,8 @@ describe.runIf(await mariaDbAvailable())('migrations on MariaDB', () => {
         finished = true;
         return result;
       });
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // The migrator's session is seen on the server, blocked in GET_LOCK on the held lock.
+      await waitForLockWaiter(holder, db.name);
       expect(finished).toBe(false);
       expect(await appliedVersions(db.url)).not.toContain(NEXT);
       await holder.query("SELECT RELEASE_LOCK(CONCAT('annot_migrate_', SHA1(DATABASE())))");

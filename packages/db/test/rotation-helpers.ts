@@ -14,7 +14,10 @@ export interface RotatingUser {
   urlWith(password: string): string;
   /** ALTER USER … IDENTIFIED BY: existing sessions keep working, new logins need the new password. */
   setPassword(password: string): Promise<void>;
-  /** KILLs every session of the user and waits until the pools have seen their sockets close. */
+  /**
+   * KILLs every session of the user and waits until the pools have seen their sockets close (this
+   * process's open TCP sockets drop by as many: the pools are in this process).
+   */
   killSessions(): Promise<void>;
   /** The user's sessions on the server: the statement each is running, or null when idle. */
   sessions(): Promise<(string | null)[]>;
@@ -49,12 +52,17 @@ export async function createRotatingUser(password: string): Promise<RotatingUser
       await admin.query('ALTER USER ?@? IDENTIFIED BY ?', [name, '%', secret]);
     },
     async killSessions() {
-      for (const id of await sessionIds()) {
+      const socketsBefore = openSockets();
+      const ids = await sessionIds();
+      for (const id of ids) {
         await admin.query(`KILL CONNECTION ${id}`).catch(() => undefined); // it may just have ended
       }
       await eventually(async () => (await sessionIds()).length === 0, 'sessions to end');
-      // The server has closed the sockets; give mysql2 a moment to drop them from its pool.
-      await sleep(100);
+      // The server has closed them; mysql2 drops a connection from its pool as its socket closes.
+      await eventually(
+        async () => openSockets() <= socketsBefore - ids.length,
+        'the pools to drop the sockets',
+      );
     },
     async sessions() {
       return (await processes()).map((row) => row.info);
@@ -69,6 +77,9 @@ export async function createRotatingUser(password: string): Promise<RotatingUser
     },
   };
 }
+
+/** This process's open TCP sockets. */
+const openSockets = () => process.getActiveResourcesInfo().filter((type) => type === 'TCPSocketWrap').length;
 
 /** Polls `check` until it holds (at most ~5 s). */
 export async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
@@ -97,17 +108,49 @@ export function recordingLogger(): DbLogger & { readonly warnings: string[]; rea
 }
 
 /**
- * A refresher that returns whatever `current` is set to, and counts its calls. `delayMs` stands
- * for the Secrets Manager round trip, during which more refused operations pile up.
+ * A refresher that returns whatever `current` is set to, and counts its calls. Held (`hold()`), it
+ * answers only once released: the Secrets Manager round trip, during which refused operations pile up.
  */
-export function variableRefresher(initial: string, delayMs = 0) {
+export function variableRefresher(initial: string) {
   const state = { current: initial, calls: 0 };
+  let gate: Promise<void> = Promise.resolve();
+  let release = () => {};
   return {
     state,
+    hold() {
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+    },
+    release: () => release(),
     refresh: async () => {
       state.calls++;
-      await sleep(delayMs);
+      await gate;
       return state.current;
     },
   };
+}
+
+/** A clock the test moves by hand. */
+export function steppedClock(start = 1_000_000) {
+  let ms = start;
+  return {
+    now: () => ms,
+    advance(by: number) {
+      ms += by;
+    },
+  };
+}
+
+/** The server's count of refused logins (every user's: read the change, not the value). */
+export async function accessDeniedErrors(): Promise<number> {
+  const admin = await mysql.createConnection({ uri: TEST_MYSQL_URL });
+  try {
+    const [rows] = (await admin.query("SHOW GLOBAL STATUS LIKE 'Access_denied_errors'")) as unknown as [
+      { Value: string }[],
+    ];
+    return Number(rows[0]?.Value);
+  } finally {
+    await admin.end();
+  }
 }

@@ -1,13 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mariaDbAvailable } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseError, openDriver, openRepository } from '../src/index.ts';
 import { mysqlConfig, newKey, pending } from './helpers.ts';
 import {
+  accessDeniedErrors,
   createRotatingUser,
   eventually,
   type RotatingUser,
   recordingLogger,
+  steppedClock,
   variableRefresher,
 } from './rotation-helpers.ts';
 
@@ -24,7 +25,7 @@ describe.runIf(await mariaDbAvailable())('credential rotation on MariaDB', () =>
 
   it('picks up a rotated password with one refresh, however many operations were refused', async () => {
     await user.setPassword('first-Secret-1');
-    const refresher = variableRefresher(user.urlWith('first-Secret-1'), 200);
+    const refresher = variableRefresher(user.urlWith('first-Secret-1'));
     const logger = recordingLogger();
     const repo = await openRepository({
       database: mysqlConfig(user.urlWith('first-Secret-1'), 4),
@@ -40,12 +41,18 @@ describe.runIf(await mariaDbAvailable())('credential rotation on MariaDB', () =>
       await user.killSessions();
 
       // Four operations need four new logins at once: all are refused, one refresh serves them.
-      const found = await Promise.all([
+      // The refresh is held until the server has refused all four logins.
+      refresher.hold();
+      const refusedBefore = await accessDeniedErrors();
+      const operations = Promise.all([
         repo.getById(created.id),
         repo.getByOriginalKey(key),
         repo.statuses([created.id]),
         repo.listPage({ limit: 10 }),
       ]);
+      await eventually(async () => (await accessDeniedErrors()) >= refusedBefore + 4, 'four refused logins');
+      refresher.release();
+      const found = await operations;
       expect(found[0]?.id).toBe(created.id);
       expect(found[1]?.originalKey).toBe(key);
       expect(refresher.state.calls).toBe(1);
@@ -68,10 +75,12 @@ describe.runIf(await mariaDbAvailable())('credential rotation on MariaDB', () =>
   it('surfaces refused refreshed credentials, refreshing at most once per interval', async () => {
     await user.setPassword('third-Secret-3');
     const refresher = variableRefresher(user.urlWith('wrong-Secret'));
+    const clock = steppedClock();
     const repo = await openRepository({
       database: mysqlConfig(user.urlWith('third-Secret-3'), 2),
       refreshCredentials: refresher.refresh,
       minRefreshIntervalMs: 1500,
+      now: clock.now,
       migrate: false,
     });
     try {
@@ -79,19 +88,21 @@ describe.runIf(await mariaDbAvailable())('credential rotation on MariaDB', () =>
       await user.setPassword('fourth-Secret-4');
       await user.killSessions();
 
-      const refreshedAt = Date.now();
       const first = await repo.ping().catch((error: unknown) => error);
       expect(first).toBeInstanceOf(DatabaseError);
       expect((first as DatabaseError).cause).toMatchObject({ errno: 1045 });
       expect(refresher.state.calls).toBe(1);
 
-      // Within the interval a refusal surfaces at once, without asking the secret again.
+      // Within the interval (to its last millisecond) a refusal surfaces at once, without asking
+      // the secret again.
+      await expect(repo.ping()).rejects.toMatchObject({ cause: { errno: 1045 } });
+      clock.advance(1499);
       await expect(repo.ping()).rejects.toMatchObject({ cause: { errno: 1045 } });
       expect(refresher.state.calls).toBe(1);
 
       // Once the interval has passed, the next refusal refreshes again, and the right secret heals it.
       refresher.state.current = user.urlWith('fourth-Secret-4');
-      await sleep(Math.max(0, refreshedAt + 1600 - Date.now()));
+      clock.advance(1);
       await repo.ping();
       expect(refresher.state.calls).toBe(2);
     } finally {

@@ -26,8 +26,9 @@ describe('when a run stops', () => {
     });
 
     expect(report.stoppedBy).toBe('duration');
+    // No upper bound: a busy machine may stretch the run, and that is not the tool's fault. The
+    // duration's timer cannot fire early, so the run cannot have ended well before it.
     expect(report.totalTimeMs).toBeGreaterThanOrEqual(900);
-    expect(report.totalTimeMs).toBeLessThan(3000);
     // Requests in flight when the run stops reach the server but are dropped by the client: at most
     // one per connection.
     const dropped = server.hits('/delay') - report.responses;
@@ -44,8 +45,8 @@ describe('when a run stops', () => {
 
   it('with both limits, stops at the request count when that comes first', async () => {
     const report = await runLoadTest(options(server.url('/ok'), { requests: 50, durationSeconds: 30 }));
-    expect(report).toMatchObject({ stoppedBy: 'requests', requests: 50 });
-    expect(report.totalTimeMs).toBeLessThan(30_000);
+    expect(report).toMatchObject({ stoppedBy: 'requests', requests: 50, responses: 50 });
+    expect(server.hits('/ok')).toBe(50);
   });
 
   it('with both limits, stops at the duration when that comes first', async () => {

@@ -60,7 +60,9 @@ describe('runLoadTest against a server with known answers', () => {
     const report = await runLoadTest(options(server.url('/delay'), { requests: 40 }));
     expect(report.latencyMs.p50).toBeGreaterThanOrEqual(DELAY_MS - 1);
     expect(report.latencyMs.mean).toBeGreaterThanOrEqual(DELAY_MS - 1);
-    expect(report.latencyMs.max).toBeLessThan(1000);
+    // Lower bounds only: the server's delay guarantees them; how much longer a busy machine takes is
+    // not the tool's to promise.
+    expect(report.latencyMs.max).toBeGreaterThanOrEqual(report.latencyMs.p50);
     // 40 requests, 10 at a time, each at least 30 ms: at least four rounds.
     expect(report.totalTimeMs).toBeGreaterThanOrEqual(4 * DELAY_MS - 5);
   });
