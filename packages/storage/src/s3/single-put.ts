@@ -1,11 +1,10 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { encodeKeyForUrl } from '../keys.ts';
 import { type BucketEndpoint, resolveBucketEndpoint } from './endpoint.ts';
+import { HeaderSigner } from './sigv4.ts';
 
 export interface SinglePutInput {
   readonly key: string;
@@ -48,8 +47,9 @@ const THROTTLING_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException
  * (BENCHMARKS.md, "Uploads"): serialising through its schema, resolving the endpoint rules again,
  * a CRC32 and a SHA-256 of the body, and its middleware chain, against ~0.3 ms for the request
  * itself. Here the endpoint is resolved once per bucket through the client's own rules (as the
- * presigner does, endpoint.ts), the request is signed with the SDK's own SigV4 signer and the
- * client's credential provider, and sent on a keep-alive agent.
+ * presigner does, endpoint.ts), the request is signed by sigv4.ts (one SHA-256 and one HMAC, the
+ * signing key kept for the day) with the client's credential provider, and sent on a keep-alive
+ * agent.
  *
  * What the SDK did is kept: the client's retry strategy decides retries (DeadlineRetryStrategy:
  * transient errors and throttling, three attempts, never after an attempt that timed out);
@@ -63,7 +63,8 @@ export class SinglePut {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #timeoutMs: number;
-  #setup: Promise<{ endpoint: BucketEndpoint; signer: SignatureV4; agent: http.Agent }> | undefined;
+  readonly #signer = new HeaderSigner();
+  #setup: Promise<{ endpoint: BucketEndpoint; agent: http.Agent }> | undefined;
 
   constructor(client: S3Client, bucket: string, timeoutMs: number) {
     this.#client = client;
@@ -73,7 +74,7 @@ export class SinglePut {
 
   /** Stores the object; resolves with its ETag (as S3 gives it, quoted). */
   async put(input: SinglePutInput): Promise<{ etag: string | undefined }> {
-    const { endpoint, signer, agent } = await this.#ready();
+    const { endpoint, agent } = await this.#ready();
     const configured = await this.#client.config.retryStrategy();
     // A legacy strategy (middleware-shaped, not token-based) is not applied: one attempt.
     const strategy: RetryStrategy = 'acquireInitialRetryToken' in configured ? configured : SINGLE_ATTEMPT;
@@ -97,18 +98,17 @@ export class SinglePut {
         };
         if (input.contentType) headers['content-type'] = input.contentType;
         if (input.cacheControl) headers['cache-control'] = input.cacheControl;
-        const signed = await signer.sign(
-          new HttpRequest({
-            method: 'PUT',
-            protocol: endpoint.protocol,
-            hostname: endpoint.hostname,
-            ...(endpoint.port === undefined ? {} : { port: endpoint.port }),
-            path,
-            headers,
-          }),
-          { signingRegion: endpoint.signingRegion, signingService: endpoint.signingName },
-        );
-        const etag = await this.#send(endpoint, agent, path, signed.headers, input);
+        const signed = this.#signer.sign({
+          method: 'PUT',
+          path,
+          headers,
+          // The client's provider: the SDK memoizes it and refreshes temporary credentials.
+          credentials: await this.#client.config.credentials(),
+          region: endpoint.signingRegion,
+          service: endpoint.signingName,
+          now: new Date(),
+        });
+        const etag = await this.#send(endpoint, agent, path, signed, input);
         strategy.recordSuccess(token);
         return { etag };
       } catch (error) {
@@ -180,18 +180,10 @@ export class SinglePut {
     });
   }
 
-  #ready(): Promise<{ endpoint: BucketEndpoint; signer: SignatureV4; agent: http.Agent }> {
+  #ready(): Promise<{ endpoint: BucketEndpoint; agent: http.Agent }> {
     this.#setup ??= resolveBucketEndpoint(this.#client, this.#bucket).then(
       (endpoint) => ({
         endpoint,
-        signer: new SignatureV4({
-          service: endpoint.signingName,
-          region: endpoint.signingRegion,
-          credentials: this.#client.config.credentials,
-          sha256: NodeSha256,
-          uriEscapePath: false, // S3 signs the path as sent, without double encoding
-          applyChecksum: false, // x-amz-content-sha256 is set by put
-        }),
         // Kept-alive connections, as the SDK's handler keeps them (its default of 50 sockets).
         agent:
           endpoint.protocol === 'https:'
@@ -205,29 +197,6 @@ export class SinglePut {
     );
     return this.#setup;
   }
-}
-
-/** node:crypto's SHA-256 and HMAC-SHA-256 in the shape the SigV4 signer asks for. */
-class NodeSha256 {
-  readonly #hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.#hash.digest();
-  }
-  reset(): void {
-    throw new Error('NodeSha256.reset is not supported');
-  }
-}
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof data === 'string') return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
 }
 
 const SINGLE_ATTEMPT: RetryStrategy = {
