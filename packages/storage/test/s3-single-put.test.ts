@@ -221,6 +221,27 @@ describe('SinglePut: one signed PutObject request', () => {
     quick.destroy();
   });
 
+  it('fails an attempt whose answer stalls half-way with a TimeoutError', async () => {
+    // An error answer whose body never ends.
+    s3.script.push((response) => {
+      response.writeHead(500, { 'content-type': 'application/xml' });
+      response.write('<?xml version="1.0" encoding="UTF-8"?><Error><Code>Internal');
+    });
+    const quick = new S3Client({
+      region: 'eu-west-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+      retryStrategy: new DeadlineRetryStrategy(300),
+    });
+    const error = await rejection(
+      new SinglePut(quick, BUCKET, 300).put({ key: 'uploads/stalled.bin', body: Buffer.from('x') }),
+    );
+    expect(error.name).toBe('TimeoutError');
+    expect(error.$metadata).toMatchObject({ attempts: 1 });
+    quick.destroy();
+  });
+
   it("stops at the caller's abort, with its reason", async () => {
     s3.script.push(() => {});
     const controller = new AbortController();

@@ -43,7 +43,7 @@ const THROTTLING_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException
  * PutObject of a body held in memory (a file that fits in one part, which is most uploads) as one
  * signed HTTP request, without the SDK's per-request middleware stack.
  *
- * Why: for an 83 KiB upload the SDK's `send(new PutObjectCommand(...))` cost about 1.5 ms of CPU
+ * Why: for an 83 KiB upload the SDK's `send(new PutObjectCommand(...))` cost about 1.4 ms of CPU
  * (BENCHMARKS.md, "Uploads"): serialising through its schema, resolving the endpoint rules again,
  * a CRC32 and a SHA-256 of the body, and its middleware chain, against ~0.3 ms for the request
  * itself. Here the endpoint is resolved once per bucket through the client's own rules (as the
