@@ -4,12 +4,15 @@
  * The workers do not run in this configuration (in AWS they are Lambdas), so this is the web tier
  * alone: inspect the header, write the row, stream the body to S3.
  *
- * - 50 concurrent uploads of flowers.jpeg (Accept: application/json): uploads/s and p99.
+ * - 20 concurrent clients uploading flowers.jpeg (Accept: application/json), 400 uploads per round:
+ *   uploads/s, p50, p99, and the web processes' CPU per upload (options: --concurrency,
+ *   --uploads (per round), --rounds).
  * - One streamed 50 MB upload (accepted) and one of 60 MB (refused, 413): the server's peak RSS
  *   growth during each, which must stay under 30 MB because bodies are streamed, never buffered.
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import { distinctCopy, fixturePath, type ServerProcess, startServer } from '@annot/testing';
 import { createProbe, type Probe } from './probe/client.ts';
 import { createDataset, type Database } from './setup/dataset.ts';
@@ -19,7 +22,23 @@ import { streamUpload, uploadFile } from './upload/multipart.ts';
 import { type Cleanup, runBench } from './util/cleanup.ts';
 import { heading, mib, ms, printMachine, table, verdict } from './util/print.ts';
 
-const CONCURRENT = 50;
+const { values: args } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '20' },
+    uploads: { type: 'string', default: '400' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const positive = (name: keyof typeof args): number => {
+  const value = Number(args[name]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
+  return value;
+};
+const CONCURRENT = {
+  concurrency: positive('concurrency'),
+  uploads: positive('uploads'),
+  rounds: positive('rounds'),
+};
 const MAX_GROWTH_BYTES = 30 * 1024 * 1024;
 const BIG = [
   { label: '50 MB (accepted)', size: 50_000_000, expected: 201 },

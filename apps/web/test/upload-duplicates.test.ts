@@ -134,6 +134,33 @@ function claimsReleasedTogether(parties: number) {
     });
 }
 
+/**
+ * As claimsReleasedTogether, and no upload records its original as stored until every party's
+ * claim has been answered: the upload that lost the claim then always finds the bytes' holder
+ * still being stored, however fast the winner's put is.
+ */
+function claimsAnsweredBeforeAnyIsStored(parties: number) {
+  let answered = 0;
+  let allAnswered!: () => void;
+  const everyClaimAnswered = new Promise<void>((resolve) => {
+    allAnswered = resolve;
+  });
+  return (repository: ImageRepository) => {
+    const together = claimsReleasedTogether(parties)(repository);
+    const counted = withMethod(together, 'claimContent', async (key, sha256) => {
+      try {
+        return await together.claimContent(key, sha256);
+      } finally {
+        if (++answered === parties) allAnswered();
+      }
+    });
+    return withMethod(counted, 'recordOriginalSize', async (key, byteSize) => {
+      await everyClaimAnswered;
+      return repository.recordOriginalSize(key, byteSize);
+    });
+  };
+}
+
 describeEachBackend(BACKENDS)('duplicate uploads on $name', (backend) => {
   it('the same bytes again: 200, the existing image with duplicate: true, no second row or object', () =>
     using(backend, async ({ t, originals }) => {
@@ -317,7 +344,7 @@ describeEachBackend(BACKENDS)('duplicate uploads on $name', (backend) => {
         expect(await originals()).toEqual([rows[0]!.originalKey]);
       },
       { UPLOAD_DUPLICATE_WAIT_MS: '0' },
-      { wrapRepository: claimsReleasedTogether(2) },
+      { wrapRepository: claimsAnsweredBeforeAnyIsStored(2) },
     ));
 
   it('the bytes of a deleted image can be uploaded again, as a new image', () =>

@@ -1,5 +1,8 @@
-// Many uploads at once: one unmeasured round (the first uploads of a process also load and
-// optimise the upload path, and cost several times what later ones do), then measured rounds.
+// Many uploads at once: `concurrency` clients, each sending its next upload as soon as its last
+// one is answered (a closed loop, as wrk or autocannon drive a server), for `uploads` uploads per
+// round. One unmeasured round first (the first uploads of a process also load and optimise the
+// upload path, and cost several times what later ones do), then measured rounds, then a round
+// that re-sends the previous round's files (duplicates: answered without storing).
 
 import { distinctCopy, type ServerProcess } from '@annot/testing';
 import { cpuMeter } from '../util/cpu.ts';
@@ -7,40 +10,66 @@ import { heading, ms, table } from '../util/print.ts';
 import { percentile } from '../util/stats.ts';
 import { type UploadResult, uploadFile } from './multipart.ts';
 
-const ROUNDS = 3;
+export interface ConcurrentOptions {
+  /** Clients sending at once (the issue's figures: 20). */
+  readonly concurrency: number;
+  /** Uploads per round. */
+  readonly uploads: number;
+  /** Measured rounds of new files (a duplicates round follows). */
+  readonly rounds: number;
+}
 
 export async function concurrentUploads(
   server: ServerProcess,
   file: Buffer<ArrayBuffer>,
-  concurrency: number,
+  options: ConcurrentOptions,
 ): Promise<void> {
+  const { concurrency, uploads } = options;
   heading(
-    `${concurrency} concurrent uploads of flowers.jpeg (${(file.byteLength / 1024).toFixed(0)} KiB each), ` +
-      `after one unmeasured round`,
+    `${concurrency} concurrent clients, ${uploads} uploads of flowers.jpeg ` +
+      `(${(file.byteLength / 1024).toFixed(0)} KiB each) per round, after one unmeasured round`,
   );
   // Each upload distinct bytes (a comment differs): the same bytes again would be a duplicate,
   // answered with the stored image instead of stored. The last round re-sends the previous one's.
   let rounds = 0;
   let previous: Buffer<ArrayBuffer>[] = [];
-  const round = (again = false) => {
+  const round = async (again = false): Promise<UploadResult[]> => {
     const files = again
       ? previous
-      : Array.from({ length: concurrency }, (_, i) =>
-          distinctCopy(file, `bench ${process.pid} ${rounds} ${i}`),
-        );
+      : Array.from({ length: uploads }, (_, i) => distinctCopy(file, `bench ${process.pid} ${rounds} ${i}`));
     rounds++;
     previous = files;
-    return Promise.all(
-      files.map((bytes, i) => uploadFile(server.url, `flowers-${i}.jpeg`, bytes, 'image/jpeg')),
+    const results: UploadResult[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < files.length) {
+          const i = next++;
+          results.push(await uploadFile(server.url, `flowers-${i}.jpeg`, files[i]!, 'image/jpeg'));
+        }
+      }),
     );
+    return results;
   };
   await round();
   const rows = [
-    ['round', 'uploads/s', 'p50', `p99 (= max of ${concurrency})`, 'statuses', 'server CPU/upload'],
+    [
+      'round',
+      'uploads/s',
+      'p50',
+      'p99',
+      'max',
+      'statuses',
+      'web CPU/upload',
+      'MariaDB CPU/upload',
+      'bench process CPU/upload',
+    ],
   ];
   let failed: UploadResult | undefined;
-  for (let i = 1; i <= ROUNDS + 1; i++) {
-    const duplicates = i > ROUNDS;
+  for (let i = 1; i <= options.rounds + 1; i++) {
+    const duplicates = i > options.rounds;
+    // The web tier's processes only: the cluster primary and its workers (s3rver and the clients
+    // run in this process, MariaDB in its own; each is reported apart).
     const meter = cpuMeter([...new Set([server.pid, ...server.servingPids()])]);
     const started = performance.now();
     const results = await round(duplicates);
@@ -55,11 +84,17 @@ export async function concurrentUploads(
       ((results.length / wallMs) * 1000).toFixed(1),
       ms(percentile(latencies, 50)),
       ms(percentile(latencies, 99)),
+      ms(percentile(latencies, 100)),
       [...statuses].map(([status, count]) => `${status}: ${count}`).join(', '),
       ms(cpu.serverMs / results.length),
+      ms(cpu.databaseMs / results.length),
+      ms(cpu.generatorMs / results.length),
     ]);
   }
   table(rows);
-  console.log('  (s3rver runs in the bench process: every upload is also written to disk there)');
+  console.log(
+    '  (web CPU = the web processes (/proc/<pid>/stat), nothing else. The bench process runs the\n' +
+      '   clients and s3rver, which writes every object to disk; MariaDB is shared with the machine.)',
+  );
   if (failed) console.log(`  a failed upload answered ${failed.status}: ${failed.body.slice(0, 300)}`);
 }

@@ -77,7 +77,13 @@ export function createStorage(
     };
   }
   const client = createS3Client(config, options.s3ClientConfig);
-  const shared = { client, presign, ...options.s3, logger: options.logger };
+  const shared = {
+    client,
+    presign,
+    requestTimeoutMs: config.requestTimeoutMs ?? numericDefault('S3_REQUEST_TIMEOUT_MS'),
+    ...options.s3,
+    logger: options.logger,
+  };
   return {
     originals: new S3ObjectStore({ ...shared, bucket: config.originalsBucket }),
     thumbnails: new S3ObjectStore({

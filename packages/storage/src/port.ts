@@ -16,6 +16,13 @@ export interface PutOptions {
   /** Aborting cancels the write; nothing is left behind. */
   readonly signal?: AbortSignal;
   readonly cacheControl?: string;
+  /**
+   * The body's SHA-256, when the caller computes it as the body passes (asked once the body has
+   * ended): the S3 adapter then signs its single-request put with it and sends it as the object's
+   * checksum instead of hashing the bytes again, and S3 refuses bytes that differ from it.
+   * Optional; adapters may ignore it.
+   */
+  readonly sha256?: () => Uint8Array | undefined;
 }
 
 export interface PutResult {

@@ -92,7 +92,9 @@ export async function acceptFile(
       return error;
     };
     const rowKey = key;
+    let digest: Buffer | undefined;
     const claim = async (sha256: Buffer) => {
+      digest = sha256;
       try {
         await claimContent(deps.repository, rowKey, sha256, {
           waitMs: deps.limits.uploadDuplicateWaitMs,
@@ -117,6 +119,8 @@ export async function acceptFile(
     const stored = await deps.storage.originals.put(key, body, {
       contentType: image.format.contentType,
       signal,
+      // The hash taken as the bytes passed: S3 checks the stored bytes against it.
+      sha256: () => digest,
     });
     // An adapter must fail the put when its body fails; guard anyway.
     if (refusal) throw refusal;

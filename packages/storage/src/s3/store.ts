@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { numericDefault } from '@annot/config';
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
@@ -12,7 +13,6 @@ import {
   ListObjectsCommand,
   ListObjectVersionsCommand,
   type ListObjectVersionsCommandOutput,
-  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { encodeKeyForUrl, publicObjectUrl, validateKeyLength } from '../keys.ts';
@@ -31,6 +31,7 @@ import {
 import { readAll } from '../read-all.ts';
 import { bareEtag, isNotFound } from './errors.ts';
 import { CachedUrlPresigner, type PresignerOptions, type PresignStats } from './presigner.ts';
+import { SinglePut } from './single-put.ts';
 import { uploadStream } from './upload.ts';
 
 export interface S3ObjectStoreOptions {
@@ -43,6 +44,11 @@ export interface S3ObjectStoreOptions {
    * something public in front of it (CloudFront with origin access control), not by the browser.
    */
   readonly publicBaseUrl?: string | undefined;
+  /**
+   * S3_REQUEST_TIMEOUT_MS: the longest one attempt of a single-request put may take (the client's
+   * request handler bounds the SDK's own requests with the same value). Default: the setting's.
+   */
+  readonly requestTimeoutMs?: number | undefined;
   /** Multipart part size in bytes (default and minimum 5 MiB). */
   readonly partSize?: number;
   /**
@@ -79,30 +85,35 @@ export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
   readonly #options: S3ObjectStoreOptions;
   readonly #presigner: CachedUrlPresigner;
+  readonly #singlePut: SinglePut;
 
   constructor(options: S3ObjectStoreOptions) {
     this.bucket = options.bucket;
     this.client = options.client;
     this.#options = options;
     this.#presigner = new CachedUrlPresigner(options.client, options.bucket, options.presign);
+    this.#singlePut = new SinglePut(
+      options.client,
+      options.bucket,
+      options.requestTimeoutMs ?? numericDefault('S3_REQUEST_TIMEOUT_MS'),
+    );
   }
 
   async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<PutResult> {
     validateKeyLength(key);
+    const putSingle = (data: Uint8Array) =>
+      this.#singlePut.put({
+        key,
+        body: data,
+        contentType: options.contentType,
+        cacheControl: options.cacheControl,
+        sha256: options.sha256?.(),
+        signal: options.signal,
+      });
     if (body instanceof Uint8Array) {
       // A buffer needs no multipart: one PutObject, which S3 applies atomically.
-      const output = await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: body.byteLength,
-          ...(options.contentType ? { ContentType: options.contentType } : {}),
-          ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
-        }),
-        options.signal ? { abortSignal: options.signal } : {},
-      );
-      return { key, size: body.byteLength, etag: bareEtag(output.ETag) };
+      const { etag } = await putSingle(body);
+      return { key, size: body.byteLength, etag: bareEtag(etag) };
     }
     const { etag, size } = await uploadStream({
       client: this.client,
@@ -115,6 +126,7 @@ export class S3ObjectStore implements ObjectStore {
       signal: options.signal,
       partSize: this.#options.partSize,
       queueSize: this.#options.queueSize ?? 1,
+      putSingle,
       onCleanupError: (error, uploadId) =>
         (this.#options.logger ?? silentStorageLogger).warn(
           { err: error, bucket: this.bucket, key, uploadId },

@@ -5,7 +5,6 @@ import {
   type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  PutObjectCommand,
   type S3Client,
   UploadPartCommand,
   type UploadPartCommandOutput,
@@ -29,12 +28,17 @@ export interface StreamUploadInput {
   readonly partSize?: number | undefined;
   /** Parts uploaded at once; the put holds one part more than this in memory. */
   readonly queueSize: number;
+  /**
+   * Stores a body that fits in one part with one PutObject (SinglePut, not the SDK's command);
+   * resolves with the ETag.
+   */
+  readonly putSingle: (data: Buffer) => Promise<{ etag: string | undefined }>;
   /** Called when aborting a failed multipart upload fails too (the original error is still thrown). */
   readonly onCleanupError: (error: unknown, uploadId: string) => void;
 }
 
 /**
- * Streams a body to S3: one PutObject when it fits in one part, else a multipart upload with
+ * Streams a body to S3: one PutObject (input.putSingle) when it fits in one part, else a multipart upload with
  * `queueSize` parts in flight while the next one is read. The requests are the ones
  * @aws-sdk/lib-storage sends (a CRC32 checksum algorithm on the multipart upload when the client
  * computes checksums, each part's checksum in the completion); the parts are cut by PartReader,
@@ -68,11 +72,8 @@ export async function uploadStream(
     let part = (await reader.next())!;
     if (part.last) {
       checkLength(input.contentLength, reader.bytes);
-      const output = await client.send(
-        new PutObjectCommand({ ...object, Body: part.data, ContentLength: part.data.byteLength }),
-        send,
-      );
-      return { etag: output.ETag, size: reader.bytes };
+      const { etag } = await input.putSingle(part.data);
+      return { etag, size: reader.bytes };
     }
 
     const checksums = (await client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
