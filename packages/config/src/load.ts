@@ -6,6 +6,7 @@ import {
   readGeminiCredentials,
   readLimits,
   readPresign,
+  readRedis,
   readServer,
   readStorage,
   readSweep,
@@ -32,6 +33,11 @@ export type DatabaseConfig =
       readonly database: string;
       readonly poolSize: number;
       readonly queryTimeoutMs?: number;
+      /**
+       * A read replica (DATABASE_READ_URL, or DB_READ_HOST with the secret's credentials: then
+       * `url` is set by `resolveSecrets`). Absent: every query goes to the primary.
+       */
+      readonly replica?: { readonly url: string | undefined; readonly host: string | undefined };
     };
 
 /**
@@ -51,6 +57,15 @@ export type StorageConfig =
       readonly requestTimeoutMs?: number;
       readonly thumbnailsBaseUrl: string | undefined;
     };
+
+export interface RedisConfig {
+  /** redis:// or rediss://; its password is set by `resolveSecrets` from `authTokenSecretArn`. */
+  readonly url: string;
+  readonly authTokenSecretArn: string | undefined;
+  readonly keyPrefix: string;
+  readonly commandTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
 
 export interface AppConfig {
   readonly logLevel: LogLevel;
@@ -79,6 +94,10 @@ export interface AppConfig {
   };
   /** How long a rendered gallery page is reused, per process and cursor (0: not at all). */
   readonly galleryCacheMs: number;
+  /** `s-maxage` of an anonymous viewer's gallery page (GALLERY_SHARED_MAX_AGE_SECONDS). */
+  readonly gallerySharedMaxAgeSeconds: number;
+  /** The shared cache (REDIS_URL); undefined: each process caches its own pages. */
+  readonly redis: RedisConfig | undefined;
   /** The reconciliation sweep of each web process (see STALE_UPLOAD_MS). */
   readonly sweep: {
     readonly staleUploadMs: number;
@@ -164,6 +183,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       adminTokenSecretArn: r.read('ADMIN_TOKEN_SECRET_ARN', nonEmpty, true),
     },
     galleryCacheMs: r.read('GALLERY_CACHE_MS', int(0, 600000)),
+    gallerySharedMaxAgeSeconds: r.read('GALLERY_SHARED_MAX_AGE_SECONDS', int(0, 3600)),
+    redis: readRedis(r),
     database,
     migrate: r.read('DB_MIGRATE', bool),
     storage,
