@@ -8,6 +8,7 @@ import { localCookieSecret } from './auth/cookie-secret.ts';
 import { Permissions } from './auth/permissions.ts';
 import { type RequestStage, renotifyStageRequester } from './events/request-stage.ts';
 import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
+import { setupCacheControl } from './plugins/cache-control.ts';
 import { setupErrors } from './plugins/errors.ts';
 import { setupFiniteNumbers } from './plugins/finite-numbers.ts';
 import { imageOrigins, setupSecurity } from './plugins/security.ts';
@@ -15,9 +16,10 @@ import { setupViews } from './plugins/views.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { apiImagesRoutes } from './routes/api-images.ts';
 import { filesRoutes } from './routes/files.ts';
-import { GalleryCache } from './routes/gallery-cache.ts';
+import { GalleryCache, type GalleryPageCache } from './routes/gallery-cache.ts';
 import { healthRoutes } from './routes/health.ts';
-import { type GalleryPage, pageRoutes } from './routes/pages.ts';
+import { type GalleryPage, galleryPageCodec, pageRoutes } from './routes/pages.ts';
+import { connectRedis, SharedGalleryCache } from './routes/shared-gallery-cache.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { InFlightUploads } from './upload/in-flight.ts';
 import { UploadReclaimer } from './upload/reclaim.ts';
@@ -65,6 +67,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
   await setupViews(server, { context: { assets: assetUrls(assets) } });
   await setupErrors(server);
   await setupFiniteNumbers(server);
+  await setupCacheControl(server);
   await setupAssets(server, { assets });
   // The uploader cookie's signature: COOKIE_SECRET_ARN's secret, or one generated under DATA_DIR.
   const cookieSecret = config.auth.cookieSecret ?? (await localCookieSecret(config.dataDir));
@@ -76,7 +79,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     storage,
     timeoutMs: config.server.healthCheckTimeoutMs,
   });
-  const galleryCache = new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs });
+  const galleryCache = await galleryCacheFor(config, server);
   await server.register(pageRoutes, {
     repository,
     storage,
@@ -84,6 +87,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     ...config.limits,
     galleryCache,
     permissions,
+    sharedMaxAgeSeconds: config.gallerySharedMaxAgeSeconds,
   });
   await server.register(uploadRoutes, {
     repository,
@@ -107,6 +111,27 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     onChanged: () => galleryCache.invalidateAll(),
   });
   if (config.storage.kind === 'directory') await server.register(filesRoutes, { storage });
+}
+
+/**
+ * With REDIS_URL, pages shared by every web process through Redis (closed with the server);
+ * without it, this process's own.
+ */
+async function galleryCacheFor(
+  config: AppConfig,
+  server: FastifyInstance,
+): Promise<GalleryPageCache<GalleryPage>> {
+  if (!config.redis) return new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs });
+  const log = server.log.child({ component: 'shared-cache' });
+  const cache = new SharedGalleryCache<GalleryPage>({
+    redis: await connectRedis(config.redis, log),
+    keyPrefix: config.redis.keyPrefix,
+    ttlMs: config.galleryCacheMs,
+    codec: galleryPageCodec,
+    log,
+  });
+  server.addHook('onClose', () => cache.close());
+  return cache;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type AppConfig, createDatabaseUrlRefresher } from '@annot/config';
+import { type AppConfig, createDatabaseUrlRefresher, createReplicaUrlRefresher } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
 import { createStorage, type ObjectStore, type Storage } from '@annot/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -68,6 +68,8 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     logger: logger.child({ component: 'db' }),
     // RDS rotates the secret's password: re-read it when the database refuses a new login.
     refreshCredentials: createDatabaseUrlRefresher(config),
+    // The read replica (DB_READ_HOST) shares the primary's users, and so their rotation.
+    refreshReplicaCredentials: createReplicaUrlRefresher(config),
   });
   try {
     const base = createStorage(config.storage, config.presign, {

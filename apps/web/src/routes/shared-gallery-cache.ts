@@ -1,0 +1,211 @@
+import type { RedisConfig } from '@annot/config';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import { type GalleryPageCache, type GalleryView, keyOf } from './gallery-cache.ts';
+
+/** How a page is kept in Redis: bytes out, bytes in. */
+export interface PageCodec<Page> {
+  encode(page: Page): Buffer;
+  decode(bytes: Buffer): Page;
+}
+
+/**
+ * One round trip per request: the two generation counters, the key of the page under them, and
+ * the page if it is there. Keys are built in the script from KEYS' prefix, which a Redis Cluster
+ * would refuse: ElastiCache runs it with cluster mode disabled (infra/src/cache.ts).
+ */
+const READ_SCRIPT = `
+local first = redis.call('GET', KEYS[1]) or '0'
+local all = redis.call('GET', KEYS[2]) or '0'
+local key = ARGV[1] .. all .. ':' .. (ARGV[3] == '1' and first or '-') .. ':' .. ARGV[2]
+local page = redis.call('GET', key)
+if not page then return {key} end
+return {key, page}
+`;
+
+type ReadReply = [Buffer] | [Buffer, Buffer];
+interface CacheCommands {
+  galleryReadBuffer(
+    firstGeneration: string,
+    allGeneration: string,
+    pagesPrefix: string,
+    view: string,
+    isFirstPage: '0' | '1',
+  ): Promise<ReadReply>;
+}
+
+export interface SharedGalleryCacheOptions<Page> {
+  readonly redis: Redis;
+  /** Every key starts with it (REDIS_KEY_PREFIX); tests give each run its own. */
+  readonly keyPrefix: string;
+  /** How long a rendered page is reused (GALLERY_CACHE_MS); 0 renders every request. */
+  readonly ttlMs: number;
+  readonly codec: PageCodec<Page>;
+  readonly log: Pick<FastifyBaseLogger, 'warn' | 'info' | 'error'>;
+}
+
+/**
+ * Rendered gallery pages in Redis, shared by every web process of every instance: a page is
+ * rendered once per GALLERY_CACHE_MS for the whole fleet, and the image URLs in it (presigned, or
+ * the CDN's) are the same everywhere.
+ *
+ * Invalidation is by generation: two counters in Redis, one bumped by an upload (the first
+ * pages), one by a delete or a retry (every page), are part of each page's key. Bumping one makes
+ * every process's next read miss, at once and everywhere; the old pages are never read again and
+ * expire by their TTL. A render that started before an upload is stored under the old generation,
+ * so it cannot bring the old first page back.
+ *
+ * Single flight is per process: concurrent requests in one process wait for one render; two
+ * processes that miss together each render once.
+ *
+ * Redis is a cache, never a dependency: a command that fails or outlasts REDIS_COMMAND_TIMEOUT_MS
+ * makes the request render uncached. The outage is logged once when it starts and once when it
+ * ends. An invalidation that cannot reach Redis is logged as an error: other processes may then
+ * show the old pages until they expire (GALLERY_CACHE_MS).
+ */
+export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
+  readonly #redis: Redis & CacheCommands;
+  readonly #options: SharedGalleryCacheOptions<Page>;
+  readonly #firstGeneration: string;
+  readonly #allGeneration: string;
+  readonly #pagesPrefix: string;
+  readonly #rendering = new Map<string, Promise<Page>>();
+  #healthy = true;
+
+  constructor(options: SharedGalleryCacheOptions<Page>) {
+    this.#options = options;
+    const { redis, keyPrefix } = options;
+    redis.defineCommand('galleryRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+    this.#redis = redis as Redis & CacheCommands;
+    this.#firstGeneration = `${keyPrefix}gallery:generation:first`;
+    this.#allGeneration = `${keyPrefix}gallery:generation:all`;
+    this.#pagesPrefix = `${keyPrefix}gallery:page:`;
+    redis.on('error', (error: Error) => this.#down(error));
+  }
+
+  async page(view: GalleryView, render: () => Promise<Page>): Promise<Page> {
+    if (this.#options.ttlMs <= 0) return render();
+    let reply: ReadReply;
+    try {
+      reply = await this.#redis.galleryReadBuffer(
+        this.#firstGeneration,
+        this.#allGeneration,
+        this.#pagesPrefix,
+        keyOf(view),
+        view.cursor === null ? '1' : '0',
+      );
+      this.#up();
+    } catch (error) {
+      this.#down(error as Error);
+      return render();
+    }
+    const key = reply[0].toString('utf8');
+    if (reply[1]) {
+      try {
+        return this.#options.codec.decode(reply[1]);
+      } catch (error) {
+        this.#options.log.warn(
+          { err: error, key },
+          'a cached gallery page did not decode: rendering it again',
+        );
+      }
+    }
+    const running = this.#rendering.get(key);
+    if (running) return running;
+    const started = Date.now();
+    const rendering = render();
+    this.#rendering.set(key, rendering);
+    try {
+      const page = await rendering;
+      // The TTL counts from the database read, as the in-process cache's does.
+      const ttl = this.#options.ttlMs - (Date.now() - started);
+      if (ttl > 0) {
+        this.#redis
+          .set(key, this.#options.codec.encode(page), 'PX', ttl)
+          .then(() => this.#up())
+          .catch((error: Error) => this.#down(error));
+      }
+      return page;
+    } finally {
+      this.#rendering.delete(key);
+    }
+  }
+
+  invalidateFirstPage(): Promise<void> {
+    return this.#bump(this.#firstGeneration, 'first pages');
+  }
+
+  invalidateAll(): Promise<void> {
+    return this.#bump(this.#allGeneration, 'pages');
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#redis.quit();
+    } catch {
+      this.#redis.disconnect();
+    }
+  }
+
+  /** Awaited by the route before it answers: the uploader's next page, anywhere, is a new one. */
+  async #bump(counter: string, what: string): Promise<void> {
+    if (this.#options.ttlMs <= 0) return;
+    try {
+      await this.#redis.incr(counter);
+      this.#up();
+    } catch (error) {
+      this.#down(error as Error);
+      this.#options.log.error(
+        { err: error },
+        `could not invalidate the shared gallery ${what}: other web processes may show the old ones for up to GALLERY_CACHE_MS (${this.#options.ttlMs} ms)`,
+      );
+    }
+  }
+
+  #down(error: Error): void {
+    if (!this.#healthy) return;
+    this.#healthy = false;
+    this.#options.log.warn(
+      { err: error },
+      'the shared cache (REDIS_URL) does not answer: gallery pages are rendered uncached until it does',
+    );
+  }
+
+  #up(): void {
+    if (this.#healthy) return;
+    this.#healthy = true;
+    this.#options.log.info('the shared cache (REDIS_URL) answers again: gallery pages are shared again');
+  }
+}
+
+/**
+ * The client for REDIS_URL (rediss:// is TLS). Commands fail at once while it is disconnected (no
+ * offline queue) and after REDIS_COMMAND_TIMEOUT_MS, so no request waits on the cache; it
+ * reconnects in the background. The first connection is awaited up to REDIS_CONNECT_TIMEOUT_MS,
+ * so a process does not start by logging an outage; if it fails, the process starts anyway.
+ */
+export async function connectRedis(
+  config: RedisConfig,
+  log: Pick<FastifyBaseLogger, 'warn'>,
+): Promise<Redis> {
+  const redis = new Redis(config.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: config.commandTimeoutMs,
+    connectTimeout: config.connectTimeoutMs,
+    // Reconnect forever, backing off to one attempt every 2 s.
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+  });
+  // The cache reports errors once it has the client; until then none may go unheard.
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+  } catch (error) {
+    log.warn(
+      { err: error },
+      'the shared cache (REDIS_URL) does not answer at start: gallery pages are rendered uncached until it does',
+    );
+  }
+  return redis;
+}
