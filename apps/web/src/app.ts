@@ -19,8 +19,9 @@ import { filesRoutes } from './routes/files.ts';
 import { GalleryCache, type GalleryPageCache } from './routes/gallery-cache.ts';
 import { healthRoutes } from './routes/health.ts';
 import { type GalleryPage, galleryPageCodec, pageRoutes } from './routes/pages.ts';
-import { connectRedis, SharedGalleryCache } from './routes/shared-gallery-cache.ts';
+import { SharedGalleryCache } from './routes/shared-gallery-cache.ts';
 import { uploadRoutes } from './routes/upload.ts';
+import { connectSharedCache, type SharedCache } from './shared-cache.ts';
 import { InFlightUploads } from './upload/in-flight.ts';
 import { UploadReclaimer } from './upload/reclaim.ts';
 
@@ -34,6 +35,12 @@ export interface AppOptions {
    * without one, the original's Object Created event is raised again (storage.originals.renotify).
    */
   readonly requestStage?: RequestStage;
+  /**
+   * The shared cache (REDIS_URL), when the caller connected it (createSystem does, to share the
+   * presigned URLs too; it closes it). Without one and with REDIS_URL set, the app connects its
+   * own and closes it with the server.
+   */
+  readonly sharedCache?: SharedCache;
   /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
   readonly reclaimer?: UploadReclaimer;
 }
@@ -79,7 +86,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     storage,
     timeoutMs: config.server.healthCheckTimeoutMs,
   });
-  const galleryCache = await galleryCacheFor(config, server);
+  const galleryCache = await galleryCacheFor(config, server, options.sharedCache);
   await server.register(pageRoutes, {
     repository,
     storage,
@@ -120,18 +127,22 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
 async function galleryCacheFor(
   config: AppConfig,
   server: FastifyInstance,
+  given: SharedCache | undefined,
 ): Promise<GalleryPageCache<GalleryPage>> {
-  if (!config.redis) return new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs });
-  const log = server.log.child({ component: 'shared-cache' });
-  const cache = new SharedGalleryCache<GalleryPage>({
-    redis: await connectRedis(config.redis, log),
-    keyPrefix: config.redis.keyPrefix,
+  let shared = given;
+  if (!shared && config.redis) {
+    const own = await connectSharedCache(config.redis, server.log.child({ component: 'shared-cache' }));
+    server.addHook('onClose', () => own.close());
+    shared = own;
+  }
+  if (!shared) return new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs });
+  return new SharedGalleryCache<GalleryPage>({
+    redis: shared.redis,
+    keyPrefix: shared.keyPrefix,
     ttlMs: config.galleryCacheMs,
     codec: galleryPageCodec,
-    log,
+    health: shared.health,
   });
-  server.addHook('onClose', () => cache.close());
-  return cache;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type StageRequester,
 } from './events/request-stage.ts';
 import { buildServer } from './server.ts';
+import { connectSharedCache, type SharedCache, sharedUrlCache } from './shared-cache.ts';
 import { ReconciliationSweep } from './sweep.ts';
 
 /** The adapters a system is built on, as an extension gets them. */
@@ -71,9 +72,15 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     // The read replica (DB_READ_HOST) shares the primary's users, and so their rotation.
     refreshReplicaCredentials: createReplicaUrlRefresher(config),
   });
+  let sharedCache: SharedCache | undefined;
   try {
+    // REDIS_URL: gallery pages and presigned URLs shared with every other web process.
+    if (config.redis) {
+      sharedCache = await connectSharedCache(config.redis, logger.child({ component: 'shared-cache' }));
+    }
     const base = createStorage(config.storage, config.presign, {
       logger: logger.child({ component: 'storage' }),
+      ...(sharedCache && { sharedUrlCache: sharedUrlCache(sharedCache) }),
     });
     const extension = options.extend?.({ config, repository, storage: base, logger }) ?? {};
     const storage: Storage = extension.wrapOriginals
@@ -81,7 +88,14 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       : base;
     const requester = chooseStageRequester(config, storage, extension);
     const { requestStage } = requester;
-    const app = await buildServer({ config, repository, storage, logger, requestStage });
+    const app = await buildServer({
+      config,
+      repository,
+      storage,
+      logger,
+      requestStage,
+      ...(sharedCache && { sharedCache }),
+    });
     const sweep = new ReconciliationSweep(
       { repository, storage, log: logger.child({ component: 'sweep' }) },
       config.sweep,
@@ -102,11 +116,13 @@ export async function createSystem(options: SystemOptions): Promise<System> {
           requester.close();
           await extension.close?.();
         } finally {
+          await sharedCache?.close();
           await repository.close();
         }
       },
     };
   } catch (error) {
+    await sharedCache?.close();
     await repository.close();
     throw error;
   }

@@ -6,11 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { distinctCopy, fixturePath } from '@annot/testing';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, postUpload, type TestApp } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
-const ADMIN = 'operator-token-for-cache-tests';
+const ADMIN: string = 'operator-token-for-cache-tests';
 const SAME_ORIGIN = { origin: 'http://localhost:80' };
 
 describe('Cache-Control per route', () => {
@@ -27,7 +28,7 @@ describe('Cache-Control per route', () => {
   });
   afterAll(() => t.close());
 
-  const header = async (options: Parameters<TestApp['app']['inject']>[0]) => {
+  const header = async (options: InjectOptions) => {
     const response = await t.app.inject(options);
     return { status: response.statusCode, cacheControl: response.headers['cache-control'], response };
   };

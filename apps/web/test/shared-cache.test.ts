@@ -8,9 +8,12 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { CachedUrlPresigner } from '@annot/storage';
 import { distinctCopy, fixturePath, type ServerProcess, startServer, startTcpProxy } from '@annot/testing';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSharedCache, type SharedCache, sharedUrlCache } from '../src/shared-cache.ts';
 import { buildTestApp, multipart, postUpload, type TestApp } from './helper.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -61,7 +64,7 @@ async function upload(server: ServerProcess, filename: string): Promise<number> 
   const response = await fetch(`${server.url}/upload`, {
     method: 'POST',
     headers: { ...body.headers, accept: 'application/json' },
-    body: body.payload,
+    body: new Uint8Array(body.payload),
   });
   expect(response.status).toBe(201);
   const json = (await response.json()) as { images: { id: number }[] };
@@ -126,7 +129,7 @@ describe.runIf(available)('two web processes sharing the gallery cache in Redis'
     const uploaded = await fetch(`${b.url}/upload`, {
       method: 'POST',
       headers: { ...body.headers, accept: 'application/json', origin: b.url },
-      body: body.payload,
+      body: new Uint8Array(body.payload),
     });
     expect(uploaded.status).toBe(201);
     const cookie = uploaded.headers.get('set-cookie')?.split(';')[0];
@@ -186,3 +189,83 @@ describe.runIf(available)('a Redis outage', () => {
     await proxy.restore();
   });
 });
+
+describe.runIf(available)('presigned URLs shared through Redis', () => {
+  const prefix = `test:${randomUUID()}:`;
+  const silent = { warn() {}, info() {}, error() {} };
+  let caches: SharedCache[] = [];
+  // Signing needs no server: the client points at AWS but never sends a request.
+  const client = new S3Client({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' },
+  });
+  const clock = {
+    t: Date.parse('2026-06-01T12:00:00Z'),
+    now() {
+      return this.t;
+    },
+  };
+
+  /** One process's presigner, with its own connection to the shared cache. */
+  async function processPresigner(url = REDIS_URL) {
+    const cache = await connectSharedCache(
+      { url, authTokenSecretArn: undefined, keyPrefix: prefix, commandTimeoutMs: 250, connectTimeoutMs: 500 },
+      silent,
+    );
+    caches.push(cache);
+    return new CachedUrlPresigner(client, 'annot-thumbnails', {
+      expiresSeconds: 3600,
+      cacheSeconds: 300,
+      clock,
+      sharedCache: sharedUrlCache(cache),
+    });
+  }
+
+  afterAll(async () => {
+    await Promise.all(caches.map((c) => c.close()));
+    caches = [];
+    await dropKeys(prefix);
+  });
+
+  it('a URL one process signed is the one every other process hands out', async () => {
+    const a = await processPresigner();
+    const b = await processPresigner();
+    const key = 'thumbnails/1/shared.jpg';
+    const fromA = await a.urlFor(key);
+    // Later, on another process: the same URL, not a new signature with a new date.
+    clock.t += 10_000;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const fromB = await waitForShared(b, `${prefix}presigned:annot-thumbnails/${key}`, key);
+    expect(fromB).toBe(fromA);
+    expect(b.stats().signed).toBe(0);
+    expect(b.sharedHits).toBe(1);
+    // B keeps it in its own cache now: no second round trip.
+    expect(await b.urlFor(key)).toBe(fromA);
+    expect(b.stats().cacheHits).toBe(1);
+  });
+
+  it('a process whose Redis is down signs its own URL', async () => {
+    const down = await processPresigner('redis://127.0.0.1:1');
+    const url = await down.urlFor('thumbnails/2/alone.jpg');
+    expect(url).toContain('X-Amz-Signature=');
+    expect(down.stats().signed).toBe(1);
+    expect(down.sharedHits).toBe(0);
+  });
+});
+
+/**
+ * The first process stores its URL without waiting (the request does not wait on the cache):
+ * read until it is there, by polling Redis, not the clock.
+ */
+async function waitForShared(presigner: CachedUrlPresigner, redisKey: string, key: string): Promise<string> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for (let i = 0; i < 100; i++) {
+      if ((await redis.exists(redisKey)) === 1) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return presigner.urlFor(key);
+}

@@ -62,7 +62,7 @@ export const SETTINGS = [
     name: 'REDIS_URL',
     default: undefined,
     description:
-      'redis:// or rediss:// (TLS) URL of the shared cache, e.g. ElastiCache. Set, every web process shares rendered gallery pages (and the image URLs in them) through it, and an upload, delete or retry invalidates them everywhere at once; unset, each process caches its own. An outage renders uncached, never fails a request.',
+      'redis:// or rediss:// (TLS) URL of the shared cache, e.g. ElastiCache. Set, every web process shares rendered gallery pages and presigned image URLs through it, and an upload, delete or retry invalidates the pages everywhere at once; unset, each process caches its own. An outage renders uncached, never fails a request.',
     secret: true,
   },
   {

@@ -5,7 +5,7 @@ import { DirectoryObjectStore } from './directory/store.ts';
 import type { StorageLogger } from './logger.ts';
 import type { Storage } from './port.ts';
 import { DeadlineRetryStrategy } from './s3/deadline-retry.ts';
-import type { PresignSettings } from './s3/presigner.ts';
+import type { PresignSettings, SharedUrlCache } from './s3/presigner.ts';
 import { S3ObjectStore, type S3ObjectStoreOptions } from './s3/store.ts';
 
 /** Bucket directory names under the storage root for the directory adapter. */
@@ -18,6 +18,8 @@ export interface CreateStorageOptions {
   readonly s3ClientConfig?: S3ClientConfig;
   /** S3 adapter: passed on to both stores. */
   readonly s3?: Pick<S3ObjectStoreOptions, 'partSize' | 'queueSize'>;
+  /** S3 adapter: presigned URLs shared with other processes (the web tier's Redis). */
+  readonly sharedUrlCache?: SharedUrlCache | undefined;
   /** Where the stores' warnings go (default: nowhere); the apps pass theirs. */
   readonly logger?: StorageLogger | undefined;
 }
@@ -77,7 +79,12 @@ export function createStorage(
     };
   }
   const client = createS3Client(config, options.s3ClientConfig);
-  const shared = { client, presign, ...options.s3, logger: options.logger };
+  const shared = {
+    client,
+    presign: { ...presign, sharedCache: options.sharedUrlCache },
+    ...options.s3,
+    logger: options.logger,
+  };
   return {
     originals: new S3ObjectStore({ ...shared, bucket: config.originalsBucket }),
     thumbnails: new S3ObjectStore({

@@ -1,6 +1,5 @@
-import type { RedisConfig } from '@annot/config';
-import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { CacheHealth } from '../shared-cache.ts';
 import { type GalleryPageCache, type GalleryView, keyOf } from './gallery-cache.ts';
 
 /** How a page is kept in Redis: bytes out, bytes in. */
@@ -41,7 +40,8 @@ export interface SharedGalleryCacheOptions<Page> {
   /** How long a rendered page is reused (GALLERY_CACHE_MS); 0 renders every request. */
   readonly ttlMs: number;
   readonly codec: PageCodec<Page>;
-  readonly log: Pick<FastifyBaseLogger, 'warn' | 'info' | 'error'>;
+  /** Logs an outage once when it starts and once when it ends. */
+  readonly health: CacheHealth;
 }
 
 /**
@@ -70,7 +70,6 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
   readonly #allGeneration: string;
   readonly #pagesPrefix: string;
   readonly #rendering = new Map<string, Promise<Page>>();
-  #healthy = true;
 
   constructor(options: SharedGalleryCacheOptions<Page>) {
     this.#options = options;
@@ -80,7 +79,6 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
     this.#firstGeneration = `${keyPrefix}gallery:generation:first`;
     this.#allGeneration = `${keyPrefix}gallery:generation:all`;
     this.#pagesPrefix = `${keyPrefix}gallery:page:`;
-    redis.on('error', (error: Error) => this.#down(error));
   }
 
   async page(view: GalleryView, render: () => Promise<Page>): Promise<Page> {
@@ -94,9 +92,9 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
         keyOf(view),
         view.cursor === null ? '1' : '0',
       );
-      this.#up();
+      this.#options.health.up();
     } catch (error) {
-      this.#down(error as Error);
+      this.#options.health.down(error as Error);
       return render();
     }
     const key = reply[0].toString('utf8');
@@ -104,7 +102,7 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
       try {
         return this.#options.codec.decode(reply[1]);
       } catch (error) {
-        this.#options.log.warn(
+        this.#options.health.log.warn(
           { err: error, key },
           'a cached gallery page did not decode: rendering it again',
         );
@@ -122,8 +120,8 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
       if (ttl > 0) {
         this.#redis
           .set(key, this.#options.codec.encode(page), 'PX', ttl)
-          .then(() => this.#up())
-          .catch((error: Error) => this.#down(error));
+          .then(() => this.#options.health.up())
+          .catch((error: Error) => this.#options.health.down(error));
       }
       return page;
     } finally {
@@ -139,73 +137,18 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
     return this.#bump(this.#allGeneration, 'pages');
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.#redis.quit();
-    } catch {
-      this.#redis.disconnect();
-    }
-  }
-
   /** Awaited by the route before it answers: the uploader's next page, anywhere, is a new one. */
   async #bump(counter: string, what: string): Promise<void> {
     if (this.#options.ttlMs <= 0) return;
     try {
       await this.#redis.incr(counter);
-      this.#up();
+      this.#options.health.up();
     } catch (error) {
-      this.#down(error as Error);
-      this.#options.log.error(
+      this.#options.health.down(error as Error);
+      this.#options.health.log.error(
         { err: error },
         `could not invalidate the shared gallery ${what}: other web processes may show the old ones for up to GALLERY_CACHE_MS (${this.#options.ttlMs} ms)`,
       );
     }
   }
-
-  #down(error: Error): void {
-    if (!this.#healthy) return;
-    this.#healthy = false;
-    this.#options.log.warn(
-      { err: error },
-      'the shared cache (REDIS_URL) does not answer: gallery pages are rendered uncached until it does',
-    );
-  }
-
-  #up(): void {
-    if (this.#healthy) return;
-    this.#healthy = true;
-    this.#options.log.info('the shared cache (REDIS_URL) answers again: gallery pages are shared again');
-  }
-}
-
-/**
- * The client for REDIS_URL (rediss:// is TLS). Commands fail at once while it is disconnected (no
- * offline queue) and after REDIS_COMMAND_TIMEOUT_MS, so no request waits on the cache; it
- * reconnects in the background. The first connection is awaited up to REDIS_CONNECT_TIMEOUT_MS,
- * so a process does not start by logging an outage; if it fails, the process starts anyway.
- */
-export async function connectRedis(
-  config: RedisConfig,
-  log: Pick<FastifyBaseLogger, 'warn'>,
-): Promise<Redis> {
-  const redis = new Redis(config.url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: config.commandTimeoutMs,
-    connectTimeout: config.connectTimeoutMs,
-    // Reconnect forever, backing off to one attempt every 2 s.
-    retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
-  });
-  // The cache reports errors once it has the client; until then none may go unheard.
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-  } catch (error) {
-    log.warn(
-      { err: error },
-      'the shared cache (REDIS_URL) does not answer at start: gallery pages are rendered uncached until it does',
-    );
-  }
-  return redis;
 }
