@@ -6,6 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { webEnv } from './app-env.ts';
+import type { CacheRef } from './cache.ts';
 import type { WebSettings } from './config-types.ts';
 import type { DatabaseRef } from './database.ts';
 import { assumeRolePolicy, webPolicy } from './policies.ts';
@@ -33,6 +34,10 @@ export interface WebTierArgs {
   readonly eventBus: { readonly name: string; readonly arn: pulumi.Input<string> };
   readonly cookieSecretArn: pulumi.Input<string>;
   readonly adminTokenSecretArn: pulumi.Input<string>;
+  /** The shared cache (enableCache), when there is one. */
+  readonly cache?: CacheRef | undefined;
+  /** The read replicas' addresses (readReplicaCount), when there are any. */
+  readonly readReplicaHosts?: pulumi.Input<string[]> | undefined;
 }
 
 export class WebTier extends pulumi.ComponentResource {
@@ -64,11 +69,27 @@ export class WebTier extends pulumi.ComponentResource {
             args.eventBus.arn,
             args.cookieSecretArn,
             args.adminTokenSecretArn,
+            args.cache?.authTokenSecretArn,
           ])
-          .apply(([shared, repositoryArn, eventBusArn, cookieSecretArn, adminTokenSecretArn]) =>
-            JSON.stringify(
-              webPolicy({ ...shared, repositoryArn, eventBusArn, cookieSecretArn, adminTokenSecretArn }),
-            ),
+          .apply(
+            ([
+              shared,
+              repositoryArn,
+              eventBusArn,
+              cookieSecretArn,
+              adminTokenSecretArn,
+              cacheAuthTokenSecretArn,
+            ]) =>
+              JSON.stringify(
+                webPolicy({
+                  ...shared,
+                  repositoryArn,
+                  eventBusArn,
+                  cookieSecretArn,
+                  adminTokenSecretArn,
+                  cacheAuthTokenSecretArn,
+                }),
+              ),
           ),
       },
       parent,
@@ -82,26 +103,46 @@ export class WebTier extends pulumi.ComponentResource {
         args.thumbnailsCdnDomain,
         args.cookieSecretArn,
         args.adminTokenSecretArn,
+        args.cache
+          ? pulumi.output({
+              host: args.cache.host,
+              port: args.cache.port,
+              authTokenSecretArn: args.cache.authTokenSecretArn,
+            })
+          : undefined,
+        args.readReplicaHosts,
       ])
-      .apply(([imageUri, shared, thumbnailsCdnDomain, cookieSecretArn, adminTokenSecretArn]) => {
-        const env = webEnv({
-          ...shared,
-          region: args.region,
-          port: args.port,
+      .apply(
+        ([
+          imageUri,
+          shared,
           thumbnailsCdnDomain,
-          eventBusName: args.eventBus.name,
           cookieSecretArn,
           adminTokenSecretArn,
-        });
-        const script = webUserData({
-          region: args.region,
-          imageUri,
-          logGroupName: args.logGroupName,
-          env,
-          port: args.port,
-        });
-        return Buffer.from(script).toString('base64');
-      });
+          cache,
+          readReplicaHosts,
+        ]) => {
+          const env = webEnv({
+            cache,
+            readReplicaHosts,
+            ...shared,
+            region: args.region,
+            port: args.port,
+            thumbnailsCdnDomain,
+            eventBusName: args.eventBus.name,
+            cookieSecretArn,
+            adminTokenSecretArn,
+          });
+          const script = webUserData({
+            region: args.region,
+            imageUri,
+            logGroupName: args.logGroupName,
+            env,
+            port: args.port,
+          });
+          return Buffer.from(script).toString('base64');
+        },
+      );
 
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-template`,

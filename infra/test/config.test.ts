@@ -58,7 +58,7 @@ describe('defaults', () => {
 
   it('are declared for every key the README documents as optional', () => {
     const required = CONFIG_KEYS.filter((k) => k.default === undefined).map((k) => k.key);
-    expect(required).toEqual(['owner', 'geminiApiKey', 'alarmEmail', 'certificateArn']);
+    expect(required).toEqual(['owner', 'geminiApiKey', 'alarmEmail', 'certificateArn', 'albDomainName']);
   });
 });
 

@@ -79,7 +79,10 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
   // The uploader cookie's signature: COOKIE_SECRET_ARN's secret, or one generated under DATA_DIR.
   const cookieSecret = config.auth.cookieSecret ?? (await localCookieSecret(config.dataDir));
   await server.register(cookie, { secret: cookieSecret });
-  const permissions = new Permissions({ adminToken: config.auth.adminToken });
+  const permissions = new Permissions({
+    adminToken: config.auth.adminToken,
+    publicOrigin: config.server.publicOrigin,
+  });
 
   await server.register(healthRoutes, {
     repository,

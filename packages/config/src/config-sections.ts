@@ -31,6 +31,16 @@ const baseUrl = nonEmpty
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   });
 
+/** scheme://host[:port], nothing else: what a browser sends as Origin. */
+const origin = nonEmpty.refine((value) => {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}, 'expected an origin like https://example.com (scheme and host, no path or trailing slash)');
+
 const bucketName = z
   .string()
   .trim()
@@ -158,6 +168,7 @@ export function readServer(r: EnvReader): AppConfig['server'] {
     port: r.read('PORT', int(0, 65535)),
     shutdownTimeoutMs: r.read('SHUTDOWN_TIMEOUT_MS', int(0, 600000)),
     trustProxy: r.read('TRUST_PROXY', bool),
+    publicOrigin: r.read('PUBLIC_ORIGIN', origin, true),
     workers: r.read('WEB_WORKERS', int(0, 256)),
     healthCheckTimeoutMs: r.read('HEALTH_CHECK_TIMEOUT_MS', int(50, 60_000)),
   };

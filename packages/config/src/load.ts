@@ -74,6 +74,8 @@ export interface AppConfig {
     readonly port: number;
     readonly shutdownTimeoutMs: number;
     readonly trustProxy: boolean;
+    /** PUBLIC_ORIGIN: scheme://host[:port] browsers use, behind a CDN; undefined: the request's own. */
+    readonly publicOrigin: string | undefined;
     readonly workers: number;
     /** How long /health and /ready wait for each dependency (HEALTH_CHECK_TIMEOUT_MS). */
     readonly healthCheckTimeoutMs: number;

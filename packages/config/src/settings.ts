@@ -40,6 +40,12 @@ export const SETTINGS = [
     description: 'Trust X-Forwarded-* headers (true behind the ALB).',
   },
   {
+    name: 'PUBLIC_ORIGIN',
+    default: undefined,
+    description:
+      "The origin browsers use (`https://host`), when a CDN in front (CloudFront) reaches the server under another name: a change asked for with the uploader cookie must come from it (or from the request's own origin), and the cookie is Secure when it is https.",
+  },
+  {
     name: 'WEB_WORKERS',
     default: '1',
     description: 'Web processes to run (node:cluster). 0 means one per CPU core.',
