@@ -10,19 +10,21 @@ export interface PageCodec<Page> {
 
 /**
  * One round trip per request: the two generation counters, the key of the page under them, and
- * the page if it is there. Keys are built in the script from KEYS' prefix, which a Redis Cluster
+ * the page if it is there; or only "yours is current" when the process already holds the page
+ * under that key (ARGV[4]) and it is still in Redis, so the page's bytes cross the network once
+ * per process and generation, not once per request. Keys are built in the script from KEYS' prefix, which a Redis Cluster
  * would refuse: ElastiCache runs it with cluster mode disabled (infra/src/cache.ts).
  */
 const READ_SCRIPT = `
 local first = redis.call('GET', KEYS[1]) or '0'
 local all = redis.call('GET', KEYS[2]) or '0'
 local key = ARGV[1] .. all .. ':' .. (ARGV[3] == '1' and first or '-') .. ':' .. ARGV[2]
+if key == ARGV[4] and redis.call('EXISTS', key) == 1 then return {key, '', 1} end
 local page = redis.call('GET', key)
 if not page then return {key} end
 return {key, page}
 `;
-
-type ReadReply = [Buffer] | [Buffer, Buffer];
+type ReadReply = [Buffer] | [Buffer, Buffer] | [Buffer, Buffer, number];
 interface CacheCommands {
   galleryReadBuffer(
     firstGeneration: string,
@@ -30,8 +32,12 @@ interface CacheCommands {
     pagesPrefix: string,
     view: string,
     isFirstPage: '0' | '1',
+    heldKey: string,
   ): Promise<ReadReply>;
 }
+
+/** Pages held in each process's memory, as the in-process cache's bound (a few MB at most). */
+const MAX_HELD = 100;
 
 export interface SharedGalleryCacheOptions<Page> {
   readonly redis: Redis;
@@ -70,6 +76,8 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
   readonly #allGeneration: string;
   readonly #pagesPrefix: string;
   readonly #rendering = new Map<string, Promise<Page>>();
+  /** The last page this process read or rendered per view, under its full key (generations included). */
+  readonly #held = new Map<string, { readonly key: string; readonly page: Page }>();
 
   constructor(options: SharedGalleryCacheOptions<Page>) {
     this.#options = options;
@@ -83,14 +91,17 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
 
   async page(view: GalleryView, render: () => Promise<Page>): Promise<Page> {
     if (this.#options.ttlMs <= 0) return render();
+    const viewKey = keyOf(view);
+    const held = this.#held.get(viewKey);
     let reply: ReadReply;
     try {
       reply = await this.#redis.galleryReadBuffer(
         this.#firstGeneration,
         this.#allGeneration,
         this.#pagesPrefix,
-        keyOf(view),
+        viewKey,
         view.cursor === null ? '1' : '0',
+        held?.key ?? '',
       );
       this.#options.health.up();
     } catch (error) {
@@ -98,9 +109,12 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
       return render();
     }
     const key = reply[0].toString('utf8');
+    if (reply[2] === 1 && held?.key === key) return held.page;
     if (reply[1]) {
       try {
-        return this.#options.codec.decode(reply[1]);
+        const page = this.#options.codec.decode(reply[1]);
+        this.#hold(viewKey, key, page);
+        return page;
       } catch (error) {
         this.#options.health.log.warn(
           { err: error, key },
@@ -115,6 +129,7 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
     this.#rendering.set(key, rendering);
     try {
       const page = await rendering;
+      this.#hold(viewKey, key, page);
       // The TTL counts from the database read, as the in-process cache's does.
       const ttl = this.#options.ttlMs - (Date.now() - started);
       if (ttl > 0) {
@@ -135,6 +150,17 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
 
   invalidateAll(): Promise<void> {
     return this.#bump(this.#allGeneration, 'pages');
+  }
+
+  /**
+   * Keeps the page this process last had for a view. Bounded by the views there are: without a
+   * search or tag, 2 parts x 4 statuses for first pages, plus the cursors people page through;
+   * past MAX_HELD the oldest view is dropped.
+   */
+  #hold(viewKey: string, key: string, page: Page): void {
+    this.#held.delete(viewKey);
+    this.#held.set(viewKey, { key, page });
+    if (this.#held.size > MAX_HELD) this.#held.delete(this.#held.keys().next().value as string);
   }
 
   /** Awaited by the route before it answers: the uploader's next page, anywhere, is a new one. */
