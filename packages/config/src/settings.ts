@@ -55,7 +55,7 @@ export const SETTINGS = [
     name: 'GALLERY_CACHE_MS',
     default: '1000',
     description:
-      'How long each web process reuses a rendered gallery page (per cursor), in ms; 0 disables. A new upload shows at once on the process that took it, on the others within this time.',
+      'How long a rendered gallery page is reused (per cursor), in ms; 0 disables. A new upload shows at once on the process that took it, on the others within this time; with REDIS_URL, on every process at once.',
   },
   {
     name: 'GALLERY_SHARED_MAX_AGE_SECONDS',
