@@ -4,6 +4,7 @@ import { imdsV2Required, rdsEncryptedAndPrivate } from './compute.ts';
 import { eventTargetsRetryAndDeadLetter, lambdaPermissionsScoped, putEventsScoped } from './events.ts';
 import { lambdaLogGroupsManaged, logRetentionSet } from './logs.ts';
 import { noOpenIngress } from './network.ts';
+import { cacheEncryptedAndAuthenticated, cloudFrontViewersHttps } from './options.ts';
 import { lambdaNoPlaintextSecrets } from './secrets.ts';
 
 export * from './buckets.ts';
@@ -11,6 +12,7 @@ export * from './compute.ts';
 export * from './events.ts';
 export * from './logs.ts';
 export * from './network.ts';
+export * from './options.ts';
 export * from './secrets.ts';
 
 /** Every rule of the pack, in the order `pulumi preview` reports them. */
@@ -27,4 +29,6 @@ export const POLICIES: Policies = [
   eventTargetsRetryAndDeadLetter,
   lambdaPermissionsScoped,
   putEventsScoped,
+  cacheEncryptedAndAuthenticated,
+  cloudFrontViewersHttps,
 ];
