@@ -77,7 +77,7 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
   readonly #pagesPrefix: string;
   readonly #rendering = new Map<string, Promise<Page>>();
   /** The last page this process read or rendered per view, under its full key (generations included). */
-  readonly #held = new Map<string, { readonly key: string; readonly page: Page }>();
+  readonly #held = new Map<string, { readonly key: string; readonly page: Page; readonly until: number }>();
 
   constructor(options: SharedGalleryCacheOptions<Page>) {
     this.#options = options;
@@ -92,7 +92,10 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
   async page(view: GalleryView, render: () => Promise<Page>): Promise<Page> {
     if (this.#options.ttlMs <= 0) return render();
     const viewKey = keyOf(view);
-    const held = this.#held.get(viewKey);
+    // A held page is offered for at most ttlMs: were Redis emptied (a node replaced), the
+    // generations would start again and another process could store a new page under an old key.
+    const kept = this.#held.get(viewKey);
+    const held = kept && kept.until > Date.now() ? kept : undefined;
     let reply: ReadReply;
     try {
       reply = await this.#redis.galleryReadBuffer(
@@ -159,7 +162,7 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
    */
   #hold(viewKey: string, key: string, page: Page): void {
     this.#held.delete(viewKey);
-    this.#held.set(viewKey, { key, page });
+    this.#held.set(viewKey, { key, page, until: Date.now() + this.#options.ttlMs });
     if (this.#held.size > MAX_HELD) this.#held.delete(this.#held.keys().next().value as string);
   }
 
