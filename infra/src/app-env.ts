@@ -14,6 +14,9 @@ export const OVERRIDABLE_SETTINGS = [
   'WEB_WORKERS',
   'GALLERY_PAGE_SIZE',
   'GALLERY_CACHE_MS',
+  'GALLERY_SHARED_MAX_AGE_SECONDS',
+  'REDIS_COMMAND_TIMEOUT_MS',
+  'REDIS_CONNECT_TIMEOUT_MS',
   'PRESIGN_EXPIRES_SECONDS',
   'PRESIGN_CACHE_SECONDS',
   'MAX_UPLOAD_BYTES',
@@ -34,6 +37,8 @@ export const OVERRIDABLE_SETTINGS = [
 const SECRET_SETTINGS: Readonly<Record<string, string>> = {
   GEMINI_API_KEY: 'use `pulumi config set --secret geminiApiKey` instead',
   DATABASE_URL: 'the database password is managed by RDS in Secrets Manager',
+  DATABASE_READ_URL: 'set readReplicaCount instead: the replicas share the RDS-managed secret',
+  REDIS_URL: 'set enableCache instead: its AUTH token is kept in Secrets Manager',
 };
 
 /** Returns why `name` cannot be set through appEnv, or undefined when it can. */
@@ -101,6 +106,12 @@ export function webEnv(
     readonly eventBusName: string;
     readonly cookieSecretArn: string;
     readonly adminTokenSecretArn: string;
+    /** The shared cache (enableCache): TLS to its primary endpoint, the token by secret ARN. */
+    readonly cache?:
+      | { readonly host: string; readonly port: number; readonly authTokenSecretArn: string }
+      | undefined;
+    /** The read replicas' addresses (readReplicaCount); each process picks one. */
+    readonly readReplicaHosts?: readonly string[] | undefined;
   },
 ): AppEnv {
   return {
@@ -117,6 +128,15 @@ export function webEnv(
     COOKIE_SECRET_ARN: inputs.cookieSecretArn,
     ADMIN_TOKEN_SECRET_ARN: inputs.adminTokenSecretArn,
     ...(inputs.thumbnailsCdnDomain ? { THUMBNAILS_BASE_URL: `https://${inputs.thumbnailsCdnDomain}` } : {}),
+    // The distribution fronts the ALB too: it is the origin browsers use.
+    ...(inputs.thumbnailsCdnDomain ? { PUBLIC_ORIGIN: `https://${inputs.thumbnailsCdnDomain}` } : {}),
+    ...(inputs.cache
+      ? {
+          REDIS_URL: `rediss://${inputs.cache.host}:${inputs.cache.port}`,
+          REDIS_AUTH_TOKEN_SECRET_ARN: inputs.cache.authTokenSecretArn,
+        }
+      : {}),
+    ...(inputs.readReplicaHosts?.length ? { DB_READ_HOST: inputs.readReplicaHosts.join(',') } : {}),
   };
 }
 

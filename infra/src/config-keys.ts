@@ -242,7 +242,37 @@ export const CONFIG_KEYS = [
     key: 'enableCloudFront',
     default: 'false',
     description:
-      'Put a CloudFront distribution with origin access control in front of the thumbnails bucket.',
+      'Put a CloudFront distribution in front of the ALB and the thumbnails bucket (origin access control): static assets and anonymous gallery pages are cached at the edge, uploads and the API pass through uncached; the ALB then admits CloudFront only, and WAF (enableWaf) moves to the distribution.',
+  },
+  {
+    key: 'albDomainName',
+    default: undefined,
+    description:
+      'With enableCloudFront and certificateArn: a DNS name covered by the certificate that points at the ALB; CloudFront reaches the ALB over HTTPS by it. Without a certificate CloudFront reaches the ALB over HTTP.',
+  },
+  // optional capacity
+  {
+    key: 'enableCache',
+    default: 'false',
+    description:
+      'Create an ElastiCache for Valkey replication group (TLS, AUTH token in Secrets Manager) that the web processes share gallery pages and presigned URLs through (REDIS_URL).',
+  },
+  {
+    key: 'cacheNodeType',
+    default: 'cache.t4g.micro',
+    description: 'ElastiCache node type (with enableCache).',
+  },
+  {
+    key: 'cacheNodeCount',
+    default: '1',
+    description:
+      'Cache nodes (1-6, with enableCache); 2 or more add replicas across AZs with automatic failover.',
+  },
+  {
+    key: 'readReplicaCount',
+    default: '0',
+    description:
+      'RDS read replicas (0-5). The web tier reads older gallery pages, searches and the JSON list from them (DB_READ_HOST); writes and status polling stay on the primary.',
   },
 ] as const satisfies readonly ConfigKey[];
 

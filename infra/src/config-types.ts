@@ -99,4 +99,9 @@ export interface StackConfig extends NameContext {
   readonly certificateArn: string | undefined;
   readonly waf: { readonly rateLimit: number } | undefined;
   readonly cloudFront: boolean;
+  /** With cloudFront and a certificate: the ALB's name in the certificate (CloudFront's HTTPS origin). */
+  readonly albDomainName: string | undefined;
+  /** The shared cache (enableCache), or undefined. */
+  readonly cache: { readonly nodeType: string; readonly nodeCount: number } | undefined;
+  readonly readReplicaCount: number;
 }

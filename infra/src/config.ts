@@ -90,6 +90,32 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     if (attemptsProblem) r.fail('annotatorTimeoutSeconds', attemptsProblem);
   }
 
+  const cloudFront = r.bool('enableCloudFront');
+  const albDomainName = r.optionalString(
+    'albDomainName',
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a lower-case DNS name',
+  );
+  if (cloudFront && certificateArn && !albDomainName) {
+    r.fail(
+      'albDomainName',
+      'is required with enableCloudFront and certificateArn: the name in the certificate that points at the ALB, for CloudFront to reach it over HTTPS',
+    );
+  }
+  if (albDomainName && !(cloudFront && certificateArn)) {
+    r.fail('albDomainName', 'is only used with enableCloudFront and certificateArn; remove it');
+  }
+  const cache = r.bool('enableCache')
+    ? {
+        nodeType: r.string(
+          'cacheNodeType',
+          /^cache\.[a-z0-9]+\.[a-z0-9]+$/,
+          'must be a node type like cache.t4g.micro',
+        ),
+        nodeCount: r.int('cacheNodeCount', 1, 6),
+      }
+    : undefined;
+
   // With the local annotator there is no key to read, so none is required.
   const geminiApiKey = annotatorChoice === 'gemini' ? r.secret('geminiApiKey') : undefined;
 
@@ -135,7 +161,10 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
     alarmEmail: r.optionalString('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address'),
     certificateArn,
     waf: r.bool('enableWaf') ? { rateLimit: r.int('wafRateLimit', 10, 2_000_000_000) } : undefined,
-    cloudFront: r.bool('enableCloudFront'),
+    cloudFront,
+    albDomainName,
+    cache,
+    readReplicaCount: r.int('readReplicaCount', 0, 5),
   };
   // A missing secret is one of the problems, so every problem is reported together.
   if (r.problems.length > 0) throw new StackConfigError(r.problems);

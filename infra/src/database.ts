@@ -62,6 +62,8 @@ export class Database extends pulumi.ComponentResource {
   readonly name: string;
   /** The RDS-managed secret holding {username, password}. */
   readonly secretArn: pulumi.Output<string>;
+  /** The TLS-only parameter group (require_secure_transport=1), for the read replicas too. */
+  readonly parameterGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('annot:infra:Database', name, {}, opts);
@@ -152,6 +154,7 @@ export class Database extends pulumi.ComponentResource {
     this.address = instance.address;
     this.port = instance.port;
     this.name = settings.name;
+    this.parameterGroupName = parameters.name;
     this.secretArn = instance.masterUserSecrets.apply((secrets) => {
       const arn = secrets[0]?.secretArn;
       if (!arn) throw new Error('RDS returned no master user secret; is manageMasterUserPassword set?');

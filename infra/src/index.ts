@@ -5,9 +5,10 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Buckets } from './buckets.ts';
+import { Cache } from './cache.ts';
 import { parseStackConfig } from './config.ts';
 import { Database } from './database.ts';
-import { Edge } from './edge.ts';
+import { CLOUDFRONT_ORIGIN_PREFIX_LIST, Edge, ORIGIN_VERIFY_HEADER, OriginVerifySecret } from './edge.ts';
 import { InterfaceEndpoints } from './endpoints.ts';
 import { Events } from './events.ts';
 import { Images } from './images.ts';
@@ -17,6 +18,7 @@ import { SchemaMigration } from './migration.ts';
 import { Monitoring } from './monitoring.ts';
 import { resourceNames, standardTags, WEB_PORT } from './naming.ts';
 import { Network } from './network.ts';
+import { ReadReplicas } from './read-replicas.ts';
 import { Secrets } from './secrets.ts';
 import { Security } from './security.ts';
 import { WebTier } from './web.ts';
@@ -35,9 +37,18 @@ const provider = new aws.Provider('aws', { region: config.region as aws.Region, 
 const opts = { providers: { aws: provider } };
 
 const network = new Network('network', { region: config.region, ...config.network, tags }, opts);
+// With CloudFront in front, the ALB admits CloudFront's origin-facing addresses only.
+const cdnPrefixList = config.cloudFront
+  ? aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_PREFIX_LIST }, { provider }).id
+  : undefined;
 const security = new Security(
   'security',
-  { vpcId: network.vpcId, webPort: WEB_PORT, https: Boolean(config.certificateArn) },
+  {
+    vpcId: network.vpcId,
+    webPort: WEB_PORT,
+    https: Boolean(config.certificateArn),
+    albIngressPrefixListId: cdnPrefixList,
+  },
   opts,
 );
 if (config.network.interfaceEndpoints) {
@@ -85,6 +96,36 @@ const database = new Database(
   },
   opts,
 );
+
+const readReplicas =
+  config.readReplicaCount > 0
+    ? new ReadReplicas(
+        'database-replicas',
+        {
+          count: config.readReplicaCount,
+          sourceIdentifier: database.identifier,
+          instanceClass: config.database.instanceClass,
+          parameterGroupName: database.parameterGroupName,
+          securityGroupId: security.databaseSecurityGroupId,
+          production: config.production,
+        },
+        opts,
+      )
+    : undefined;
+
+const cache = config.cache
+  ? new Cache(
+      'cache',
+      {
+        ...config.cache,
+        production: config.production,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        webSecurityGroupId: security.webSecurityGroupId,
+      },
+      opts,
+    )
+  : undefined;
 
 const images = new Images(
   'images',
@@ -159,6 +200,10 @@ const events = new Events(
   opts,
 );
 
+// The header CloudFront adds and the ALB requires (with enableCloudFront).
+const originVerify = config.cloudFront
+  ? new OriginVerifySecret('origin-verify', { production: config.production }, opts)
+  : undefined;
 const loadBalancer = new LoadBalancer(
   'web-lb',
   {
@@ -167,6 +212,7 @@ const loadBalancer = new LoadBalancer(
     securityGroupId: security.albSecurityGroupId,
     port: WEB_PORT,
     certificateArn: config.certificateArn,
+    requiredHeader: originVerify ? { name: ORIGIN_VERIFY_HEADER, value: originVerify.value } : undefined,
   },
   opts,
 );
@@ -179,6 +225,16 @@ const edge = new Edge(
     loadBalancerArn: loadBalancer.arn,
     cloudFront: config.cloudFront,
     thumbnailsBucket: buckets.thumbnails,
+    webOrigin: originVerify && {
+      domainName: config.albDomainName ?? loadBalancer.dnsName,
+      https: Boolean(config.certificateArn),
+      verifyValue: originVerify.value,
+    },
+    // CLOUDFRONT-scope web ACLs live in us-east-1, whatever the stack's region.
+    usEast1Provider:
+      config.cloudFront && config.waf
+        ? new aws.Provider('aws-us-east-1', { region: 'us-east-1', defaultTags: { tags } })
+        : undefined,
   },
   opts,
 );
@@ -208,6 +264,8 @@ const web = new WebTier(
     poolSize: config.pools.web,
     migrated: [migration.invocation],
     network: network.ready,
+    cache,
+    readReplicaHosts: readReplicas?.addresses,
   },
   opts,
 );
@@ -232,7 +290,10 @@ new Monitoring(
   opts,
 );
 
-export const galleryUrl = pulumi.interpolate`${loadBalancer.url}gallery`;
+/** The public entry point: the distribution with CloudFront in front (the ALB then admits only it). */
+export const galleryUrl = edge.thumbnailsCdnDomain
+  ? pulumi.interpolate`https://${edge.thumbnailsCdnDomain}/gallery`
+  : pulumi.interpolate`${loadBalancer.url}gallery`;
 export const loadBalancerDnsName = loadBalancer.dnsName;
 export const originalsBucketName = buckets.originals.bucket;
 export const thumbnailsBucketName = buckets.thumbnails.bucket;
@@ -251,3 +312,7 @@ export const adminTokenSecretArn = secrets.adminTokenSecretArn;
 export const thumbnailsCdnUrl = edge.thumbnailsCdnDomain
   ? pulumi.interpolate`https://${edge.thumbnailsCdnDomain}`
   : undefined;
+/** The read replicas' endpoints (readReplicaCount), when there are any. */
+export const databaseReadEndpoints = readReplicas?.addresses;
+/** The shared cache's primary endpoint (enableCache); its AUTH token is in Secrets Manager. */
+export const cacheEndpoint = cache ? pulumi.interpolate`${cache.host}:${cache.port}` : undefined;

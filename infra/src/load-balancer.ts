@@ -12,6 +12,11 @@ export interface LoadBalancerArgs {
   readonly securityGroupId: pulumi.Input<string>;
   readonly port: number;
   readonly certificateArn: string | undefined;
+  /**
+   * With CloudFront in front: the header (name and secret value) the distribution adds. The
+   * serving listener then forwards only requests that carry it and answers 403 to the rest.
+   */
+  readonly requiredHeader?: { readonly name: string; readonly value: pulumi.Input<string> } | undefined;
 }
 
 /** TLS 1.2 and 1.3 only. */
@@ -74,8 +79,21 @@ export class LoadBalancer extends pulumi.ComponentResource {
     );
 
     const forward = [{ type: 'forward', targetGroupArn: targetGroup.arn }];
+    const serve = args.requiredHeader
+      ? [
+          {
+            type: 'fixed-response',
+            fixedResponse: {
+              contentType: 'text/plain',
+              statusCode: '403',
+              messageBody: 'This site is served through its CloudFront distribution.',
+            },
+          },
+        ]
+      : forward;
+    let serving: aws.lb.Listener | undefined;
     if (args.certificateArn) {
-      new aws.lb.Listener(
+      serving = new aws.lb.Listener(
         `${name}-https`,
         {
           loadBalancerArn: alb.arn,
@@ -83,12 +101,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
           protocol: 'HTTPS',
           sslPolicy: TLS_POLICY,
           certificateArn: args.certificateArn,
-          defaultActions: forward,
+          defaultActions: serve,
         },
         parent,
       );
     }
-    new aws.lb.Listener(
+    const http = new aws.lb.Listener(
       `${name}-http`,
       {
         loadBalancerArn: alb.arn,
@@ -96,10 +114,25 @@ export class LoadBalancer extends pulumi.ComponentResource {
         protocol: 'HTTP',
         defaultActions: args.certificateArn
           ? [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }]
-          : forward,
+          : serve,
       },
       parent,
     );
+    serving ??= http;
+    if (args.requiredHeader) {
+      new aws.lb.ListenerRule(
+        `${name}-from-cdn`,
+        {
+          listenerArn: serving.arn,
+          priority: 1,
+          conditions: [
+            { httpHeader: { httpHeaderName: args.requiredHeader.name, values: [args.requiredHeader.value] } },
+          ],
+          actions: forward,
+        },
+        parent,
+      );
+    }
 
     this.arn = alb.arn;
     this.arnSuffix = alb.arnSuffix;

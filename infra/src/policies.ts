@@ -175,6 +175,8 @@ export interface WebPolicyInputs {
   /** The generated cookie-signing secret and admin token (Secrets Manager). */
   readonly cookieSecretArn: string;
   readonly adminTokenSecretArn: string;
+  /** The shared cache's AUTH token (enableCache), when there is a cache. */
+  readonly cacheAuthTokenSecretArn?: string | undefined;
 }
 
 /**
@@ -233,7 +235,12 @@ export function webPolicy(inputs: WebPolicyInputs): PolicyDocument {
       Resource: [inputs.eventBusArn],
       Condition: { StringEquals: { 'events:source': STAGE_REQUESTED_SOURCE } },
     },
-    readSecrets([inputs.databaseSecretArn, inputs.cookieSecretArn, inputs.adminTokenSecretArn]),
+    readSecrets([
+      inputs.databaseSecretArn,
+      inputs.cookieSecretArn,
+      inputs.adminTokenSecretArn,
+      ...(inputs.cacheAuthTokenSecretArn ? [inputs.cacheAuthTokenSecretArn] : []),
+    ]),
     writeLogs(inputs.logGroupArn),
     // GetAuthorizationToken has no resource ARN; the pulls themselves are limited to the web repository.
     { Sid: 'EcrLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },

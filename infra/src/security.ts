@@ -12,6 +12,13 @@ export interface SecurityArgs {
   readonly vpcId: pulumi.Input<string>;
   readonly webPort: number;
   readonly https: boolean;
+  /**
+   * CloudFront in front (enableCloudFront): the ALB admits only this managed prefix list
+   * (CloudFront's origin-facing addresses), on the one port the distribution uses (443 with a
+   * certificate, else 80), instead of the internet. The list weighs ~55 rules against the group's
+   * quota of 60, so it is admitted on one port only.
+   */
+  readonly albIngressPrefixListId?: pulumi.Input<string> | undefined;
 }
 
 const ANYWHERE = '0.0.0.0/0';
@@ -34,7 +41,10 @@ export class Security extends pulumi.ComponentResource {
     const db = group('db', 'RDS MySQL: 3306 from the web tier and the workers only');
     const lambda = group('lambda', 'Worker Lambdas: egress only');
 
-    type Peer = { cidrIpv4: string } | { referencedSecurityGroupId: pulumi.Input<string> };
+    type Peer =
+      | { cidrIpv4: string }
+      | { referencedSecurityGroupId: pulumi.Input<string> }
+      | { prefixListId: pulumi.Input<string> };
     const rule = (
       direction: 'in' | 'out',
       ruleName: string,
@@ -56,8 +66,19 @@ export class Security extends pulumi.ComponentResource {
         : new aws.vpc.SecurityGroupEgressRule(`${name}-${ruleName}`, args, { parent: this });
     };
 
-    rule('in', 'alb-http', alb, 80, { cidrIpv4: ANYWHERE }, 'HTTP from the internet');
-    if (args.https) rule('in', 'alb-https', alb, HTTPS, { cidrIpv4: ANYWHERE }, 'HTTPS from the internet');
+    if (args.albIngressPrefixListId) {
+      rule(
+        'in',
+        args.https ? 'alb-https-from-cdn' : 'alb-http-from-cdn',
+        alb,
+        args.https ? HTTPS : 80,
+        { prefixListId: args.albIngressPrefixListId },
+        'From CloudFront only',
+      );
+    } else {
+      rule('in', 'alb-http', alb, 80, { cidrIpv4: ANYWHERE }, 'HTTP from the internet');
+      if (args.https) rule('in', 'alb-https', alb, HTTPS, { cidrIpv4: ANYWHERE }, 'HTTPS from the internet');
+    }
     rule('out', 'alb-to-web', alb, args.webPort, { referencedSecurityGroupId: web.id }, 'To the web tier');
 
     rule(

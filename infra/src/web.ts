@@ -6,6 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { webEnv } from './app-env.ts';
+import type { CacheRef } from './cache.ts';
 import type { WebSettings } from './config-types.ts';
 import { REFRESH_MAX_HEALTHY_PERCENT } from './connection-budget.ts';
 import type { DatabaseRef } from './database.ts';
@@ -40,6 +41,10 @@ export interface WebTierArgs {
   readonly migrated: pulumi.Input<pulumi.Resource>[];
   /** The network the instances need on their first boot (the private subnets' NAT route). */
   readonly network: pulumi.Input<pulumi.Resource>[];
+  /** The shared cache (enableCache), when there is one. */
+  readonly cache?: CacheRef | undefined;
+  /** The read replicas' addresses (readReplicaCount), when there are any. */
+  readonly readReplicaHosts?: pulumi.Input<string[]> | undefined;
 }
 
 /** AWS's managed policy for Session Manager: a way in (no SSH, no open port) when a boot fails. */
@@ -74,11 +79,27 @@ export class WebTier extends pulumi.ComponentResource {
             args.eventBus.arn,
             args.cookieSecretArn,
             args.adminTokenSecretArn,
+            args.cache?.authTokenSecretArn,
           ])
-          .apply(([shared, repositoryArn, eventBusArn, cookieSecretArn, adminTokenSecretArn]) =>
-            JSON.stringify(
-              webPolicy({ ...shared, repositoryArn, eventBusArn, cookieSecretArn, adminTokenSecretArn }),
-            ),
+          .apply(
+            ([
+              shared,
+              repositoryArn,
+              eventBusArn,
+              cookieSecretArn,
+              adminTokenSecretArn,
+              cacheAuthTokenSecretArn,
+            ]) =>
+              JSON.stringify(
+                webPolicy({
+                  ...shared,
+                  repositoryArn,
+                  eventBusArn,
+                  cookieSecretArn,
+                  adminTokenSecretArn,
+                  cacheAuthTokenSecretArn,
+                }),
+              ),
           ),
       },
       parent,
@@ -97,27 +118,47 @@ export class WebTier extends pulumi.ComponentResource {
         args.thumbnailsCdnDomain,
         args.cookieSecretArn,
         args.adminTokenSecretArn,
+        args.cache
+          ? pulumi.output({
+              host: args.cache.host,
+              port: args.cache.port,
+              authTokenSecretArn: args.cache.authTokenSecretArn,
+            })
+          : undefined,
+        args.readReplicaHosts,
       ])
-      .apply(([imageUri, shared, thumbnailsCdnDomain, cookieSecretArn, adminTokenSecretArn]) => {
-        const env = webEnv({
-          ...shared,
-          region: args.region,
-          port: args.port,
-          poolSize: args.poolSize,
+      .apply(
+        ([
+          imageUri,
+          shared,
           thumbnailsCdnDomain,
-          eventBusName: args.eventBus.name,
           cookieSecretArn,
           adminTokenSecretArn,
-        });
-        const script = webUserData({
-          region: args.region,
-          imageUri,
-          logGroupName: args.logGroupName,
-          env,
-          port: args.port,
-        });
-        return Buffer.from(script).toString('base64');
-      });
+          cache,
+          readReplicaHosts,
+        ]) => {
+          const env = webEnv({
+            cache,
+            readReplicaHosts,
+            ...shared,
+            region: args.region,
+            port: args.port,
+            poolSize: args.poolSize,
+            thumbnailsCdnDomain,
+            eventBusName: args.eventBus.name,
+            cookieSecretArn,
+            adminTokenSecretArn,
+          });
+          const script = webUserData({
+            region: args.region,
+            imageUri,
+            logGroupName: args.logGroupName,
+            env,
+            port: args.port,
+          });
+          return Buffer.from(script).toString('base64');
+        },
+      );
 
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-template`,

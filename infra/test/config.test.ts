@@ -78,6 +78,7 @@ describe('defaults', () => {
       'dbMaxConnections',
       'alarmEmail',
       'certificateArn',
+      'albDomainName',
     ]);
   });
 });

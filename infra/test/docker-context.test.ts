@@ -90,11 +90,15 @@ describe('the web image context (the repository root)', () => {
 describe('the thumbnailer image context', () => {
   it('sends the migration function bundle, which the Dockerfile copies next to the handler', () => {
     const sent = sentToDocker(read('apps/thumbnailer/.dockerignore'));
-    for (const file of ['dist/index.mjs', 'dist/migrate.mjs']) expect(sent(file)).toBe(true);
+    // Both entries import the code they share from dist/chunks/, which must travel with them.
+    for (const file of ['dist/index.mjs', 'dist/migrate.mjs', 'dist/chunks/chunk-ABC123.mjs']) {
+      expect(sent(file)).toBe(true);
+    }
     expect(sent('src/migrate.ts')).toBe(false);
     expect(read('apps/thumbnailer/Dockerfile')).toMatch(
       /^COPY dist\/migrate\.mjs dist\/migrate\.mjs\.map \.\/$/m,
     );
-    expect(read('apps/thumbnailer/build.mjs')).toContain("out: 'migrate'");
+    expect(read('apps/thumbnailer/Dockerfile')).toMatch(/^COPY dist\/chunks \.\/chunks\/$/m);
+    expect(read('apps/thumbnailer/build.mjs')).toMatch(/migrate: new URL\('src\/migrate\.ts', here\)/);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { renderReadme } from '../scripts/update-readme.ts';
 import { parseStackConfig } from '../src/config.ts';
 import { CONFIG_KEYS } from '../src/config-keys.ts';
 import { configSource } from './support/config-source.ts';
@@ -10,6 +11,10 @@ const PROJECT = 'image-annotation-platform';
 
 describe('README.md (deployment section)', () => {
   const readme = read('../../README.md');
+
+  it('holds the stack config table generated from CONFIG_KEYS (`pnpm --filter infra run readme`)', () => {
+    expect(renderReadme(readme)).toBe(readme);
+  });
 
   it.each(CONFIG_KEYS.map((k) => [k.key, k.default] as const))(
     'documents %s with its default',

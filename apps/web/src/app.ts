@@ -9,6 +9,7 @@ import { Permissions } from './auth/permissions.ts';
 import { type RequestStage, renotifyStageRequester } from './events/request-stage.ts';
 import { StatusStreams } from './live/status-streams.ts';
 import { assetUrls, loadAssets, setupAssets } from './plugins/assets.ts';
+import { setupCacheControl } from './plugins/cache-control.ts';
 import { setupErrors } from './plugins/errors.ts';
 import { setupFiniteNumbers } from './plugins/finite-numbers.ts';
 import { imageOrigins, setupSecurity } from './plugins/security.ts';
@@ -16,11 +17,13 @@ import { setupViews } from './plugins/views.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { apiImagesRoutes } from './routes/api-images.ts';
 import { filesRoutes } from './routes/files.ts';
-import { GalleryCache } from './routes/gallery-cache.ts';
+import { GalleryCache, type GalleryPageCache } from './routes/gallery-cache.ts';
 import { healthRoutes } from './routes/health.ts';
 import { liveRoutes } from './routes/live.ts';
-import { type GalleryPage, pageRoutes } from './routes/pages.ts';
+import { type GalleryPage, galleryPageCodec, pageRoutes } from './routes/pages.ts';
+import { SharedGalleryCache } from './routes/shared-gallery-cache.ts';
 import { uploadRoutes } from './routes/upload.ts';
+import { connectSharedCache, type SharedCache } from './shared-cache.ts';
 import { InFlightUploads } from './upload/in-flight.ts';
 import { UploadReclaimer } from './upload/reclaim.ts';
 
@@ -39,6 +42,12 @@ export interface AppOptions {
    * embedded system's workers can tell them of each recorded stage); by default made here.
    */
   readonly statusStreams?: StatusStreams;
+  /**
+   * The shared cache (REDIS_URL), when the caller connected it (createSystem does, to share the
+   * presigned URLs too; it closes it). Without one and with REDIS_URL set, the app connects its
+   * own and closes it with the server.
+   */
+  readonly sharedCache?: SharedCache;
   /** Frees the garbage of upload bodies (default: a scavenge every 4 MiB received, with --expose-gc). */
   readonly reclaimer?: UploadReclaimer;
   /** The clock the gallery page cache measures GALLERY_CACHE_MS on (default performance.now; tests step one). */
@@ -87,18 +96,22 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
   await setupViews(server, { context: { assets: assetUrls(assets), live } });
   await setupErrors(server);
   await setupFiniteNumbers(server);
+  await setupCacheControl(server);
   await setupAssets(server, { assets });
   // The uploader cookie's signature: COOKIE_SECRET_ARN's secret, or one generated under DATA_DIR.
   const cookieSecret = config.auth.cookieSecret ?? (await localCookieSecret(config.dataDir));
   await server.register(cookie, { secret: cookieSecret });
-  const permissions = new Permissions({ adminToken: config.auth.adminToken });
+  const permissions = new Permissions({
+    adminToken: config.auth.adminToken,
+    publicOrigin: config.server.publicOrigin,
+  });
 
   await server.register(healthRoutes, {
     repository,
     storage,
     timeoutMs: config.server.healthCheckTimeoutMs,
   });
-  const galleryCache = new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs, clock: options.clock });
+  const galleryCache = await galleryCacheFor(config, server, options.sharedCache, options.clock);
   await server.register(pageRoutes, {
     repository,
     storage,
@@ -106,6 +119,7 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     ...config.limits,
     galleryCache,
     permissions,
+    sharedMaxAgeSeconds: config.gallerySharedMaxAgeSeconds,
   });
   await server.register(uploadRoutes, {
     repository,
@@ -130,6 +144,32 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
     onChanged: () => galleryCache.invalidateAll(),
   });
   if (config.storage.kind === 'directory') await server.register(filesRoutes, { storage });
+}
+
+/**
+ * With REDIS_URL, pages shared by every web process through Redis (closed with the server);
+ * without it, this process's own.
+ */
+async function galleryCacheFor(
+  config: AppConfig,
+  server: FastifyInstance,
+  given: SharedCache | undefined,
+  clock: { now(): number } | undefined,
+): Promise<GalleryPageCache<GalleryPage>> {
+  let shared = given;
+  if (!shared && config.redis) {
+    const own = await connectSharedCache(config.redis, server.log.child({ component: 'shared-cache' }));
+    server.addHook('onClose', () => own.close());
+    shared = own;
+  }
+  if (!shared) return new GalleryCache<GalleryPage>({ ttlMs: config.galleryCacheMs, clock });
+  return new SharedGalleryCache<GalleryPage>({
+    redis: shared.redis,
+    keyPrefix: shared.keyPrefix,
+    ttlMs: config.galleryCacheMs,
+    codec: galleryPageCodec,
+    health: shared.health,
+  });
 }
 
 /**

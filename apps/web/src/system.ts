@@ -1,4 +1,4 @@
-import { type AppConfig, createDatabaseUrlRefresher } from '@annot/config';
+import { type AppConfig, createDatabaseUrlRefresher, createReplicaUrlRefresher } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
 import { createStorage, type ObjectStore, type Storage } from '@annot/storage';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -10,6 +10,7 @@ import {
 } from './events/request-stage.ts';
 import { StatusStreams } from './live/status-streams.ts';
 import { buildServer } from './server.ts';
+import { connectSharedCache, type SharedCache, sharedUrlCache } from './shared-cache.ts';
 import { ReconciliationSweep } from './sweep.ts';
 
 /** The adapters a system is built on, as an extension gets them. */
@@ -76,10 +77,18 @@ export async function createSystem(options: SystemOptions): Promise<System> {
     logger: logger.child({ component: 'db' }),
     // RDS rotates the secret's password: re-read it when the database refuses a new login.
     refreshCredentials: createDatabaseUrlRefresher(config),
+    // The read replica (DB_READ_HOST) shares the primary's users, and so their rotation.
+    refreshReplicaCredentials: createReplicaUrlRefresher(config),
   });
+  let sharedCache: SharedCache | undefined;
   try {
+    // REDIS_URL: gallery pages and presigned URLs shared with every other web process.
+    if (config.redis) {
+      sharedCache = await connectSharedCache(config.redis, logger.child({ component: 'shared-cache' }));
+    }
     const base = createStorage(config.storage, config.presign, {
       logger: logger.child({ component: 'storage' }),
+      ...(sharedCache && { sharedUrlCache: sharedUrlCache(sharedCache) }),
     });
     const statusStreams = new StatusStreams({
       repository,
@@ -100,7 +109,15 @@ export async function createSystem(options: SystemOptions): Promise<System> {
       : base;
     const requester = chooseStageRequester(config, storage, extension);
     const { requestStage } = requester;
-    const app = await buildServer({ config, repository, storage, logger, requestStage, statusStreams });
+    const app = await buildServer({
+      config,
+      repository,
+      storage,
+      logger,
+      requestStage,
+      statusStreams,
+      ...(sharedCache && { sharedCache }),
+    });
     const sweep = new ReconciliationSweep(
       { repository, storage, log: logger.child({ component: 'sweep' }) },
       config.sweep,
@@ -122,11 +139,13 @@ export async function createSystem(options: SystemOptions): Promise<System> {
           requester.close();
           await extension.close?.();
         } finally {
+          await sharedCache?.close();
           await repository.close();
         }
       },
     };
   } catch (error) {
+    await sharedCache?.close();
     await repository.close();
     throw error;
   }

@@ -5,6 +5,7 @@ import { eventTargetsRetryAndDeadLetter, lambdaPermissionsScoped, putEventsScope
 import { instancesReachableBySsm, rdsTlsOnly } from './hardening.ts';
 import { lambdaLogGroupsManaged, logRetentionSet } from './logs.ts';
 import { noOpenIngress } from './network.ts';
+import { cacheEncryptedAndAuthenticated, cloudFrontViewersHttps } from './options.ts';
 import { lambdaNoPlaintextSecrets } from './secrets.ts';
 
 export * from './buckets.ts';
@@ -13,6 +14,7 @@ export * from './events.ts';
 export * from './hardening.ts';
 export * from './logs.ts';
 export * from './network.ts';
+export * from './options.ts';
 export * from './secrets.ts';
 
 /** Every rule of the pack, in the order `pulumi preview` reports them. */
@@ -31,4 +33,6 @@ export const POLICIES: Policies = [
   eventTargetsRetryAndDeadLetter,
   lambdaPermissionsScoped,
   putEventsScoped,
+  cacheEncryptedAndAuthenticated,
+  cloudFrontViewersHttps,
 ];

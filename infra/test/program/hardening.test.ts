@@ -105,14 +105,20 @@ describe('1. the database', () => {
 
   it('in production, the final snapshot name carries a suffix drawn per database instance', () => {
     const suffix = one(prod.resources, T.randomId);
-    expect(suffix.inputs.keepers).toEqual({ identifier: one(prod.resources, T.rds).inputs.identifier });
-    expect(one(prod.resources, T.rds).inputs.finalSnapshotIdentifier).toBe(
-      `${one(prod.resources, T.rds).inputs.identifier}-final-${suffix.state.hex}`,
+    expect(suffix.inputs.keepers).toEqual({
+      identifier: one(prod.resources, T.rds, 'database-mysql').inputs.identifier,
+    });
+    expect(one(prod.resources, T.rds, 'database-mysql').inputs.finalSnapshotIdentifier).toBe(
+      `${one(prod.resources, T.rds, 'database-mysql').inputs.identifier}-final-${suffix.state.hex}`,
     );
   });
 
   it('in production, the database and both buckets are protected; in dev nothing is', () => {
-    const stateful = (run: ProgramRun) => [one(run.resources, T.rds), ...ofType(run.resources, T.bucket)];
+    // The primary; read replicas (readReplicaCount) are copies that a replacement rebuilds.
+    const stateful = (run: ProgramRun) => [
+      one(run.resources, T.rds, 'database-mysql'),
+      ...ofType(run.resources, T.bucket),
+    ];
     for (const resource of stateful(prod)) expect(resource.options.protect).toBe(true);
     for (const resource of stateful(dev)) expect(resource.options.protect).toBe(false);
   });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SSM_MANAGED_POLICY_ARN } from '../../src/web.ts';
 import { allows, scopedActions } from '../support/iam.ts';
 import { ACCOUNT, REGION } from '../support/mocks.ts';
 import { ALL_ON, type ProgramRun, runProgram } from '../support/program.ts';
@@ -7,6 +8,7 @@ import { inlinePolicyOf, ofType, one, T } from '../support/resources.ts';
 /** Who may assume each role the program creates; a new role must be added here to pass. */
 const TRUSTED_SERVICE: Record<string, string> = {
   'annotator-role': 'lambda.amazonaws.com',
+  'migration-role': 'lambda.amazonaws.com',
   'thumbnailer-role': 'lambda.amazonaws.com',
   'web-role': 'ec2.amazonaws.com',
 };
@@ -34,7 +36,12 @@ describe('IAM roles as the program creates them', () => {
       const roleIds = new Set(roles.map((role) => role.id));
       for (const policy of ofType(run.resources, T.rolePolicy))
         expect(roleIds.has(policy.inputs.role)).toBe(true);
-      expect(run.resources.filter((r) => /^aws:iam\/.*(Attachment|User|Group)/.test(r.type))).toEqual([]);
+      // The one managed policy in the stack: Session Manager on the web instances (a way in when a
+      // boot fails), attached to the web role only.
+      const attachments = run.resources.filter((r) => /^aws:iam\/.*(Attachment|User|Group)/.test(r.type));
+      expect(attachments.map((a) => [a.type, a.inputs.role, a.inputs.policyArn])).toEqual([
+        [T.rolePolicyAttachment, one(run.resources, T.role, 'web-role').state.name, SSM_MANAGED_POLICY_ARN],
+      ]);
     }
   });
 
@@ -58,7 +65,7 @@ describe('IAM roles as the program creates them', () => {
   it('gives each workload its own role: the web instances the web role, each Lambda its own', () => {
     const roleNamed = (name: string) => one(defaults.resources, T.role, name);
     expect(one(defaults.resources, T.instanceProfile).inputs.role).toBe(roleNamed('web-role').state.name);
-    for (const worker of ['annotator', 'thumbnailer']) {
+    for (const worker of ['annotator', 'thumbnailer', 'migration']) {
       expect(one(defaults.resources, T.lambda, `${worker}-function`).inputs.role).toBe(
         roleNamed(`${worker}-role`).state.arn,
       );

@@ -3,13 +3,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TLS_POLICY } from '../../src/load-balancer.ts';
 import { packViolations } from '../support/policy.ts';
 import { ALL_ON, type ProgramRun, runProgram } from '../support/program.ts';
-import { containerEnv, ofType, one, T } from '../support/resources.ts';
+import { containerEnv, ofType, one, reveal, T } from '../support/resources.ts';
 
 let off: ProgramRun;
 let on: ProgramRun;
+/** HTTPS and WAF without CloudFront: the ALB is the public entry point. */
+let albPublic: ProgramRun;
 beforeAll(async () => {
   off = await runProgram();
   on = await runProgram({ stack: 'prod', config: ALL_ON });
+  albPublic = await runProgram({
+    stack: 'prod',
+    config: { certificateArn: ALL_ON.certificateArn, enableWaf: 'true', wafRateLimit: '500' },
+  });
 });
 
 interface WafRule {
@@ -41,8 +47,8 @@ describe('HTTPS', () => {
   });
 
   it('on: 443 serves the certificate with a TLS 1.2+ policy and 80 redirects to it', () => {
-    const tg = one(on.resources, T.targetGroup).state.arn;
-    const [http, https] = listeners(on);
+    const tg = one(albPublic.resources, T.targetGroup).state.arn;
+    const [http, https] = listeners(albPublic);
     expect(https?.inputs).toMatchObject({
       port: 443,
       protocol: 'HTTPS',
@@ -53,12 +59,12 @@ describe('HTTPS', () => {
     expect(http?.inputs.defaultActions).toEqual([
       { type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } },
     ]);
-    const albGroup = one(on.resources, T.securityGroup, '-alb').id;
-    const open443 = ofType(on.resources, T.ingress).filter((r) => r.inputs.fromPort === 443);
+    const albGroup = one(albPublic.resources, T.securityGroup, '-alb').id;
+    const open443 = ofType(albPublic.resources, T.ingress).filter((r) => r.inputs.fromPort === 443);
     expect(open443.map((r) => [r.inputs.securityGroupId, r.inputs.cidrIpv4])).toEqual([
       [albGroup, '0.0.0.0/0'],
     ]);
-    expect(on.outputs.galleryUrl?.value).toMatch(/^https:\/\//);
+    expect(albPublic.outputs.galleryUrl?.value).toMatch(/^https:\/\//);
   });
 });
 
@@ -68,10 +74,10 @@ describe('WAF', () => {
     expect(ofType(off.resources, T.webAclAssociation)).toEqual([]);
   });
 
-  it('on: a regional web ACL with managed rule groups and the rate limit guards the ALB', () => {
-    const acl = one(on.resources, T.webAcl);
+  it('on, without CloudFront: a regional web ACL with managed rule groups and the rate limit guards the ALB', () => {
+    const acl = one(albPublic.resources, T.webAcl);
     expect(acl.inputs.scope).toBe('REGIONAL');
-    const rules = wafRules(on);
+    const rules = wafRules(albPublic);
     expect(rules.find((r) => r.statement.rateBasedStatement)?.statement.rateBasedStatement).toEqual({
       limit: 500,
       aggregateKeyType: 'IP',
@@ -81,8 +87,8 @@ describe('WAF', () => {
       'AWSManagedRulesKnownBadInputsRuleSet',
       'AWSManagedRulesAmazonIpReputationList',
     ]);
-    expect(one(on.resources, T.webAclAssociation).inputs).toEqual({
-      resourceArn: one(on.resources, T.alb).state.arn,
+    expect(one(albPublic.resources, T.webAclAssociation).inputs).toEqual({
+      resourceArn: one(albPublic.resources, T.alb).state.arn,
       webAclArn: acl.state.arn,
     });
   });
@@ -133,14 +139,18 @@ describe('CloudFront', () => {
       signingBehavior: 'always',
       signingProtocol: 'sigv4',
     });
-    expect(distribution.inputs.origins).toEqual([
-      {
-        originId: 'thumbnails',
-        domainName: bucket.state.bucketRegionalDomainName,
-        originAccessControlId: oac.id,
-      },
-    ]);
-    expect(distribution.inputs.defaultCacheBehavior.viewerProtocolPolicy).toBe('redirect-to-https');
+    expect(reveal(distribution.inputs.origins)).toContainEqual({
+      originId: 'thumbnails',
+      domainName: bucket.state.bucketRegionalDomainName,
+      originAccessControlId: oac.id,
+    });
+    const thumbnails = distribution.inputs.orderedCacheBehaviors.find(
+      (b: { targetOriginId: string }) => b.targetOriginId === 'thumbnails',
+    );
+    expect(thumbnails).toMatchObject({
+      pathPattern: 'thumbnails/*',
+      viewerProtocolPolicy: 'redirect-to-https',
+    });
     expect(thumbnailsPolicy(on).Statement).toContainEqual({
       Sid: 'CloudFrontReadsThumbnails',
       Effect: 'Allow',

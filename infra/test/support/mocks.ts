@@ -64,8 +64,9 @@ const OUTPUTS: Readonly<Record<string, (name: string, inputs: Inputs) => State>>
   'random:index/randomId:RandomId': () => ({ hex: '0a1b2c3d' }),
   'aws:iam/rolePolicyAttachment:RolePolicyAttachment': () => ({}),
   'aws:lambda/invocation:Invocation': () => ({ result: '{"applied":[],"current":1,"schema":null}' }),
-  'aws:rds/instance:Instance': (_name, inputs) => ({
-    address: `${inputs.identifier}.c0mock.${REGION}.rds.amazonaws.com`,
+  'aws:rds/instance:Instance': (name, inputs) => ({
+    // A read replica is autonamed: Pulumi would add a random suffix to the logical name.
+    address: `${inputs.identifier ?? `${name}-mock`}.c0mock.${REGION}.rds.amazonaws.com`,
     port: 3306,
     masterUserSecrets: [
       { secretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-mock`, secretStatus: 'active' },
@@ -106,6 +107,12 @@ const OUTPUTS: Readonly<Record<string, (name: string, inputs: Inputs) => State>>
   'aws:wafv2/webAcl:WebAcl': () => ({}),
   'aws:wafv2/webAclAssociation:WebAclAssociation': () => ({}),
   'aws:cloudfront/originAccessControl:OriginAccessControl': () => ({}),
+  'aws:cloudfront/cachePolicy:CachePolicy': () => ({}),
+  'aws:lb/listenerRule:ListenerRule': () => ({}),
+  'aws:elasticache/subnetGroup:SubnetGroup': () => ({}),
+  'aws:elasticache/replicationGroup:ReplicationGroup': (name) => ({
+    primaryEndpointAddress: `master.${name}-mock.abc123.euw1.cache.amazonaws.com`,
+  }),
   'aws:cloudfront/distribution:Distribution': () => ({
     domainName: 'd111111abcdef8.cloudfront.net',
     arn: `arn:aws:cloudfront::${ACCOUNT}:distribution/EDFDVBD6EXAMPLE`,
@@ -118,6 +125,10 @@ const CALLS: Readonly<Record<string, (inputs: Inputs) => State>> = {
     id: inputs.name,
     name: inputs.name,
     arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${inputs.name}`,
+  }),
+  'aws:ec2/getManagedPrefixList:getManagedPrefixList': (inputs) => ({
+    id: 'pl-3b927c52',
+    name: inputs.name,
   }),
   // Deterministic here (the inventory snapshot masks secrets anyway); AWS draws a new one per call.
   'aws:secretsmanager/getRandomPassword:getRandomPassword': (inputs) => ({

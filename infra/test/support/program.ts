@@ -127,6 +127,11 @@ export const ALL_ON = {
   enableWaf: 'true',
   wafRateLimit: '500',
   enableCloudFront: 'true',
+  // With a certificate, CloudFront reaches the ALB over HTTPS by a name in it.
+  albDomainName: 'origin.images.example.com',
   alarmEmail: 'oncall@example.com',
   production: 'true',
+  enableCache: 'true',
+  cacheNodeCount: '2',
+  readReplicaCount: '2',
 } as const;

@@ -51,6 +51,10 @@ export const T = {
   secret: 'aws:secretsmanager/secret:Secret',
   secretVersion: 'aws:secretsmanager/secretVersion:SecretVersion',
   endpoint: 'aws:ec2/vpcEndpoint:VpcEndpoint',
+  cachePolicy: 'aws:cloudfront/cachePolicy:CachePolicy',
+  listenerRule: 'aws:lb/listenerRule:ListenerRule',
+  cacheSubnetGroup: 'aws:elasticache/subnetGroup:SubnetGroup',
+  replicationGroup: 'aws:elasticache/replicationGroup:ReplicationGroup',
 } as const;
 
 export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
@@ -127,4 +131,13 @@ export function inlinePolicyOf(resources: readonly RecordedResource[], role: Rec
     throw new Error(`role ${role.name} has managed policies: ${role.inputs.managedPolicyArns}`);
   }
   return JSON.parse(policies[0]!.inputs.policy);
+}
+
+/**
+ * A property's value, whether or not the program marked it secret (a secret nested anywhere in a
+ * property makes the whole property secret, e.g. the distribution's origins with their header).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: provider-shaped inputs, read deeply by the tests
+export function reveal(value: unknown): any {
+  return isSecretValue(value) ? (value as { value: unknown }).value : value;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { bool, type EnvReader, httpUrl, int, nonEmpty } from './env-reader.ts';
 import { MAX_ANNOTATION_EDGE } from './gemini-limits.ts';
-import type { AppConfig, DatabaseConfig, StorageConfig } from './load.ts';
+import type { AppConfig, DatabaseConfig, RedisConfig, StorageConfig } from './load.ts';
 
 const mysqlUrl = nonEmpty.refine((value) => {
   try {
@@ -32,6 +32,16 @@ const baseUrl = nonEmpty
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   });
 
+/** scheme://host[:port], nothing else: what a browser sends as Origin. */
+const origin = nonEmpty.refine((value) => {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}, 'expected an origin like https://example.com (scheme and host, no path or trailing slash)');
+
 const bucketName = z
   .string()
   .trim()
@@ -44,6 +54,35 @@ const colour = z
   .string()
   .trim()
   .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'expected a colour like #ffffff');
+
+/** One or more host names, comma-separated. */
+const hostList = nonEmpty
+  .transform((value) => value.split(',').map((host) => host.trim()))
+  .refine(
+    (hosts) => hosts.every((host) => /^[A-Za-z0-9.-]{1,253}$/.test(host)),
+    'expected host names separated by commas',
+  );
+
+const redisUrl = nonEmpty.refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'expected redis://host:6379 or rediss://host:6379 (TLS)');
+
+/** The shared cache, when REDIS_URL is set. */
+export function readRedis(r: EnvReader): RedisConfig | undefined {
+  const url = r.read('REDIS_URL', redisUrl, true);
+  const authTokenSecretArn = r.read('REDIS_AUTH_TOKEN_SECRET_ARN', nonEmpty, true);
+  const keyPrefix = r.read('REDIS_KEY_PREFIX', z.string().max(64, 'must be at most 64 characters'));
+  const commandTimeoutMs = r.read('REDIS_COMMAND_TIMEOUT_MS', int(10, 60_000));
+  const connectTimeoutMs = r.read('REDIS_CONNECT_TIMEOUT_MS', int(100, 60_000));
+  if (authTokenSecretArn && !url) r.fail('REDIS_AUTH_TOKEN_SECRET_ARN', 'needs REDIS_URL too');
+  if (!url) return undefined;
+  return { url, authTokenSecretArn, keyPrefix, commandTimeoutMs, connectTimeoutMs };
+}
 
 /** MySQL from DATABASE_URL or DATABASE_SECRET_ARN (+ DB_HOST); otherwise SQLite under DATA_DIR. */
 export function readDatabase(r: EnvReader, dataDir: string): DatabaseConfig {
@@ -61,6 +100,15 @@ export function readDatabase(r: EnvReader, dataDir: string): DatabaseConfig {
   if (databaseSecretArn && !databaseUrl && !dbHost) {
     r.fail('DB_HOST', 'is required when DATABASE_SECRET_ARN is set');
   }
+  const readUrl = r.read('DATABASE_READ_URL', mysqlUrl, true);
+  const readHosts = r.read('DB_READ_HOST', hostList, true);
+  if (readUrl && !databaseUrl) r.fail('DATABASE_READ_URL', 'needs DATABASE_URL (the primary) too');
+  if (readHosts && !databaseSecretArn)
+    r.fail('DB_READ_HOST', 'needs DATABASE_SECRET_ARN (its credentials) too');
+  if (readUrl && readHosts) r.fail('DB_READ_HOST', 'set DATABASE_READ_URL or DB_READ_HOST, not both');
+  // Each process picks one replica, so the processes of a fleet spread over them.
+  const readHost = readHosts?.[Math.floor(Math.random() * readHosts.length)];
+  const replica = readUrl || readHost ? { replica: { url: readUrl, host: readHost } } : {};
   return databaseUrl || databaseSecretArn
     ? {
         kind: 'mysql',
@@ -72,6 +120,7 @@ export function readDatabase(r: EnvReader, dataDir: string): DatabaseConfig {
         poolSize,
         tls,
         queryTimeoutMs,
+        ...replica,
       }
     : { kind: 'sqlite', path: path.join(dataDir, 'annotations.sqlite'), queryTimeoutMs };
 }
@@ -122,6 +171,7 @@ export function readServer(r: EnvReader): AppConfig['server'] {
     port: r.read('PORT', int(0, 65535)),
     shutdownTimeoutMs: r.read('SHUTDOWN_TIMEOUT_MS', int(0, 600000)),
     trustProxy: r.read('TRUST_PROXY', bool),
+    publicOrigin: r.read('PUBLIC_ORIGIN', origin, true),
     workers: r.read('WEB_WORKERS', int(0, 256)),
     healthCheckTimeoutMs: r.read('HEALTH_CHECK_TIMEOUT_MS', int(50, 60_000)),
   };

@@ -6,6 +6,7 @@ import {
   readGeminiCredentials,
   readLimits,
   readPresign,
+  readRedis,
   readServer,
   readStorage,
   readSweep,
@@ -34,6 +35,11 @@ export type DatabaseConfig =
       /** DB_TLS: `rds` requires TLS and verifies the server against the Amazon RDS CA bundle. */
       readonly tls?: 'off' | 'rds';
       readonly queryTimeoutMs?: number;
+      /**
+       * A read replica (DATABASE_READ_URL, or DB_READ_HOST with the secret's credentials: then
+       * `url` is set by `resolveSecrets`). Absent: every query goes to the primary.
+       */
+      readonly replica?: { readonly url: string | undefined; readonly host: string | undefined };
     };
 
 /**
@@ -54,6 +60,15 @@ export type StorageConfig =
       readonly thumbnailsBaseUrl: string | undefined;
     };
 
+export interface RedisConfig {
+  /** redis:// or rediss://; its password is set by `resolveSecrets` from `authTokenSecretArn`. */
+  readonly url: string;
+  readonly authTokenSecretArn: string | undefined;
+  readonly keyPrefix: string;
+  readonly commandTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
 export interface AppConfig {
   readonly logLevel: LogLevel;
   readonly server: {
@@ -61,6 +76,8 @@ export interface AppConfig {
     readonly port: number;
     readonly shutdownTimeoutMs: number;
     readonly trustProxy: boolean;
+    /** PUBLIC_ORIGIN: scheme://host[:port] browsers use, behind a CDN; undefined: the request's own. */
+    readonly publicOrigin: string | undefined;
     readonly workers: number;
     /** How long /health and /ready wait for each dependency (HEALTH_CHECK_TIMEOUT_MS). */
     readonly healthCheckTimeoutMs: number;
@@ -92,6 +109,10 @@ export interface AppConfig {
   };
   /** How long a rendered gallery page is reused, per process and cursor (0: not at all). */
   readonly galleryCacheMs: number;
+  /** `s-maxage` of an anonymous viewer's gallery page (GALLERY_SHARED_MAX_AGE_SECONDS). */
+  readonly gallerySharedMaxAgeSeconds: number;
+  /** The shared cache (REDIS_URL); undefined: each process caches its own pages. */
+  readonly redis: RedisConfig | undefined;
   /** The reconciliation sweep of each web process (see STALE_UPLOAD_MS). */
   readonly sweep: {
     readonly staleUploadMs: number;
@@ -190,6 +211,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       checkMs: r.read('STATUS_STREAM_CHECK_MS', int(10, 600_000)),
     },
     galleryCacheMs: r.read('GALLERY_CACHE_MS', int(0, 600000)),
+    gallerySharedMaxAgeSeconds: r.read('GALLERY_SHARED_MAX_AGE_SECONDS', int(0, 3600)),
+    redis: readRedis(r),
     database,
     migrate: r.read('DB_MIGRATE', bool),
     storage,

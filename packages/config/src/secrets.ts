@@ -31,6 +31,23 @@ export async function resolveSecrets(
     database = { ...database, url };
   }
   if (
+    database.kind === 'mysql' &&
+    database.replica &&
+    database.replica.url === undefined &&
+    database.secretArn
+  ) {
+    const { host } = database.replica;
+    const url = databaseUrlFromSecret({ ...database, host }, await fetchSecret(database.secretArn));
+    database = { ...database, replica: { ...database.replica, url } };
+  }
+  let { redis } = config;
+  if (redis?.authTokenSecretArn) {
+    const url = new URL(redis.url);
+    // ElastiCache's AUTH token is the default user's password.
+    url.password = (await fetchSecret(redis.authTokenSecretArn)).trim();
+    redis = { ...redis, url: url.toString() };
+  }
+  if (
     annotator.kind === 'gemini' &&
     annotator.geminiApiKey === undefined &&
     annotator.geminiApiKeySecretArn
@@ -45,7 +62,7 @@ export async function resolveSecrets(
   if (auth.adminToken === undefined && auth.adminTokenSecretArn) {
     auth = { ...auth, adminToken: (await fetchSecret(auth.adminTokenSecretArn)).trim() };
   }
-  return { ...config, database, annotator, auth };
+  return { ...config, database, annotator, auth, redis };
 }
 
 /**
@@ -64,6 +81,23 @@ export function createDatabaseUrlRefresher(
   const secretArn = database.secretArn;
   return async function refreshDatabaseUrl() {
     return databaseUrlFromSecret(database, await fetchSecret(secretArn, { forceFetch: true }));
+  };
+}
+
+/**
+ * The same for the read replica (DB_READ_HOST): replicas share the primary's users, so a rotated
+ * password is re-read from the same secret. Undefined without a replica or a secret.
+ */
+export function createReplicaUrlRefresher(
+  config: AppConfig,
+  fetchSecret: SecretFetcher = secretsManagerFetcher,
+): (() => Promise<string>) | undefined {
+  const { database } = config;
+  if (database.kind !== 'mysql' || !database.secretArn || !database.replica?.host) return undefined;
+  const secretArn = database.secretArn;
+  const replica = { ...database, host: database.replica.host };
+  return async function refreshReplicaUrl() {
+    return databaseUrlFromSecret(replica, await fetchSecret(secretArn, { forceFetch: true }));
   };
 }
 

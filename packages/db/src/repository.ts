@@ -51,12 +51,19 @@ type Row = Record<string, unknown>;
 export class SqlImageRepository implements ImageRepository {
   readonly dialect: 'mysql' | 'sqlite';
   readonly #driver: Driver;
+  /** The read replica's driver (listPage only), or the primary's. */
+  readonly #reader: Driver;
   readonly #q: Queries;
   readonly #now: () => number;
 
-  /** `now` (ms since the epoch) stamps uploaded_at/updated_at; tests pass a fixed clock. */
-  constructor(driver: Driver, options: { now?: () => number } = {}) {
+  /**
+   * `now` (ms since the epoch) stamps uploaded_at/updated_at; tests pass a fixed clock. `reader`
+   * is a read replica of the same schema: only listPage reads it (see ListOptions.from), and
+   * close() closes it too.
+   */
+  constructor(driver: Driver, options: { now?: () => number; reader?: Driver } = {}) {
     this.#driver = driver;
+    this.#reader = options.reader ?? driver;
     this.dialect = driver.dialect.name;
     this.#q = buildQueries(driver.dialect);
     this.#now = options.now ?? Date.now;
@@ -380,6 +387,7 @@ export class SqlImageRepository implements ImageRepository {
     // Blank is no search; anything else must hold a word (InvalidSearchError otherwise).
     const search = options.search?.trim() ? searchWords(options.search) : null;
     const after = options.cursor ? decodeCursor(options.cursor) : null;
+    const reader = options.from === 'primary' ? this.#driver : this.#reader;
     const dialect = this.#driver.dialect;
     const statusParams: SqlValue[] = [...(status === null ? [] : [status]), ...(tag === null ? [] : [tag])];
     const at = after ? dialect.toDbTime(after.uploadedAtMs) : null;
@@ -395,7 +403,7 @@ export class SqlImageRepository implements ImageRepository {
       });
       const patterns = search.map((word) => `% ${word}%`);
       const recent = await this.#run('listPage', null, () =>
-        this.#driver.all<Row>(sql, [...patterns, ...statusParams, ...cursorParams]),
+        reader.all<Row>(sql, [...patterns, ...statusParams, ...cursorParams]),
       );
       if (recent.length > limit) return this.#page(recent, limit);
     }
@@ -411,7 +419,7 @@ export class SqlImageRepository implements ImageRepository {
       search: search !== null,
       after: after !== null,
     });
-    const rows = await this.#run('listPage', null, () => this.#driver.all<Row>(sql, params));
+    const rows = await this.#run('listPage', null, () => reader.all<Row>(sql, params));
     return this.#page(rows, limit);
   }
 
@@ -453,8 +461,12 @@ export class SqlImageRepository implements ImageRepository {
     await this.#run('ping', null, () => this.#driver.all(this.#q.ping, []));
   }
 
-  close(): Promise<void> {
-    return this.#driver.close();
+  async close(): Promise<void> {
+    try {
+      if (this.#reader !== this.#driver) await this.#reader.close();
+    } finally {
+      await this.#driver.close();
+    }
   }
 }
 

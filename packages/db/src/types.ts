@@ -154,6 +154,12 @@ export interface ListOptions {
    * stored). Null, undefined or blank: no tag filter. Combines with the others (AND).
    */
   readonly tag?: string | null;
+  /**
+   * Which copy to read: 'replica' (the default) reads the read replica when the repository has
+   * one (DATABASE_READ_URL, DB_READ_HOST), which may lag the primary by a moment; 'primary' when
+   * the reader must see the latest writes (a page an upload has just invalidated).
+   */
+  readonly from?: 'replica' | 'primary';
 }
 
 export interface Page {

@@ -5,7 +5,7 @@ import { DirectoryObjectStore } from './directory/store.ts';
 import type { StorageLogger } from './logger.ts';
 import type { Storage } from './port.ts';
 import { DeadlineRetryStrategy } from './s3/deadline-retry.ts';
-import type { PresignSettings } from './s3/presigner.ts';
+import type { PresignSettings, SharedUrlCache } from './s3/presigner.ts';
 import { S3ObjectStore, type S3ObjectStoreOptions } from './s3/store.ts';
 
 /** Bucket directory names under the storage root for the directory adapter. */
@@ -18,6 +18,8 @@ export interface CreateStorageOptions {
   readonly s3ClientConfig?: S3ClientConfig;
   /** S3 adapter: passed on to both stores. */
   readonly s3?: Pick<S3ObjectStoreOptions, 'partSize' | 'queueSize'>;
+  /** S3 adapter: presigned URLs shared with other processes (the web tier's Redis). */
+  readonly sharedUrlCache?: SharedUrlCache | undefined;
   /** Where the stores' warnings go (default: nowhere); the apps pass theirs. */
   readonly logger?: StorageLogger | undefined;
 }
@@ -79,7 +81,7 @@ export function createStorage(
   const client = createS3Client(config, options.s3ClientConfig);
   const shared = {
     client,
-    presign,
+    presign: { ...presign, sharedCache: options.sharedUrlCache },
     requestTimeoutMs: config.requestTimeoutMs ?? numericDefault('S3_REQUEST_TIMEOUT_MS'),
     ...options.s3,
     logger: options.logger,

@@ -66,3 +66,37 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
     },
   };
 }
+
+export interface ReadOnlyUser {
+  /** mysql:// URL of the database as a user who may only SELECT from it. */
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A user with SELECT on one test database and nothing else: it stands in for a read replica's
+ * endpoint, so a write routed to it fails loudly (ER_TABLEACCESS_DENIED_ERROR) instead of passing.
+ */
+export async function createReadOnlyUser(database: TestDatabase): Promise<ReadOnlyUser> {
+  const user = `ro_${Math.random().toString(36).slice(2, 12)}`;
+  const password = `pw_${Math.random().toString(36).slice(2, 14)}`;
+  const admin = await mysql.createConnection({ uri: TEST_MYSQL_URL });
+  const host = new URL(TEST_MYSQL_URL).hostname === 'localhost' ? 'localhost' : '%';
+  try {
+    await admin.query(`CREATE USER ?@? IDENTIFIED BY ?`, [user, host, password]);
+    await admin.query(`GRANT SELECT ON \`${database.name}\`.* TO ?@?`, [user, host]);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(database.url);
+  url.username = user;
+  url.password = password;
+  return {
+    url: url.toString(),
+    async drop() {
+      const connection = await mysql.createConnection({ uri: TEST_MYSQL_URL });
+      await connection.query(`DROP USER IF EXISTS ?@?`, [user, host]);
+      await connection.end();
+    },
+  };
+}

@@ -42,9 +42,12 @@ export const REFUSALS = {
 export class Permissions {
   /** The operator token's SHA-256: compared digest to digest, so no length is given away. */
   readonly #adminTokenDigest: Buffer | null;
+  /** PUBLIC_ORIGIN: the origin browsers use behind a CDN, or undefined. */
+  readonly #publicOrigin: string | undefined;
 
-  constructor(options: { adminToken: string | undefined }) {
+  constructor(options: { adminToken: string | undefined; publicOrigin?: string | undefined }) {
     this.#adminTokenDigest = options.adminToken ? digest(options.adminToken) : null;
+    this.#publicOrigin = options.publicOrigin;
   }
 
   /**
@@ -91,7 +94,7 @@ export class Permissions {
       return { allowed: false, message: REFUSALS.badToken };
     }
     if (!this.mayChange(viewer, record)) return { allowed: false, message: REFUSALS.stranger };
-    if (!fromOwnSite(request)) return { allowed: false, message: REFUSALS.crossSite };
+    if (!fromOwnSite(request, this.#publicOrigin)) return { allowed: false, message: REFUSALS.crossSite };
     return { allowed: true };
   }
 
@@ -122,8 +125,9 @@ export class Permissions {
           httpOnly: true,
           sameSite: 'strict',
           path: '/',
-          // request.protocol follows X-Forwarded-Proto only with TRUST_PROXY (behind the ALB).
-          secure: request.protocol === 'https',
+          // request.protocol follows X-Forwarded-Proto only with TRUST_PROXY (behind the ALB);
+          // behind CloudFront, which reaches the ALB over HTTP, PUBLIC_ORIGIN says what browsers use.
+          secure: request.protocol === 'https' || this.#publicOrigin?.startsWith('https:') === true,
           maxAge: COOKIE_MAX_AGE_SECONDS,
         }),
     };
@@ -152,12 +156,14 @@ function uploaderId(request: FastifyRequest): string | null {
 
 /**
  * A state-changing request authorised by a cookie must come from this site's own pages: its
- * Origin is this request's own scheme and host, and the browser does not call it cross-site
- * (Sec-Fetch-Site). Browsers send Origin with every DELETE and POST, so a missing one is refused.
+ * Origin is this request's own scheme and host (or PUBLIC_ORIGIN, the name browsers use behind a
+ * CDN), and the browser does not call it cross-site (Sec-Fetch-Site). Browsers send Origin with
+ * every DELETE and POST, so a missing one is refused.
  */
-function fromOwnSite(request: FastifyRequest): boolean {
+function fromOwnSite(request: FastifyRequest, publicOrigin: string | undefined): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = request.headers.origin;
-  return origin !== undefined && origin === `${request.protocol}://${request.host}`;
+  if (origin === undefined) return false;
+  return origin === publicOrigin || origin === `${request.protocol}://${request.host}`;
 }

@@ -15,7 +15,7 @@ export interface ActionOptions {
   readonly permissions: Permissions;
   readonly requestStage: RequestStage;
   /** Called once an image has changed (deleted, or sent back to pending): cached pages are stale. */
-  readonly onChanged?: () => void;
+  readonly onChanged?: () => void | Promise<void>;
 }
 
 const STAGES = ['thumbnail', 'annotation'] as const satisfies readonly Stage[];
@@ -74,7 +74,7 @@ export const actionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ActionOpt
     const record = await authorised(request, reply, request.params.id);
     if (!record) return reply;
     await deleteImage(record, repository, storage);
-    options.onChanged?.();
+    await options.onChanged?.();
     request.log.info({ id: record.id, key: record.originalKey }, 'image deleted');
     return reply.code(204).send(null);
   });
@@ -96,7 +96,7 @@ export const actionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ActionOpt
           message: `The ${outcome.stage} of this image is still being made; retry it once it has finished.`,
         });
       }
-      options.onChanged?.();
+      await options.onChanged?.();
       const sent: Stage[] = [];
       try {
         for (const stage of stages) {
@@ -110,7 +110,7 @@ export const actionRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ActionOpt
         for (const stage of stages) {
           if (!sent.includes(stage)) await repository.undoRetry(record, stage);
         }
-        options.onChanged?.();
+        await options.onChanged?.();
         // Not retryable: no worker can be reached from here at all (a server without workers, an
         // original no longer stored); the reason is said as it is.
         if (error instanceof StageRequestError && !error.retryable) {

@@ -16,8 +16,21 @@ export interface GalleryView {
 
 /** The first page has no cursor; no cursor the schema accepts is empty, so '' names it. */
 const FIRST_PAGE = '';
-const keyOf = (view: GalleryView) => `${view.part}|${view.status ?? ''}|${view.cursor ?? FIRST_PAGE}`;
+export const keyOf = (view: GalleryView) => `${view.part}|${view.status ?? ''}|${view.cursor ?? FIRST_PAGE}`;
 const isFirstPage = (key: string) => key.endsWith(`|${FIRST_PAGE}`);
+
+/**
+ * Where rendered gallery pages are kept: this process's memory (GalleryCache), or Redis shared by
+ * every web process (SharedGalleryCache, with REDIS_URL). The routes see only this.
+ */
+export interface GalleryPageCache<Page> {
+  page(view: GalleryView, render: () => Promise<Page>): Promise<Page>;
+  /** After an upload: the first pages must be rendered again (everywhere, for a shared cache). */
+  invalidateFirstPage(): void | Promise<void>;
+  /** After a delete or a retry: every page must be rendered again. */
+  invalidateAll(): void | Promise<void>;
+  close?(): Promise<void>;
+}
 
 /** Most pages kept per process: a page is ~40-60 KB, so at most a few MB. */
 const MAX_PAGES = 100;
@@ -44,7 +57,7 @@ export interface GalleryCacheOptions {
  * The page is kept as UTF-8 bytes: every response then writes the same buffer, instead of
  * encoding a 50 KB string again for each one.
  */
-export class GalleryCache<Page = Buffer> {
+export class GalleryCache<Page = Buffer> implements GalleryPageCache<Page> {
   readonly #pages: LRUCache<string, Promise<Page>> | null;
 
   constructor(options: GalleryCacheOptions) {

@@ -4,10 +4,11 @@ import type { Storage } from '@annot/storage';
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyRequest } from 'fastify';
 import type { Permissions } from '../auth/permissions.ts';
+import { galleryCacheControl, isAnonymous } from '../plugins/cache-control.ts';
 import { actionsView } from '../present/actions.ts';
 import { toCard, toImagePage } from '../present/card.ts';
 import { FILE_FIELD } from '../upload/receive.ts';
-import type { GalleryCache, GalleryView } from './gallery-cache.ts';
+import type { GalleryPageCache, GalleryView } from './gallery-cache.ts';
 import {
   cursorSchema,
   type Filters,
@@ -25,8 +26,10 @@ export interface PagesOptions {
   readonly maxFilesPerUpload: number;
   readonly maxInputPixels: number;
   /** Rendered gallery pages (GALLERY_CACHE_MS); the upload route invalidates the first page. */
-  readonly galleryCache: GalleryCache<GalleryPage>;
+  readonly galleryCache: GalleryPageCache<GalleryPage>;
   readonly permissions: Permissions;
+  /** `s-maxage` of an anonymous viewer's gallery page (GALLERY_SHARED_MAX_AGE_SECONDS). */
+  readonly sharedMaxAgeSeconds: number;
 }
 
 /** Who may change a card's image, and what it can be retried for: kept with the cached page. */
@@ -42,6 +45,22 @@ export interface GalleryPage {
   readonly html: Buffer;
   readonly cards: readonly CardFacts[];
 }
+
+/**
+ * A page as the shared cache (Redis) keeps it: the cards' facts as one line of JSON, then the
+ * HTML bytes as they are.
+ */
+export const galleryPageCodec = {
+  encode(page: GalleryPage): Buffer {
+    return Buffer.concat([Buffer.from(`${JSON.stringify(page.cards)}\n`, 'utf8'), page.html]);
+  },
+  decode(bytes: Buffer): GalleryPage {
+    const newline = bytes.indexOf(0x0a);
+    if (newline < 0) throw new Error('no card line');
+    const cards = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as CardFacts[];
+    return { cards, html: Buffer.from(bytes.subarray(newline + 1)) };
+  },
+};
 
 const ACTIONS_MARKER = /<!--actions:(\d+)-->/g;
 const IMAGE_ID = /^[1-9][0-9]{0,9}$/;
@@ -108,6 +127,10 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
       search: filters.search,
       status: filters.status,
       tag: filters.tag,
+      // The cached first pages (which an upload invalidates) read the primary: rendered from a
+      // replica a moment behind, the page cached right after an upload could miss it until it
+      // expires. Older pages and searches read the replica, when there is one.
+      from: cursor === null && filters.search === null && filters.tag === null ? 'primary' : 'replica',
     });
     const cards = await Promise.all(
       page.images.map((record) => toCard(record, options.storage, request.log)),
@@ -202,8 +225,10 @@ export const pageRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: PagesOption
         });
       }),
     );
-    // The page differs by viewer (their buttons): no shared cache may keep it.
-    reply.type('text/html; charset=utf-8').header('cache-control', 'private, no-cache');
+    // A page with a viewer's buttons is theirs alone; an anonymous one is everyone's (cache-control.ts).
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', galleryCacheControl(isAnonymous(request), options.sharedMaxAgeSeconds));
     return reply.send(await forViewer(request, page));
   });
 

@@ -34,7 +34,7 @@ export interface UploadRouteOptions {
   readonly idleTimeoutMs: number;
   readonly inFlight: InFlightUploads;
   /** Called once a request has stored at least one file, before it is answered. */
-  readonly onAccepted?: (() => void) | undefined;
+  readonly onAccepted?: (() => void | Promise<void>) | undefined;
   readonly reclaimer?: UploadReclaimer | undefined;
   /** Names the uploading browser: its rows record it, and its cookie lets it change them. */
   readonly permissions: Permissions;
@@ -153,7 +153,7 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
         // The cookie that lets this browser delete and retry what it uploaded (a duplicate's
         // image stays its first uploader's).
         uploader.remember(reply);
-        options.onAccepted?.();
+        await options.onAccepted?.();
       }
       return respond(request, reply, outcomes);
     } finally {

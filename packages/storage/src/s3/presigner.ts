@@ -13,7 +13,21 @@ export interface PresignSettings {
   readonly cacheSeconds: number;
 }
 
+/**
+ * A cache several processes share (the web tier's Redis, with REDIS_URL), so every process and
+ * instance hands out the same URL for an object, and a browser's cached image stays valid whichever
+ * instance rendered the page. An implementation answers undefined (and logs) when it cannot reach
+ * its store: presigning never depends on it.
+ */
+export interface SharedUrlCache {
+  /** The URL stored for `id` and how much longer it may be handed out, in ms. */
+  get(id: string): Promise<{ readonly url: string; readonly ttlMs: number } | undefined>;
+  set(id: string, url: string, ttlMs: number): Promise<void>;
+}
+
 export interface PresignerOptions extends PresignSettings {
+  /** Shared across processes, behind this process's own cache (see SharedUrlCache). */
+  readonly sharedCache?: SharedUrlCache | undefined;
   /** Bound on cached URLs (default 10 000). */
   readonly maxEntries?: number;
   /** A clock (ms since the epoch) for signing dates and cache ages; tests move it. Default: real time. */
@@ -44,6 +58,7 @@ export class CachedUrlPresigner {
   #setup: Promise<{ endpoint: BucketEndpoint; signer: SignatureV4 }> | undefined;
   #signed = 0;
   #cacheHits = 0;
+  #sharedHits = 0;
 
   constructor(client: S3Client, bucket: string, options: PresignerOptions) {
     this.#client = client;
@@ -62,6 +77,11 @@ export class CachedUrlPresigner {
     return { signed: this.#signed, cacheHits: this.#cacheHits };
   }
 
+  /** URLs another process signed, found in the shared cache. */
+  get sharedHits(): number {
+    return this.#sharedHits;
+  }
+
   async urlFor(key: string): Promise<string> {
     const cached = this.#cache?.get(key);
     if (cached !== undefined) {
@@ -71,13 +91,28 @@ export class CachedUrlPresigner {
     // Concurrent requests for one key share one signature.
     let pending = this.#pending.get(key);
     if (!pending) {
-      pending = this.#sign(key).finally(() => this.#pending.delete(key));
+      pending = this.#sharedOrSign(key).finally(() => this.#pending.delete(key));
       this.#pending.set(key, pending);
     }
     return pending;
   }
 
-  async #sign(key: string): Promise<string> {
+  /** Another process's URL when the shared cache has one; else a new signature, shared. */
+  async #sharedOrSign(key: string): Promise<string> {
+    const shared = this.#options.sharedCache;
+    if (!shared || !this.#cache) return this.#sign(key);
+    const id = `${this.#bucket}/${key}`;
+    const found = await shared.get(id);
+    if (found && found.ttlMs > 0) {
+      this.#sharedHits++;
+      // Never kept here longer than there: the URL keeps at least half its life when handed out.
+      this.#cache.set(key, found.url, { ttl: Math.min(found.ttlMs, this.#options.cacheSeconds * 1000) });
+      return found.url;
+    }
+    return this.#sign(key, id);
+  }
+
+  async #sign(key: string, sharedId?: string): Promise<string> {
     const { endpoint, signer } = await this.#ready();
     const now = this.#options.clock?.now() ?? Date.now();
     const request = new HttpRequest({
@@ -102,7 +137,10 @@ export class CachedUrlPresigner {
     this.#signed++;
     const url = formatUrl(signed);
     const ttl = await this.#cacheTtl(now);
-    if (this.#cache && ttl > 0) this.#cache.set(key, url, { ttl });
+    if (this.#cache && ttl > 0) {
+      this.#cache.set(key, url, { ttl });
+      if (sharedId !== undefined) void this.#options.sharedCache?.set(sharedId, url, ttl);
+    }
     return url;
   }
 
