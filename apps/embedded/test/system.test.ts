@@ -1,5 +1,4 @@
 import { readFile, rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@annot/config';
 import { openRepository } from '@annot/db';
 import { fixturePath } from '@annot/testing';
@@ -38,16 +37,20 @@ describe('the embedded system', () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let bothHeld!: () => void;
+    const bothArrived = new Promise<void>((resolve) => {
+      bothHeld = resolve;
+    });
     const running = await startDevSystem({}, undefined, {
       aroundDelivery: async (_target, run) => {
-        held++;
+        if (++held === 2) bothHeld();
         await released;
         await run();
       },
     });
     try {
       const id = await upload(running.url);
-      for (let i = 0; i < 500 && held < 2; i++) await sleep(10);
+      await bothArrived;
       expect(held).toBe(2);
       const closing = running.system.close();
       release();
@@ -66,13 +69,18 @@ describe('the embedded system', () => {
     const running = await startDevSystem({ LOCAL_WORKERS: 'false' });
     try {
       const id = await upload(running.url);
-      await sleep(500);
+      const stored = await running.system.repository.getById(id);
+      expect(await running.system.storage.originals.head(stored!.originalKey)).not.toBeNull();
+      // Closing the system lets every worker it runs finish first (the test above): a stage still
+      // pending once it has closed was never going to be done in this process.
+      await running.system.close();
 
-      const row = await running.system.repository.getById(id);
-      expect(row).toMatchObject({ thumbnailStatus: 'pending', annotationStatus: 'pending' });
-      expect(await running.system.storage.originals.head(row!.originalKey)).not.toBeNull();
+      expect(await rowAfterClose(running.dataDir, id)).toMatchObject({
+        thumbnailStatus: 'pending',
+        annotationStatus: 'pending',
+      });
     } finally {
-      await running.stop();
+      await rm(running.dataDir, { recursive: true, force: true });
     }
   });
 });

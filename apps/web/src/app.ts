@@ -24,6 +24,7 @@ import { type GalleryPage, galleryPageCodec, pageRoutes } from './routes/pages.t
 import { SharedGalleryCache } from './routes/shared-gallery-cache.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { connectSharedCache, type SharedCache } from './shared-cache.ts';
+import { ShuttingDownError } from './unavailable.ts';
 import { InFlightUploads } from './upload/in-flight.ts';
 import { UploadReclaimer } from './upload/reclaim.ts';
 
@@ -80,8 +81,23 @@ async function app(server: FastifyInstance, options: AppOptions): Promise<void> 
   const assets = loadAssets();
   const streams =
     options.statusStreams ?? new StatusStreams({ repository, storage, log: server.log, ...config.live });
+  // Once the server is closing (it waits for the requests in flight), a request arriving on a
+  // connection opened before (a keep-alive one, as the ALB's) is refused whole with the shutdown's
+  // 503 before any of it is read (Fastify adds Connection: close). In place of Fastify's own 503
+  // (return503OnClosing, off in server.ts).
+  let closing = false;
+  server.addHook('onRequest', (request, _reply, done) => {
+    if (!closing) return done();
+    done(
+      new ShuttingDownError(
+        request.method === 'POST' && request.url.startsWith('/upload') ? 'upload' : 'request',
+      ),
+    );
+  });
   // Open streams would hold the server's close forever: they end before it waits for requests.
   server.addHook('preClose', (done) => {
+    closing = true;
+    uploads.close();
     streams.close();
     done();
   });

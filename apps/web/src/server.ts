@@ -18,6 +18,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(logger ? { loggerInstance: logger } : { logger: { level: app.config.logLevel } }),
     trustProxy: app.config.server.trustProxy,
     logController: new RequestLog(),
+    // Requests that arrive while the server closes get the app's own 503 (app.ts), with
+    // Retry-After and in JSON or HTML, rather than Fastify's bare "Service Unavailable".
+    return503OnClosing: false,
   });
   await server.register(webApp, app);
   return server;

@@ -10,6 +10,23 @@ export const RETRY_AFTER_SECONDS = 5;
 /** What a 503 says (never which dependency: a 5xx names no internals). */
 export const UNAVAILABLE_MESSAGE = 'The service is unavailable; try again shortly.';
 
+/**
+ * A request that arrived after the server began to shut down: a 503 with Retry-After, so the
+ * client (or the ALB) sends it again, to this instance's successor. An upload is refused before
+ * any of its body is read, so nothing of it is stored. The one owner of what such a 503 says.
+ */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+  readonly statusCode = 503;
+  constructor(what: 'upload' | 'request') {
+    super(
+      what === 'upload'
+        ? 'The server is shutting down; upload again shortly'
+        : 'The server is shutting down; try again shortly',
+    );
+  }
+}
+
 /** Socket-level failures, from Node (mysql2 and the S3 SDK's HTTP handler alike). */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

@@ -9,6 +9,8 @@ import { fixturePath } from '@annot/testing';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { shutdownGracefully } from '../src/shutdown.ts';
+import { RETRY_AFTER_SECONDS } from '../src/unavailable.ts';
+import { buildTestApp } from './helper.ts';
 import {
   type RunningSystem,
   SLOW_BOUNDARY,
@@ -35,6 +37,55 @@ async function waitForRow(running: RunningSystem): Promise<void> {
 }
 
 const silent = pino({ level: 'silent' });
+
+/** A late upload's request head and body, as a script (JSON) or a browser's form (HTML) sends it. */
+function lateUpload(name: string, accept: string): { head: string; body: Buffer } {
+  const body = Buffer.concat([slowUploadHead(name), jpeg, SLOW_UPLOAD_TAIL]);
+  return {
+    head:
+      `POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: ${accept}\r\n` +
+      `Content-Type: multipart/form-data; boundary=${SLOW_BOUNDARY}\r\nContent-Length: ${body.length}\r\n\r\n`,
+    body,
+  };
+}
+
+/**
+ * A raw HTTP/1.1 connection opened now (a keep-alive one, as the ALB's). `write` sends bytes on
+ * it; `closed` resolves, once the server has closed it, with the answer's status, its header
+ * lines (lower case) and its body.
+ */
+async function openConnection(port: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let answer = '';
+  socket.on('data', (chunk) => {
+    answer += chunk;
+  });
+  // The server closes the connection with the refused body unread: the end of the write may be
+  // reset; the answer came before that.
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    /** Resolves once the bytes are handed to the kernel (on loopback: in the server's queue). */
+    write: (data: string | Buffer) =>
+      new Promise<void>((resolve, reject) =>
+        socket.write(data, (error) => (error ? reject(error) : resolve())),
+      ),
+    closed: async () => {
+      await closed;
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      const [statusLine = '', ...headers] = head.split('\r\n');
+      return {
+        status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(statusLine)?.[1]),
+        headers: headers.map((line) => line.toLowerCase()),
+        body,
+      };
+    },
+  };
+}
+
+type Connection = Awaited<ReturnType<typeof openConnection>>;
+type Answer = Awaited<ReturnType<Connection['closed']>>;
 
 /** What a stopped system left on disk: its rows (read with a fresh connection) and its original files. */
 async function leftBehind(dataDir: string) {
@@ -101,33 +152,31 @@ describe('graceful shutdown', () => {
     });
   });
 
-  it('answers an upload that arrives during the shutdown with a 503, storing nothing of it', async () => {
+  it('answers an upload that arrives during the shutdown with its own 503 and Retry-After, storing nothing of it', async () => {
     await withSystem(async (running) => {
       // One upload in flight holds the shutdown open ...
       const first = startSlowJpeg(running.url, 16 * 1024);
       await waitForRow(running);
       // ... and a connection opened before the shutdown (a keep-alive one, as the ALB's) brings a
       // second upload once it has begun.
-      const socket = net.connect(Number(new URL(running.url).port), '127.0.0.1');
-      await once(socket, 'connect');
-      let answer = '';
-      socket.on('data', (chunk) => {
-        answer += chunk;
-      });
-      const socketClosed = once(socket, 'close');
+      const connection = await openConnection(Number(new URL(running.url).port));
 
       const stopping = shutdownGracefully(running.system, { timeoutMs: 10_000, log: silent });
-      const body = Buffer.concat([slowUploadHead('late.jpg'), jpeg, SLOW_UPLOAD_TAIL]);
-      socket.write(
-        `POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n` +
-          `Content-Type: multipart/form-data; boundary=${SLOW_BOUNDARY}\r\nContent-Length: ${body.length}\r\n\r\n`,
-      );
-      socket.write(body);
-      await socketClosed;
+      const late = lateUpload('late.jpg', 'application/json');
+      connection.write(late.head).catch(() => {});
+      connection.write(late.body).catch(() => {}); // may be cut short once the answer is sent
+      const answer = await connection.closed();
 
-      // Refused whole, and the connection closed: the client can send it again elsewhere.
-      expect(answer).toMatch(/^HTTP\/1\.1 503 /);
-      expect(answer.toLowerCase()).toContain('connection: close');
+      // Refused whole, with the app's own answer (not Fastify's bare "Service Unavailable"), and
+      // the connection closed: the client sends it again, to another instance, after Retry-After.
+      expect(answer.status).toBe(503);
+      expect(answer.headers).toContain('connection: close');
+      expect(answer.headers).toContain(`retry-after: ${RETRY_AFTER_SECONDS}`);
+      expect(answer.headers).toContain('content-type: application/json; charset=utf-8');
+      expect(JSON.parse(answer.body)).toEqual({
+        error: 'unavailable',
+        message: 'The server is shutting down; upload again shortly',
+      });
       // A new connection is not taken at all any more.
       await expect(fetch(`${running.url}/health`)).rejects.toThrow();
 
@@ -139,6 +188,89 @@ describe('graceful shutdown', () => {
       const { rows, files } = await leftBehind(running.dataDir);
       expect(rows.map((row) => row.filename)).toEqual(['slow.jpg']);
       expect(files).toEqual(['slow.jpg']);
+    });
+  });
+
+  it("answers requests that arrive while the server closes with the app's 503, as JSON or HTML", async () => {
+    const test = await buildTestApp();
+    try {
+      const answers: Answer[] = [];
+      // Connections opened before the close (keep-alive ones, as the ALB's) ...
+      let connections: Connection[] = [];
+      // ... bring two uploads and a page while the server is closing: after it has begun (the
+      // app's own preClose hook has run), before it closes idle connections (after the hooks).
+      test.app.addHook('preClose', async () => {
+        const requests = [
+          lateUpload('late.jpg', 'application/json'),
+          lateUpload('late-form.jpg', 'text/html,application/xhtml+xml'),
+          {
+            head: 'GET /gallery HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n',
+            body: Buffer.alloc(0),
+          },
+        ];
+        requests.forEach((request, i) => {
+          connections[i]!.write(request.head).catch(() => {});
+          connections[i]!.write(request.body).catch(() => {}); // may be cut short once answered
+        });
+        answers.push(...(await Promise.all(connections.map((connection) => connection.closed()))));
+      });
+      const port = Number(new URL(await test.app.listen({ host: '127.0.0.1', port: 0 })).port);
+      connections = await Promise.all([openConnection(port), openConnection(port), openConnection(port)]);
+      await test.app.close();
+
+      const [json, html, page] = answers as [Answer, Answer, Answer];
+      for (const answer of [json, html, page]) {
+        expect(answer.status).toBe(503);
+        expect(answer.headers).toContain('connection: close');
+        expect(answer.headers).toContain(`retry-after: ${RETRY_AFTER_SECONDS}`);
+      }
+      expect(json.headers).toContain('content-type: application/json; charset=utf-8');
+      expect(JSON.parse(json.body)).toEqual({
+        error: 'unavailable',
+        message: 'The server is shutting down; upload again shortly',
+      });
+      expect(html.headers).toContain('content-type: text/html; charset=utf-8');
+      expect(html.body).toContain('<p class="lede">The server is shutting down; upload again shortly</p>');
+      expect(page.headers).toContain('content-type: text/html; charset=utf-8');
+      expect(page.body).toContain('<p class="lede">The server is shutting down; try again shortly</p>');
+      // Nothing of the uploads: no row, no file.
+      expect((await test.repository.listPage({ limit: 5 })).images).toEqual([]);
+      expect(await readdir(`${test.dataDir}/blobs/originals`, { recursive: true }).catch(() => [])).toEqual(
+        [],
+      );
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('answers an upload that arrives once the shutdown has begun, before the server closes, the same way', async () => {
+    await withSystem(async (running) => {
+      // The shutdown's first step: new uploads are refused while the rest is still served.
+      running.system.app.uploads.close();
+      const late = lateUpload('late.jpg', 'text/html');
+      for (const accept of ['application/json', 'text/html']) {
+        const answer = await running.system.app.inject({
+          method: 'POST',
+          url: '/upload',
+          headers: { accept, 'content-type': `multipart/form-data; boundary=${SLOW_BOUNDARY}` },
+          payload: late.body,
+        });
+        expect(answer.statusCode).toBe(503);
+        expect(answer.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
+        expect(answer.headers.connection).toBe('close');
+        if (accept === 'text/html') {
+          expect(answer.body).toContain(
+            '<p class="lede">The server is shutting down; upload again shortly</p>',
+          );
+        } else {
+          expect(answer.json()).toEqual({
+            error: 'unavailable',
+            message: 'The server is shutting down; upload again shortly',
+          });
+        }
+      }
+      expect((await running.system.app.inject({ method: 'GET', url: '/api/images' })).statusCode).toBe(200);
+      expect(await leftBehind(running.dataDir)).toEqual({ rows: [], files: [] });
     });
   });
 });

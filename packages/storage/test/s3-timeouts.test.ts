@@ -1,15 +1,13 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '@annot/config';
-import { startS3Server, startTcpProxy, type TcpProxy, type TestS3Server, timedFailure } from '@annot/testing';
+import { failureOf, startS3Server, startTcpProxy, type TcpProxy, type TestS3Server } from '@annot/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage, type Storage } from '../src/index.ts';
 import { generatedStream } from './helpers/streams.ts';
 
 const MiB = 1024 * 1024;
 const TIMEOUT_MS = 1000;
-/** Generous: these assert that nothing waits for the partition, not how fast a timeout is. */
-const MARGIN_MS = 1500;
 
 /** `size` bytes, sent a chunk every `everyMs`: a slow client, but never silent for long. */
 function tricklingStream(size: number, chunk: number, everyMs: number): Readable {
@@ -51,23 +49,24 @@ describe('S3 requests against a server that stops answering', () => {
     await server?.stop();
   });
 
-  it('frozen: a read and a put fail within the timeout, not retried, and work again once it is back', async () => {
+  it('frozen: a read and a put fail with a timeout, not retried, and work again once it is back', async () => {
     await storage.originals.put('uploads/before/a.bin', Buffer.from('before'));
     await proxy.drop();
 
-    const head = await timedFailure(storage.originals.head('uploads/before/a.bin'));
-    const put = await timedFailure(storage.originals.put('uploads/frozen/b.bin', Buffer.from('frozen')));
-    for (const { ms, error } of [head, put]) {
+    const head = await failureOf(storage.originals.head('uploads/before/a.bin'));
+    const put = await failureOf(storage.originals.put('uploads/frozen/b.bin', Buffer.from('frozen')));
+    for (const error of [head, put]) {
+      // The request's own timeout ended it (a TimeoutError, the SDK's name for it), after one attempt.
       expect(error.name).toBe('TimeoutError');
       expect((error as Error & { $metadata?: { attempts?: number } }).$metadata?.attempts).toBe(1);
-      expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
     }
+    expect(put.message).toBe(`S3 did not answer within ${TIMEOUT_MS} ms`);
 
     await proxy.restore();
     expect(await storage.originals.head('uploads/before/a.bin')).toMatchObject({ size: 6 });
   });
 
-  it('frozen during a streamed multipart put: the put fails within the timeout and stores nothing', async () => {
+  it('frozen during a streamed multipart put: the put fails with a timeout and stores nothing', async () => {
     const key = 'uploads/frozen/large.bin';
     const body = generatedStream(12 * MiB).stream;
     let sent = 0;
@@ -76,10 +75,9 @@ describe('S3 requests against a server that stops answering', () => {
       // Freeze once the first part is on its way.
       if (sent > 6 * MiB) void proxy.drop();
     });
-    const { ms, error } = await timedFailure(storage.originals.put(key, body));
+    const error = await failureOf(storage.originals.put(key, body));
+    // The part's own timeout (then the abort of the multipart upload, which times out too).
     expect(error.name).toBe('TimeoutError');
-    // The part's own timeout, then the abort of the multipart upload, which times out too.
-    expect(ms).toBeLessThan(2 * TIMEOUT_MS + MARGIN_MS);
 
     await proxy.restore();
     expect(await storage.originals.head(key)).toBeNull();
@@ -89,14 +87,13 @@ describe('S3 requests against a server that stops answering', () => {
     await storage.originals.put('uploads/frozen-delete/c.bin', Buffer.from('delete me'));
     await proxy.drop();
 
-    const { ms, error } = await timedFailure(storage.originals.delete('uploads/frozen-delete/c.bin'));
+    const error = await failureOf(storage.originals.delete('uploads/frozen-delete/c.bin'));
     expect(error.message).toBe(
       'Could not delete every version of "uploads/frozen-delete/c.bin" in timeouts-originals',
     );
     const cause = error.cause as Error & { $metadata?: { attempts?: number } };
     expect(cause.name).toBe('TimeoutError');
     expect(cause.$metadata?.attempts).toBe(1);
-    expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
 
     await proxy.restore();
     await storage.originals.delete('uploads/frozen-delete/c.bin');
@@ -105,9 +102,9 @@ describe('S3 requests against a server that stops answering', () => {
 
   it('refused: fails at once, and works again once it is back', async () => {
     await proxy.refuse();
-    const { ms, error } = await timedFailure(storage.originals.head('uploads/before/a.bin'));
+    const error = await failureOf(storage.originals.head('uploads/before/a.bin'));
+    // Refused (not a timeout): the SDK does not wait out S3_REQUEST_TIMEOUT_MS for it.
     expect((error as Error & { code?: string }).code).toBe('ECONNREFUSED');
-    expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
 
     await proxy.restore();
     expect(await storage.originals.head('uploads/before/a.bin')).toMatchObject({ size: 6 });

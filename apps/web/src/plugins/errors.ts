@@ -1,5 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../unavailable.ts';
+import {
+  isUnavailable,
+  RETRY_AFTER_SECONDS,
+  ShuttingDownError,
+  UNAVAILABLE_MESSAGE,
+} from '../unavailable.ts';
 import { wantsHtml } from './negotiate.ts';
 
 interface ErrorBody {
@@ -59,10 +64,15 @@ function titleFor(status: number): string {
  * The one error handler: a 4xx says what was wrong; a 5xx says only that it failed (with the
  * request id to quote) and is logged in full with the request id. A dependency that did not
  * answer (see unavailable.ts) is a 503 with Retry-After, logged as a warning: the request may
- * succeed later; anything else unexpected is a 500.
+ * succeed later; anything else unexpected is a 500. A request that arrived during a shutdown
+ * (ShuttingDownError) is a 503 with Retry-After and the shutdown's own message.
  */
 export async function setupErrors(app: FastifyInstance): Promise<void> {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error instanceof ShuttingDownError) {
+      request.log.info({ method: request.method, url: request.url }, 'request refused: shutting down');
+      return sendError(request, reply, 503, { error: 'unavailable', message: error.message });
+    }
     const known = CLIENT_ERRORS[error.name];
     const unavailable = !known && !error.validation && isUnavailable(error);
     let status = unavailable ? 503 : (known?.status ?? (error.validation ? 400 : (error.statusCode ?? 500)));

@@ -17,7 +17,7 @@ import type {
 } from 'fastify';
 import type { Permissions } from '../auth/permissions.ts';
 import { wantsHtml } from '../plugins/negotiate.ts';
-import { RETRY_AFTER_SECONDS } from '../unavailable.ts';
+import { RETRY_AFTER_SECONDS, ShuttingDownError } from '../unavailable.ts';
 import { watchBodyIdle } from '../upload/idle-body.ts';
 import type { InFlightUploads } from '../upload/in-flight.ts';
 import { FILE_FIELD, type FileOutcome, receiveFiles } from '../upload/receive.ts';
@@ -123,11 +123,8 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
         message: `POST /upload expects multipart/form-data with the files in the field "${FILE_FIELD}"`,
       });
     }
-    if (options.inFlight.closed) {
-      return reply
-        .code(503)
-        .send({ error: 'unavailable', message: 'The server is shutting down; upload again shortly' });
-    }
+    // Shutdown has begun (app.ts answers the same once the server itself is closing).
+    if (options.inFlight.closed) throw new ShuttingDownError('upload');
     const { signal: shutdown, done } = options.inFlight.start();
     const idle = watchBodyIdle(request.raw, options.idleTimeoutMs, options.maxDurationMs);
     // A graceful shutdown's deadline or a client that stops sending, whichever comes first.

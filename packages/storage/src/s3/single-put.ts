@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { encodeKeyForUrl } from '../keys.ts';
 import { type BucketEndpoint, resolveBucketEndpoint } from './endpoint.ts';
-import { HeaderSigner } from './sigv4.ts';
 
 export interface SinglePutInput {
   readonly key: string;
@@ -47,9 +49,9 @@ const THROTTLING_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException
  * (BENCHMARKS.md, "Uploads"): serialising through its schema, resolving the endpoint rules again,
  * a CRC32 and a SHA-256 of the body, and its middleware chain, against ~0.3 ms for the request
  * itself. Here the endpoint is resolved once per bucket through the client's own rules (as the
- * presigner does, endpoint.ts), the request is signed by sigv4.ts (one SHA-256 and one HMAC, the
- * signing key kept for the day) with the client's credential provider, and sent on a keep-alive
- * agent.
+ * presigner does, endpoint.ts), the request is signed by the SDK's own SignatureV4 (built once per
+ * bucket, with the client's credential provider; about 0.05 ms per request, BENCHMARKS.md), and
+ * sent on a keep-alive agent.
  *
  * What the SDK did is kept: the client's retry strategy decides retries (DeadlineRetryStrategy:
  * transient errors and throttling, three attempts, never after an attempt that timed out);
@@ -63,8 +65,7 @@ export class SinglePut {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #timeoutMs: number;
-  readonly #signer = new HeaderSigner();
-  #setup: Promise<{ endpoint: BucketEndpoint; agent: http.Agent }> | undefined;
+  #setup: Promise<Setup> | undefined;
 
   constructor(client: S3Client, bucket: string, timeoutMs: number) {
     this.#client = client;
@@ -74,7 +75,7 @@ export class SinglePut {
 
   /** Stores the object; resolves with its ETag (as S3 gives it, quoted). */
   async put(input: SinglePutInput): Promise<{ etag: string | undefined }> {
-    const { endpoint, agent } = await this.#ready();
+    const { endpoint, agent, signer } = await this.#ready();
     const configured = await this.#client.config.retryStrategy();
     // A legacy strategy (middleware-shaped, not token-based) is not applied: one attempt.
     const strategy: RetryStrategy = 'acquireInitialRetryToken' in configured ? configured : SINGLE_ATTEMPT;
@@ -98,17 +99,16 @@ export class SinglePut {
         };
         if (input.contentType) headers['content-type'] = input.contentType;
         if (input.cacheControl) headers['cache-control'] = input.cacheControl;
-        const signed = this.#signer.sign({
-          method: 'PUT',
-          path,
-          headers,
-          // The client's provider: the SDK memoizes it and refreshes temporary credentials.
-          credentials: await this.#client.config.credentials(),
-          region: endpoint.signingRegion,
-          service: endpoint.signingName,
-          now: new Date(),
-        });
-        const etag = await this.#send(endpoint, agent, path, signed, input);
+        const signed = await signer.sign(
+          new HttpRequest({
+            method: 'PUT',
+            protocol: endpoint.protocol,
+            hostname: endpoint.hostname,
+            path,
+            headers,
+          }),
+        );
+        const etag = await this.#send(endpoint, agent, path, signed.headers, input);
         strategy.recordSuccess(token);
         return { etag };
       } catch (error) {
@@ -180,10 +180,22 @@ export class SinglePut {
     });
   }
 
-  #ready(): Promise<{ endpoint: BucketEndpoint; agent: http.Agent }> {
+  #ready(): Promise<Setup> {
     this.#setup ??= resolveBucketEndpoint(this.#client, this.#bucket).then(
       (endpoint) => ({
         endpoint,
+        signer: new SignatureV4({
+          service: endpoint.signingName,
+          region: endpoint.signingRegion,
+          // The client's provider: the SDK memoizes it and refreshes temporary credentials.
+          credentials: this.#client.config.credentials,
+          // As the presigner: cheaper than node:crypto's for these short inputs (bench/sign.ts).
+          sha256: Sha256,
+          // The path is sent already encoded, and S3 signs it as sent.
+          uriEscapePath: false,
+          // x-amz-content-sha256 is among the headers: the body's SHA-256, never hashed again here.
+          applyChecksum: false,
+        }),
         // Kept-alive connections, as the SDK's handler keeps them (its default of 50 sockets).
         agent:
           endpoint.protocol === 'https:'
@@ -197,6 +209,12 @@ export class SinglePut {
     );
     return this.#setup;
   }
+}
+
+interface Setup {
+  readonly endpoint: BucketEndpoint;
+  readonly agent: http.Agent;
+  readonly signer: SignatureV4;
 }
 
 const SINGLE_ATTEMPT: RetryStrategy = {
