@@ -138,7 +138,7 @@ export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEng
         live,
         new TransientAnnotationError(
           closed
-            ? 'The vision annotator was closed before the models finished this image'
+            ? CLOSED
             : `The vision models’ thread stopped (exit code ${code}); a new one is started for the next image`,
           0,
         ),
@@ -150,7 +150,7 @@ export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEng
   };
 
   const thread = (): Live => {
-    if (closed) throw new Error('The vision annotator is closed');
+    if (closed) throw new TransientAnnotationError(CLOSED, 0);
     current ??= start();
     return current;
   };
@@ -217,6 +217,8 @@ export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEng
     },
   };
 }
+
+const CLOSED = 'The vision annotator was closed before the models finished this image';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

@@ -82,8 +82,8 @@ let shared: Promise<VisionModels> | undefined;
 
 /** Loads the models once per process; later calls share the first load (or its failure). */
 export function loadVisionModels(paths: VisionModelPaths = {}): Promise<VisionModels> {
-  if (paths.humanModels !== undefined) return load(paths);
-  shared ??= load(paths);
+  if (paths.humanModels !== undefined) return contained(() => load(paths));
+  shared ??= contained(() => load(paths));
   return shared;
 }
 
@@ -231,24 +231,18 @@ function registerFileRouter(tf: Untyped): void {
 }
 
 /**
- * @gutenye/ocr-node pulls in @techstark/opencv-js, which installs process-wide handlers that
- * re-throw uncaught exceptions (printing megabytes of its own source). Those handlers are removed
- * again, so the process's own error handling stays in charge.
+ * @gutenye/ocr-node pulls in @techstark/opencv-js, and tfjs-backend-wasm is an Emscripten module:
+ * both install process-wide handlers that re-throw uncaught exceptions and unhandled rejections
+ * (opencv-js printing megabytes of its own source). Every such handler added while `task` (the
+ * models' load) runs is removed again, so the process's (or the thread's) own error handling stays
+ * in charge: an uncaught exception in the models' thread ends that thread, which the annotator
+ * replaces.
  */
-async function loadOcr(): Promise<Untyped> {
+async function contained<T>(task: () => Promise<T>): Promise<T> {
   const events = ['uncaughtException', 'unhandledRejection'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'uncaughtException'))]));
   try {
-    const { default: Ocr }: Untyped = await import('@gutenye/ocr-node');
-    // One intra-op thread per core this process may run on (affinity included, so a bench pinned to
-    // one core gets one thread rather than threads contending for it).
-    const threads = availableParallelism();
-    return await quietly(() =>
-      Ocr.create({
-        // No arena: it keeps the peak of the largest image for the life of the process.
-        onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false },
-      }),
-    );
+    return await task();
   } finally {
     for (const event of events) {
       for (const listener of process.listeners(event as 'uncaughtException')) {
@@ -256,6 +250,19 @@ async function loadOcr(): Promise<Untyped> {
       }
     }
   }
+}
+
+async function loadOcr(): Promise<Untyped> {
+  const { default: Ocr }: Untyped = await import('@gutenye/ocr-node');
+  // One intra-op thread per core this process may run on (affinity included, so a bench pinned to
+  // one core gets one thread rather than threads contending for it).
+  const threads = availableParallelism();
+  return quietly(() =>
+    Ocr.create({
+      // No arena: it keeps the peak of the largest image for the life of the process.
+      onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false },
+    }),
+  );
 }
 
 /** Runs a model load with console.log silenced (nsfwjs and the OCR print banners while loading). */

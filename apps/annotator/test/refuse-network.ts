@@ -29,6 +29,3 @@ export function refuseNetwork(record: (attempt: string) => void): () => void {
     globalThis.fetch = originalFetch;
   };
 }
-
-/** The BroadcastChannel on which the models' thread reports that it is armed, and each attempt. */
-export const NETWORK_CHANNEL = 'annot-test-vision-thread-network';

@@ -1,8 +1,9 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnnotator, createVisionAnnotator, VISION_MARKER } from '../src/index.ts';
-import { NETWORK_CHANNEL, refuseNetwork } from './refuse-network.ts';
+import { refuseNetwork } from './refuse-network.ts';
 import { checkedFixture, settingsFrom } from './support.ts';
+import { NETWORK_CHANNEL } from './threads/channels.ts';
 
 /**
  * The offline vision annotator on the shared fixtures, with outbound connections refused: every
@@ -23,7 +24,7 @@ const channel = new BroadcastChannel(NETWORK_CHANNEL);
 beforeAll(() => {
   restore = refuseNetwork((attempt) => attempts.push(attempt));
   channel.onmessage = (event) => {
-    const data = (event as MessageEvent<{ armed?: true; attempt?: string }>).data;
+    const data = (event as unknown as { data: { armed?: true; attempt?: string } }).data;
     if (data.armed) armed();
     if (data.attempt) attempts.push(`vision thread: ${data.attempt}`);
   };

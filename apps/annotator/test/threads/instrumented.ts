@@ -9,8 +9,7 @@
  *   uncaught exception, which ends the thread.
  */
 import { BroadcastChannel, parentPort } from 'node:worker_threads';
-
-export const INSTRUMENT_CHANNEL = 'annot-test-vision-thread-instruments';
+import { INSTRUMENT_CHANNEL } from './channels.ts';
 
 const channel = new BroadcastChannel(INSTRUMENT_CHANNEL);
 channel.unref();

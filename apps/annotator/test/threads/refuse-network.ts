@@ -4,7 +4,8 @@
  * attempt it refused.
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import { NETWORK_CHANNEL, refuseNetwork } from '../refuse-network.ts';
+import { refuseNetwork } from '../refuse-network.ts';
+import { NETWORK_CHANNEL } from './channels.ts';
 
 const channel = new BroadcastChannel(NETWORK_CHANNEL);
 channel.unref();
