@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Deadline } from '@annot/worker-runtime';
+import { type Deadline, PermanentFailure } from '@annot/worker-runtime';
 import { TransientAnnotationError } from './errors.ts';
 import {
   type Findings,
@@ -9,7 +9,7 @@ import {
   type VisionModelPaths,
   type VisionModels,
 } from './vision-models.ts';
-import { type FromThread, receivedError, type ThreadData, type ToThread } from './vision-protocol.ts';
+import type { FromThread, SentError, ThreadData, ToThread } from './vision-protocol.ts';
 
 /**
  * Where the vision models run for the vision annotator (`vision.ts`): in a worker thread of their
@@ -278,4 +278,20 @@ function giveUpWhenDue<T>(
       },
     );
   });
+}
+
+/** The same class on this side: PermanentFailure, TransientAnnotationError, or an Error of the same name. */
+export function receivedError(sent: SentError): Error {
+  let error: Error;
+  if (sent.kind === 'permanent') {
+    error = new PermanentFailure(sent.message, sent.detail === undefined ? {} : { detail: sent.detail });
+  } else if (sent.kind === 'transient') {
+    error = new TransientAnnotationError(sent.message, sent.attempts ?? 0);
+  } else {
+    error = new Error(sent.message);
+    if (sent.name !== 'Error') Object.defineProperty(error, 'name', { value: sent.name, configurable: true });
+  }
+  // The stack of where it was thrown, in the thread.
+  if (sent.stack) error.stack = sent.stack;
+  return error;
 }

@@ -1,5 +1,3 @@
-import { PermanentFailure } from '@annot/worker-runtime';
-import { TransientAnnotationError } from './errors.ts';
 import type { Findings, VisionModelPaths } from './vision-models.ts';
 
 /**
@@ -40,42 +38,26 @@ export interface SentError {
   readonly attempts?: number;
 }
 
+/**
+ * The error as it crosses. Known by its class's name (each class sets it once, in errors.ts and
+ * @annot/worker-runtime), so the thread's bundle needs neither module.
+ */
 export function sendError(error: unknown): SentError {
-  if (error instanceof PermanentFailure) {
+  if (!(error instanceof Error))
+    return { kind: 'other', name: 'Error', message: String(error), stack: undefined };
+  const { name, message, stack } = error;
+  const fields = error as Error & { reason?: unknown; detail?: unknown; attempts?: unknown };
+  if (name === 'PermanentFailure' && typeof fields.reason === 'string') {
     return {
       kind: 'permanent',
-      name: error.name,
-      message: error.reason,
-      stack: error.stack,
-      detail: error.detail,
+      name,
+      message: fields.reason,
+      stack,
+      detail: typeof fields.detail === 'string' ? fields.detail : undefined,
     };
   }
-  if (error instanceof TransientAnnotationError) {
-    return {
-      kind: 'transient',
-      name: error.name,
-      message: error.message,
-      stack: error.stack,
-      attempts: error.attempts,
-    };
+  if (name === 'TransientAnnotationError') {
+    return { kind: 'transient', name, message, stack, attempts: Number(fields.attempts) || 0 };
   }
-  if (error instanceof Error)
-    return { kind: 'other', name: error.name, message: error.message, stack: error.stack };
-  return { kind: 'other', name: 'Error', message: String(error), stack: undefined };
-}
-
-/** The same class on this side: PermanentFailure, TransientAnnotationError, or an Error of the same name. */
-export function receivedError(sent: SentError): Error {
-  let error: Error;
-  if (sent.kind === 'permanent') {
-    error = new PermanentFailure(sent.message, sent.detail === undefined ? {} : { detail: sent.detail });
-  } else if (sent.kind === 'transient') {
-    error = new TransientAnnotationError(sent.message, sent.attempts ?? 0);
-  } else {
-    error = new Error(sent.message);
-    if (sent.name !== 'Error') Object.defineProperty(error, 'name', { value: sent.name, configurable: true });
-  }
-  // The stack of where it was thrown, in the thread.
-  if (sent.stack) error.stack = sent.stack;
-  return error;
+  return { kind: 'other', name, message, stack };
 }

@@ -8,7 +8,8 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { PermanentFailure } from '@annot/worker-runtime';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createVisionAnnotator, TransientAnnotationError } from '../src/index.ts';
-import { receivedError, sendError } from '../src/vision-protocol.ts';
+import { receivedError } from '../src/vision-engine.ts';
+import { sendError } from '../src/vision-protocol.ts';
 import { checkedFixture } from './support.ts';
 import { INSTRUMENT_CHANNEL } from './threads/channels.ts';
 
