@@ -123,11 +123,11 @@ export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEng
       if (message.type === 'failed') waiting.reject(receivedError(message.error));
       else waiting.resolve(message);
     });
-    worker.on('error', (error) =>
+    worker.on('error', (error: unknown) =>
       end(
         live,
         new TransientAnnotationError(
-          `The vision models’ thread failed (${error.message}); a new one is started for the next image`,
+          `The vision models’ thread failed (${error instanceof Error ? error.message : String(error)}); a new one is started for the next image`,
           0,
           { cause: error },
         ),
