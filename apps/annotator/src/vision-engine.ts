@@ -32,7 +32,7 @@ export interface RunOptions {
 
 export interface ThreadEngineOptions {
   readonly modelPaths?: VisionModelPaths | undefined;
-  /** Node options for the thread after the process's own (tests preload a module with `--import`). */
+  /** Node options for the thread after the process's own (tests preload a module with `--import`); none of V8's. */
   readonly execArgv?: readonly string[] | undefined;
   /** The thread's module: `vision-thread.ts` (tests wrap it to make it fail). */
   readonly module?: URL | undefined;
@@ -111,7 +111,9 @@ export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEng
     const worker = new Worker(options.module ?? THREAD_MODULE, {
       name: 'vision-models',
       workerData: data,
-      execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+      // Unset, the thread inherits the process's options as Node allows (`pnpm dev` runs with
+      // --expose-gc, a V8 option Node refuses in an explicit list: the load would fail).
+      ...(options.execArgv ? { execArgv: [...process.execArgv, ...options.execArgv] } : {}),
     });
     worker.unref();
     const live: Live = { worker, pending: new Map(), loaded: Promise.resolve(), ended: false };

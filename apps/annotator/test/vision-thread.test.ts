@@ -151,7 +151,10 @@ describe('the vision models in a worker thread', () => {
     timeout: 180_000,
   }, async () => {
     const script = fileURLToPath(new URL('./threads/shutdown.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [script], { timeout: 170_000 });
+    // With --expose-gc, as `pnpm dev` starts the embedded system: a V8 option the thread must inherit.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script], {
+      timeout: 170_000,
+    });
     expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toEqual({
       first: expect.arrayContaining(['dog']),
       second:
