@@ -40,6 +40,7 @@ const annotator = createVisionAnnotator({
   minLabelConfidence: 0.35,
   minTextConfidence: 0.8,
   sensitiveThreshold: 0.7,
+  thread: process.env.BENCH_VISION_THREAD !== 'false',
 });
 
 console.log(

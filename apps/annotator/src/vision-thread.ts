@@ -1,7 +1,7 @@
 /**
  * The vision annotator's worker thread (node:worker_threads): it loads the models once, when the
- * annotator asks it to, and then runs them on one image at a time, so their 0.5-2 s of CPU per
- * image never blocks the main thread's event loop (the web tier and the thumbnailer beside it in
+ * annotator asks it to, and then checks, decodes and runs them on one image at a time, so their
+ * 0.5-2 s of CPU per image (and the decoded pixels' memory) never block the main thread's event loop (the web tier and the thumbnailer beside it in
  * the embedded system). Started by `vision-engine.ts`; in the Lambda bundle it is
  * `chunks/vision-thread.mjs` (build.mjs).
  */
@@ -12,7 +12,7 @@ import { type FromThread, sendError, type ThreadData, type ToThread } from './vi
 
 const port = parentPort;
 if (!port) throw new Error('vision-thread.ts runs as a worker thread of the vision annotator');
-const { modelPaths } = workerData as ThreadData;
+const { modelPaths, maxInputPixels } = workerData as ThreadData;
 // Each image is a different one, so libvips' operation cache would only hold memory.
 sharp.cache(false);
 
@@ -27,8 +27,8 @@ port.on('message', async (message: ToThread) => {
       return;
     }
     if (!models) throw new Error('The vision thread was asked to run before it loaded its models');
-    const pixels = { data: Buffer.from(message.pixels), width: message.width, height: message.height };
-    reply({ type: 'found', id: message.id, findings: await runModels(await models, pixels) });
+    const image = { bytes: new Uint8Array(message.bytes), size: message.size, format: message.format };
+    reply({ type: 'found', id: message.id, findings: await runModels(await models, image, maxInputPixels) });
   } catch (error) {
     reply({ type: 'failed', id: message.id, error: sendError(error) });
   }

@@ -1,5 +1,4 @@
-import { type CheckedImage, decoding } from '@annot/worker-runtime';
-import { inspectImage, openImage } from './inspect.ts';
+import type { CheckedImage } from '@annot/worker-runtime';
 import { describeFacts } from './local.ts';
 import { analyseImage } from './local-facts.ts';
 import type { Annotator, StructuredAnnotation, Tag } from './types.ts';
@@ -10,7 +9,7 @@ import {
   type ThreadEngineOptions,
   type VisionEngine,
 } from './vision-engine.ts';
-import type { Pixels, VisionModelPaths } from './vision-models.ts';
+import type { VisionModelPaths } from './vision-models.ts';
 
 export const VISION_MODEL = 'local-vision-v1';
 /** The model name of annotations written by the facts-only analyser because the vision models did not load. */
@@ -40,18 +39,15 @@ export interface VisionAnnotatorOptions {
    */
   readonly thread?: boolean;
   /** Tests: Node options for the thread and a module that wraps it (see ThreadEngineOptions). */
-  readonly threadOptions?: Omit<ThreadEngineOptions, 'modelPaths'>;
+  readonly threadOptions?: Omit<ThreadEngineOptions, 'modelPaths' | 'maxInputPixels'>;
 }
-
-/** Longest edge given to the models: PaddleOCR reads text best at up to 1280 px. */
-const MODEL_EDGE = 1280;
 
 /**
  * The offline vision annotator, the embedded default: object labels (CenterNet), a face count
  * (BlazeFace; no age, gender or emotion), text (PaddleOCR) and photo/drawing plus a safety flag
  * (nsfwjs). The models load once, on first use, in a worker thread (or in-process, `thread:
- * false`), and run there one image at a time; the image is checked and decoded here (sharp works
- * off the event loop). If the models cannot load, it falls back to the facts-only analyser, says
+ * false`), and run there one image at a time, with the image's check and decode; the caption is
+ * written here. If the models cannot load, it falls back to the facts-only analyser, says
  * so in the log, and writes the fallback's model name.
  */
 export function createVisionAnnotator(options: VisionAnnotatorOptions): Annotator & {
@@ -63,8 +59,12 @@ export function createVisionAnnotator(options: VisionAnnotatorOptions): Annotato
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const engine: VisionEngine =
     options.thread === false
-      ? createInProcessEngine(options.modelPaths)
-      : createThreadEngine({ ...options.threadOptions, modelPaths: options.modelPaths });
+      ? createInProcessEngine(options.modelPaths, options.maxInputPixels)
+      : createThreadEngine({
+          ...options.threadOptions,
+          modelPaths: options.modelPaths,
+          maxInputPixels: options.maxInputPixels,
+        });
   let model: string = VISION_MODEL;
   let loading: Promise<boolean> | undefined;
   const models = () => {
@@ -114,21 +114,7 @@ async function see(
   options: VisionAnnotatorOptions,
   runOptions: RunOptions,
 ): Promise<StructuredAnnotation> {
-  await inspectImage(image, options.maxInputPixels);
-  const { data, info } = await decoding(
-    () =>
-      openImage(image, options.maxInputPixels)
-        .rotate()
-        .resize({ width: MODEL_EDGE, height: MODEL_EDGE, fit: 'inside', withoutEnlargement: true })
-        .flatten({ background: '#ffffff' })
-        .toColourspace('srgb')
-        .raw()
-        .toBuffer({ resolveWithObject: true }),
-    image,
-    options.maxInputPixels,
-  );
-  const pixels: Pixels = { data, width: info.width, height: info.height };
-  const found = await engine.run(pixels, runOptions);
+  const found = await engine.run(image, runOptions);
   const { objects, faces, classes } = found;
   const lines = found.lines.filter((l) => l.confidence >= options.minTextConfidence && l.text.trim() !== '');
 

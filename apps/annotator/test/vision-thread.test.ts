@@ -164,6 +164,21 @@ describe('the vision models in a worker thread', () => {
 });
 
 describe('errors across the thread boundary', () => {
+  it('a PermanentFailure thrown in the thread (an image over the pixel limit) comes back as one', {
+    timeout: 120_000,
+  }, async () => {
+    const small = createVisionAnnotator({
+      maxInputPixels: 10_000,
+      minLabelConfidence: 0.35,
+      minTextConfidence: 0.8,
+      sensitiveThreshold: 0.7,
+    });
+    open.push(small);
+    const error = await small.describe(await checkedFixture(DOG)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentFailure);
+    expect((error as PermanentFailure).reason).toMatch(/500 x 333|megapixel|pixels/i);
+  });
+
   it('keep their classes, reasons and details', () => {
     const permanent = receivedError(
       sendError(new PermanentFailure('The file is corrupt', { detail: 'bad huffman' })),
