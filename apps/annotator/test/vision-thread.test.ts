@@ -147,6 +147,31 @@ describe('the vision models in a worker thread', () => {
     expect(found.tags).toContainEqual({ label: 'dog', confidence: expect.any(Number), source: 'centernet' });
   });
 
+  it('in-process (as in Lambda), the deadline is honoured too: a passed one stops before the models', {
+    timeout: 120_000,
+  }, async () => {
+    const inProcess = createVisionAnnotator({
+      maxInputPixels: 60_000_000,
+      minLabelConfidence: 0.35,
+      minTextConfidence: 0.8,
+      sensitiveThreshold: 0.7,
+      thread: false,
+    });
+    open.push(inProcess);
+    expect(await inProcess.ready()).toBe(true);
+    const image = await checkedFixture(DOG);
+    await expect(inProcess.describe(image, { deadline: { remainingMs: () => 0 } })).rejects.toThrow(
+      /^The vision models did not finish before the deadline/,
+    );
+    const controller = new AbortController();
+    controller.abort();
+    await expect(inProcess.describe(image, { signal: controller.signal })).rejects.toBeInstanceOf(
+      TransientAnnotationError,
+    );
+    const found = await inProcess.describe(image);
+    expect(found.tags).toContainEqual({ label: 'dog', confidence: expect.any(Number), source: 'centernet' });
+  });
+
   it('shutdown ends the thread: the image in progress gets a TransientAnnotationError and the process ends by itself', {
     timeout: 180_000,
   }, async () => {
