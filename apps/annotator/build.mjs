@@ -41,12 +41,7 @@ for (const name of ['sharp', ...VISION_PACKAGES]) {
 
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist/vision', { recursive: true });
-const result = await build({
-  entryPoints: { index: 'src/lambda.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node24',
@@ -68,7 +63,36 @@ const result = await build({
   keepNames: true,
   metafile: true,
   logLevel: 'warning',
+};
+const result = await build({
+  ...common,
+  entryPoints: { index: 'src/lambda.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
 });
+// The offline vision annotator's worker thread (src/vision-thread.ts), which src/vision-engine.ts
+// starts as ./vision-thread.mjs beside the chunk it is in: a bundle of its own in chunks/, so that
+// sharing code with it does not pull anything into the chunks the Lambda's init imports.
+const thread = await build({
+  ...common,
+  entryPoints: { 'vision-thread': 'src/vision-thread.ts' },
+  outdir: 'dist/chunks',
+  outExtension: { '.js': '.mjs' },
+});
+// vision-engine.ts finds the thread's module beside itself: check that the chunk holding it is in
+// chunks/, next to chunks/vision-thread.mjs, so a change of layout fails here and not in Lambda.
+const engineChunk = Object.keys(result.metafile.outputs).find(
+  (file) => file.endsWith('.mjs') && 'src/vision-engine.ts' in result.metafile.outputs[file].inputs,
+);
+if (
+  !engineChunk ||
+  path.dirname(engineChunk) !== 'dist/chunks' ||
+  !thread.metafile.outputs['dist/chunks/vision-thread.mjs']
+) {
+  throw new Error(`src/vision-engine.ts is in ${engineChunk}, not beside dist/chunks/vision-thread.mjs`);
+}
 const manifest = (name, dependencies) =>
   `${JSON.stringify({ name, private: true, type: 'module', dependencies }, null, 2)}\n`;
 await writeFile('dist/package.json', manifest('annotator-lambda', { sharp: versions.sharp }));
@@ -89,5 +113,6 @@ const sizeOf = (files) =>
 const code = Object.keys(outputs).filter((file) => file.endsWith('.mjs'));
 console.log(
   `dist: index.mjs with its static imports ${sizeOf([...atInit])}, chunks imported on demand ${sizeOf(code.filter((f) => !atInit.has(f)))}; ` +
+    `the vision models' thread chunks/vision-thread.mjs ${Math.round(thread.metafile.outputs['dist/chunks/vision-thread.mjs'].bytes / 1024)} KiB; ` +
     `external: sharp ${versions.sharp}, vision packages in dist/vision/package.json`,
 );

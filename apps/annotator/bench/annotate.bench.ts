@@ -5,6 +5,8 @@
  * once and times it, then annotates every accepted fixture `rounds` times (what the worker runs per
  * image: check, decode, CenterNet + BlazeFace, nsfwjs, PaddleOCR) and prints the median and p95
  * milliseconds per image, each fixture's median and what was found, and the process's peak RSS.
+ * The models run in their worker thread, as in the embedded system; BENCH_VISION_THREAD=false runs
+ * them in-process, as the Lambda does.
  */
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -40,6 +42,7 @@ const annotator = createVisionAnnotator({
   minLabelConfidence: 0.35,
   minTextConfidence: 0.8,
   sensitiveThreshold: 0.7,
+  thread: process.env.BENCH_VISION_THREAD !== 'false',
 });
 
 console.log(

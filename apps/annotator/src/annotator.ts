@@ -5,7 +5,13 @@ import type { Annotator, AnnotatorSettings } from './types.ts';
 import { createVisionAnnotator } from './vision.ts';
 
 /** Test and logging hooks for the Gemini annotator's retries. */
-export type AnnotatorHooks = Pick<GeminiAnnotatorOptions, 'sleep' | 'random' | 'onRetry'>;
+export type AnnotatorHooks = Pick<GeminiAnnotatorOptions, 'sleep' | 'random' | 'onRetry'> & {
+  /**
+   * The offline vision annotator's models in a worker thread (true, the default: the embedded
+   * system) or in-process (false: Lambda, one event at a time). See VisionAnnotatorOptions.thread.
+   */
+  readonly visionThread?: boolean;
+};
 
 /**
  * The configured annotator: Gemini when settings.kind is "gemini" (the key must be resolved by
@@ -20,8 +26,10 @@ export function createAnnotator(settings: AnnotatorSettings, hooks: AnnotatorHoo
       minLabelConfidence: settings.minLabelConfidence,
       minTextConfidence: settings.minTextConfidence,
       sensitiveThreshold: settings.sensitiveThreshold,
+      ...(hooks.visionThread === undefined ? {} : { thread: hooks.visionThread }),
     });
   }
+  const { visionThread: _, ...geminiHooks } = hooks;
   if (!settings.geminiApiKey) {
     throw new AnnotatorConfigurationError(
       settings.geminiApiKeySecretArn
@@ -38,6 +46,6 @@ export function createAnnotator(settings: AnnotatorSettings, hooks: AnnotatorHoo
     retryBaseMs: settings.retryBaseMs,
     maxEdge: settings.maxEdge,
     maxInputPixels: settings.maxInputPixels,
-    ...hooks,
+    ...geminiHooks,
   });
 }

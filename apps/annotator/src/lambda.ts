@@ -23,6 +23,9 @@ const worker = lazyWorker(async () => {
   const settings = annotatorSettings(config);
   const annotator = createAnnotator(settings, {
     onRetry: (retry) => logger.warn('Gemini call failed; retrying after a backoff', { ...retry }),
+    // One event at a time per container, and nothing else on its event loop: the vision models run
+    // in-process, without a worker thread (README, "The offline vision annotator").
+    visionThread: false,
   });
   if (annotator.ready) await annotator.ready();
   logger.info('Annotator ready', {

@@ -31,6 +31,11 @@ export interface Annotator {
    * false when they did not load and the annotator fell back. Absent where there is nothing to load.
    */
   ready?(): Promise<boolean>;
+  /**
+   * Releases what the annotator holds beyond memory (the offline vision annotator's worker
+   * thread); an image still being described gets a TransientAnnotationError. Absent where there is nothing to release.
+   */
+  close?(): Promise<void>;
 }
 
 /** One machine-made label: lowercase, at most 64 characters, confidence 0..1, source = the model. */

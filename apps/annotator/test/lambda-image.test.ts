@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { loadConfig } from '@annot/config';
 import { type ImageRepository, openRepository } from '@annot/db';
 import { buildObjectCreatedEvent } from '@annot/events';
@@ -164,5 +166,19 @@ describe.runIf(await mariaDbAvailable())('each Lambda bundle, as built and insta
     expect(row?.tags.map((t) => t.label)).toContain('dog');
     // The models were loaded from the image, not fetched: no fallback was logged.
     expect(report.output).not.toMatch(/did not load/);
+
+    // The Lambda runs the models in-process; the worker thread the embedded system uses is in the
+    // bundle too (chunks/vision-thread.mjs), and loads the models from the image's packages.
+    const thread = new Worker(path.join(annotator.taskRoot, 'chunks', 'vision-thread.mjs'), {
+      workerData: { modelPaths: {} },
+      stdout: true,
+    });
+    try {
+      thread.postMessage({ type: 'load', id: 1 });
+      const [answer] = await once(thread, 'message');
+      expect(answer).toMatchObject({ type: 'loaded', id: 1, loadMs: expect.any(Number) });
+    } finally {
+      await thread.terminate();
+    }
   }, 600_000);
 });

@@ -1,48 +1,60 @@
-import net from 'node:net';
+import { BroadcastChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnnotator, type createVisionAnnotator, VISION_MARKER } from '../src/index.ts';
+import { createAnnotator, createVisionAnnotator, VISION_MARKER } from '../src/index.ts';
+import { refuseNetwork } from './refuse-network.ts';
 import { checkedFixture, settingsFrom } from './support.ts';
+import { NETWORK_CHANNEL } from './threads/channels.ts';
 
 /**
  * The offline vision annotator on the shared fixtures, with outbound connections refused: every
- * socket connection and fetch from this process is refused and recorded, and the test fails if
- * any was tried. (`pnpm --filter @annot/annotator test:offline` also runs this file in a network
- * namespace with no interface but a downed loopback, via `unshare -rn`.)
+ * socket connection and fetch from this process is refused and recorded, in the test's thread and
+ * in the models' worker thread (a module preloaded there reports on a BroadcastChannel), and the
+ * test fails if any was tried. (`pnpm --filter @annot/annotator test:offline` also runs this file
+ * in a network namespace with no interface but a downed loopback, via `unshare -rn`.)
  */
 const attempts: string[] = [];
-const originalConnect = net.Socket.prototype.connect;
-const originalFetch = globalThis.fetch;
+/** Resolves when the thread's preload reports it refuses the network (messages across threads arrive in their own time). */
+let armed = () => {};
+const threadArmed = new Promise<void>((resolve) => {
+  armed = resolve;
+});
+let restore = () => {};
+const channel = new BroadcastChannel(NETWORK_CHANNEL);
 
 beforeAll(() => {
-  net.Socket.prototype.connect = function refused(this: net.Socket, ...args: unknown[]) {
-    const target = args[0];
-    // Unix sockets and pipes (IPC with the test runner) are local, not outbound.
-    if (typeof target === 'string' || (typeof target === 'object' && target && 'path' in target)) {
-      return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
-    }
-    attempts.push(`connect ${JSON.stringify(target)}`);
-    queueMicrotask(() =>
-      this.destroy(Object.assign(new Error('outbound connection refused by test'), { code: 'ECONNREFUSED' })),
-    );
-    return this;
-  } as typeof net.Socket.prototype.connect;
-  globalThis.fetch = (async (input: unknown) => {
-    attempts.push(`fetch ${String(input)}`);
-    throw new TypeError('fetch refused by test');
-  }) as typeof fetch;
+  restore = refuseNetwork((attempt) => attempts.push(attempt));
+  channel.onmessage = (event) => {
+    const data = (event as unknown as { data: { armed?: true; attempt?: string } }).data;
+    if (data.armed) armed();
+    if (data.attempt) attempts.push(`vision thread: ${data.attempt}`);
+  };
 });
 
-afterAll(() => {
-  net.Socket.prototype.connect = originalConnect;
-  globalThis.fetch = originalFetch;
+afterAll(async () => {
+  restore();
+  channel.close();
+  await annotator.close();
+  await strict.close();
 });
+
+const settings = settingsFrom({});
+const options = (thresholds: typeof settings) => ({
+  maxInputPixels: thresholds.maxInputPixels,
+  minLabelConfidence: thresholds.minLabelConfidence,
+  minTextConfidence: thresholds.minTextConfidence,
+  sensitiveThreshold: thresholds.sensitiveThreshold,
+  threadOptions: { execArgv: ['--import', new URL('./threads/refuse-network.ts', import.meta.url).href] },
+});
+// The settings createAnnotator uses, with the network refused in the models' thread too.
+const annotator = createVisionAnnotator(options(settings));
+const strict = createVisionAnnotator(options(settingsFrom({ VISION_LABEL_THRESHOLD: '0.99' })));
 
 describe('the offline vision annotator (the default without a Gemini key)', () => {
-  const annotator = createAnnotator(settingsFrom({}));
-
   it('is the embedded default, and loads its models without the network', { timeout: 120_000 }, async () => {
+    expect(createAnnotator(settings)).toMatchObject({ name: 'local', model: 'local-vision-v1' });
     expect(annotator).toMatchObject({ name: 'local', model: 'local-vision-v1' });
-    expect(await (annotator as ReturnType<typeof createVisionAnnotator>).ready()).toBe(true);
+    expect(await annotator.ready()).toBe(true);
+    await threadArmed;
     expect(attempts).toEqual([]);
   });
 
@@ -71,7 +83,6 @@ describe('the offline vision annotator (the default without a Gemini key)', () =
   it('finds no text where there is none, and drops labels under the threshold', {
     timeout: 60_000,
   }, async () => {
-    const strict = createAnnotator(settingsFrom({ VISION_LABEL_THRESHOLD: '0.99' }));
     const found = await strict.describe(await checkedFixture('Channel_digital_image_CMYK_color.jpg'));
     expect(found?.textInImage).toBeNull();
     expect(found?.tags?.filter((t) => t.source === 'centernet')).toEqual([]);

@@ -1,3 +1,3 @@
 export { PublishingObjectStore } from './publishing-store.ts';
 export { createEmbeddedSystem, type EmbeddedSystemOptions } from './system.ts';
-export { type LocalWorkersOptions, startLocalWorkers } from './workers.ts';
+export { type LocalWorkers, type LocalWorkersOptions, startLocalWorkers } from './workers.ts';

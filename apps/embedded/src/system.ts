@@ -61,7 +61,7 @@ export function createEmbeddedSystem(options: EmbeddedSystemOptions): Promise<Sy
             });
           }
         },
-        close: () => bus.drain(),
+        close: () => bus.close(),
       };
     },
   });

@@ -30,7 +30,12 @@ export interface LocalWorkersOptions {
  * handlers call. Retries get the same retries and dead letters as uploads. Failed deliveries are retried, then kept as dead letters. At most
  * LOCAL_WORKER_CONCURRENCY runs at once; the other deliveries wait in the bus's queue.
  */
-export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
+export type LocalWorkers = LocalEventBus & {
+  /** Lets the deliveries in flight finish, then releases the annotator (the vision models' thread). */
+  close(): Promise<void>;
+};
+
+export function startLocalWorkers(options: LocalWorkersOptions): LocalWorkers {
   const { config, repository, log } = options;
   const storage = options.workerStorage ? options.workerStorage(options.storage) : options.storage;
   const around = options.aroundDelivery ?? ((_target, run) => run());
@@ -52,10 +57,11 @@ export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
     logger: workerLogger(log.child({ worker: 'thumbnailer' })),
   });
   const settings = annotatorSettings(config);
+  const annotator = createAnnotator(settings);
   const annotation = createAnnotationWorker({
     storage,
     repository,
-    annotator: createAnnotator(settings),
+    annotator,
     settings,
     logger: workerLogger(log.child({ worker: 'annotator' })),
   });
@@ -76,5 +82,10 @@ export function startLocalWorkers(options: LocalWorkersOptions): LocalEventBus {
     bus.subscribe(name, objectCreatedPattern(bucket), handler);
     bus.subscribe(`${name} (retries)`, stageRequestedPattern(bucket, stage), handler);
   }
-  return bus;
+  return Object.assign(bus, {
+    async close() {
+      await bus.drain();
+      await annotator.close?.();
+    },
+  });
 }
