@@ -26,16 +26,10 @@ export const MODULES: readonly Module[] = [
   },
   { name: 'web-auth', dir: 'apps/web', files: ['src/auth/permissions.ts'] },
   { name: 'web-upload', dir: 'apps/web', files: ['src/upload/accept-file.ts', 'src/upload/duplicates.ts'] },
+  { name: 'db-retry', dir: 'packages/db', files: ['src/retry.ts', 'src/mysql.ts'] },
   {
-    name: 'db',
+    name: 'db-repository',
     dir: 'packages/db',
-    files: [
-      'src/repository.ts',
-      'src/queries.ts',
-      'src/dialect.ts',
-      'src/retry.ts',
-      'src/mysql.ts',
-      'src/sqlite.ts',
-    ],
+    files: ['src/repository.ts', 'src/queries.ts', 'src/dialect.ts', 'src/sqlite.ts'],
   },
 ].map((m) => ({ ...m, files: m.files.map((f) => `${m.dir}/${f}`) }));

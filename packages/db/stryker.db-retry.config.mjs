@@ -1,0 +1,9 @@
+import { strykerConfig } from '../../tools/mutate/stryker-base.mjs';
+
+// The retry on InnoDB lock conflicts, and how the MySQL driver wires it around every statement.
+export default strykerConfig('db-retry', import.meta.dirname, {
+  mutate: ['src/retry.ts', 'src/mysql.ts'],
+  vitestConfig: 'vitest.mutate-retry.config.ts',
+  concurrency: 1,
+  timeoutMS: 20_000,
+});
