@@ -8,7 +8,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /**
  * @param {string} module the module's name (reports go to .stryker/<module>/)
  * @param {string} packageDir the package the config lives in (Stryker's working directory)
- * @param {{ mutate: string[], vitestConfig?: string, concurrency?: number, timeoutMS?: number }} options
+ * @param {{ mutate: string[], vitestConfig?: string, concurrency?: number, timeoutMS?: number, ignoreStatic?: boolean }} options
  */
 export function strykerConfig(module, packageDir, options) {
   const out = path.relative(packageDir, path.join(root, '.stryker', module));
@@ -30,6 +30,9 @@ export function strykerConfig(module, packageDir, options) {
     // A mutant that hangs (say, a loop whose exit was mutated) is cut off after the tests' own time
     // plus this much; the tests that use MariaDB and s3rver need the margin on a busy machine.
     timeoutMS: options.timeoutMS ?? 10_000,
+    // Static mutants (code run at import or in a beforeAll, not inside one test) need every test;
+    // a module may skip them when that makes its run too long (MUTATION.md says which).
+    ignoreStatic: options.ignoreStatic ?? false,
     reporters: ['clear-text', 'json', 'progress'],
     clearTextReporter: { allowColor: false, logTests: false },
     jsonReporter: { fileName: path.join(out, 'report.json') },

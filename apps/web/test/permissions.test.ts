@@ -51,6 +51,7 @@ describe('Permissions', () => {
       [`Bearer ${TOKEN} extra`, { kind: 'stranger', reason: 'bad_token' }],
       [`Bearer ${TOKEN}x`, { kind: 'stranger', reason: 'bad_token' }],
       [`Bearer x${TOKEN}`, { kind: 'stranger', reason: 'bad_token' }],
+      [`Bearer junk Bearer ${TOKEN}`, { kind: 'stranger', reason: 'bad_token' }],
     ])('Authorization %j is %j', async (authorization, expected) => {
       expect(await viewer({ authorization, cookie: signed(MINE) })).toEqual(expected);
     });
