@@ -10,11 +10,7 @@ export default mergeConfig(
   base,
   defineConfig({
     test: {
-      include: [
-        'test/sqlite.test.ts',
-        'test/cursor.test.ts',
-        'test/search-words.test.ts',
-      ],
+      include: ['test/sqlite.test.ts', 'test/cursor.test.ts', 'test/search-words.test.ts'],
     },
   }),
 );
