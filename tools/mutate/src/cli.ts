@@ -1,4 +1,4 @@
-// `pnpm mutate [module ...] [--changed[=<git ref>]] [--force]`: mutation testing (StrykerJS) of the
+// `pnpm mutate [module ...] [--changed[=<git ref>]] [--force] [--report]`: mutation testing (StrykerJS) of the
 // critical paths, one module at a time, each against its own package's tests. See MUTATION.md.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ interface Counts {
   timeout: number;
   survived: number;
   noCoverage: number;
+  /** Static mutants a module skips (ignoreStatic): not in the score. */
+  ignored: number;
   other: number;
 }
 
@@ -25,7 +27,7 @@ function countsOf(reportFile: string): { total: Counts; files: Map<string, Count
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
     files: Record<string, { mutants: { status: string }[] }>;
   };
-  const empty = (): Counts => ({ killed: 0, timeout: 0, survived: 0, noCoverage: 0, other: 0 });
+  const empty = (): Counts => ({ killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, other: 0 });
   const total = empty();
   const files = new Map<string, Counts>();
   for (const [file, { mutants }] of Object.entries(report.files)) {
@@ -40,7 +42,9 @@ function countsOf(reportFile: string): { total: Counts; files: Map<string, Count
               ? 'survived'
               : status === 'NoCoverage'
                 ? 'noCoverage'
-                : 'other';
+                : status === 'Ignored'
+                  ? 'ignored'
+                  : 'other';
       counts[key]++;
       total[key]++;
     }
@@ -66,6 +70,8 @@ function changedModules(base: string): Module[] {
 
 function main(args: readonly string[]): number {
   const force = args.includes('--force');
+  // --report: the table of the last run of each module, from .stryker/, without running anything.
+  const reportOnly = args.includes('--report');
   const changedArg = args.find((a) => a === '--changed' || a.startsWith('--changed='));
   const names = args.filter((a) => !a.startsWith('--'));
   const unknown = names.filter((n) => !MODULES.some((m) => m.name === n));
@@ -97,29 +103,41 @@ function main(args: readonly string[]): number {
     const config = `stryker.${module.name}.config.mjs`;
     const out = path.join(root, '.stryker', module.name);
     mkdirSync(out, { recursive: true });
-    const t0 = performance.now();
-    const run = spawnSync('pnpm', ['exec', 'stryker', 'run', config, ...(force ? ['--force'] : [])], {
-      cwd: path.join(root, module.dir),
-      stdio: 'inherit',
-    });
-    const seconds = (performance.now() - t0) / 1000;
+    const timeFile = path.join(out, 'seconds.json');
+    let seconds: number;
+    if (reportOnly) {
+      seconds = existsSync(timeFile) ? (JSON.parse(readFileSync(timeFile, 'utf8')) as number) : Number.NaN;
+    } else {
+      const t0 = performance.now();
+      const run = spawnSync('pnpm', ['exec', 'stryker', 'run', config, ...(force ? ['--force'] : [])], {
+        cwd: path.join(root, module.dir),
+        stdio: 'inherit',
+      });
+      seconds = (performance.now() - t0) / 1000;
+      if (run.status !== 0) {
+        console.error(`mutate: ${module.name} did not finish (exit ${run.status})`);
+        failed = true;
+        continue;
+      }
+      writeFileSync(timeFile, JSON.stringify(seconds));
+    }
     const reportFile = path.join(out, 'report.json');
-    if (run.status !== 0 || !existsSync(reportFile)) {
-      console.error(`mutate: ${module.name} did not finish (exit ${run.status})`);
+    if (!existsSync(reportFile)) {
+      console.error(`mutate: ${module.name} has no report (${path.relative(root, reportFile)})`);
       failed = true;
       continue;
     }
     const { total, files } = countsOf(reportFile);
     const line = (name: string, c: Counts, time: string) =>
-      `| ${name} | ${score(c).toFixed(1)} % | ${c.killed + c.timeout} | ${c.survived} | ${c.noCoverage} | ${time} |`;
+      `| ${name} | ${score(c).toFixed(1)} % | ${c.killed + c.timeout} | ${c.survived} | ${c.noCoverage} | ${c.ignored} | ${time} |`;
     rows.push(line(`**${module.name}**`, total, `${Math.round(seconds)} s`));
     for (const [file, counts] of [...files].sort()) rows.push(line(`${module.dir}/${file}`, counts, ''));
   }
   const summary = [
     `Mutation testing, ${new Date().toISOString().slice(0, 16)} UTC, ${Math.round((performance.now() - started) / 1000)} s in all (load ${load1?.toFixed(2)} at start; incremental runs reuse earlier results):`,
     '',
-    '| module / file | score | killed | survived | no coverage | run time |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| module / file | score | killed | survived | no coverage | ignored (static) | run time |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
   writeFileSync(path.join(root, '.stryker', 'summary.md'), `${summary}\n`);
