@@ -45,10 +45,15 @@ describe('safeFileName, exactly', () => {
     expect(safeFileName('photo.gif', '.WE-BP')).toBe('photo.webp');
   });
 
+  it("replaces the name's own extension even behind trailing spaces", () => {
+    expect(safeFileName('photo.gif  ', '.png')).toBe('photo.png');
+  });
+
   it('cuts the stem so the whole name is 100 characters, and drops a dash or dot left at the cut', () => {
     expect(safeFileName(`${'a'.repeat(200)}.jpeg`)).toBe(`${'a'.repeat(95)}.jpeg`);
     expect(safeFileName(`${'a'.repeat(94)}-b.jpeg`)).toBe(`${'a'.repeat(94)}.jpeg`);
     expect(safeFileName(`${'a'.repeat(94)}.b.jpeg`)).toBe(`${'a'.repeat(94)}.jpeg`);
+    expect(safeFileName(`${'a'.repeat(93)}.-b.jpeg`)).toBe(`${'a'.repeat(93)}.jpeg`);
   });
 });
 
@@ -86,9 +91,12 @@ describe('upload ids and keys', () => {
     expect(uploadKey('a.jpg', { id: 'a'.repeat(40) })).toBe(`uploads/${'a'.repeat(40)}/a.jpg`);
   });
 
-  it.each([`uploads/${ID}/`, `xuploads/${ID}/a.jpg`, `uploads${ID}/a.jpg`])('does not parse %j', (key) => {
-    expect(parseUploadKey(key)).toBeNull();
-  });
+  it.each([`uploads/${ID}/`, `xuploads/${ID}/a.jpg`, `uploads${ID}/a.jpg`, 'uploads/abcdefghi'])(
+    'does not parse %j',
+    (key) => {
+      expect(parseUploadKey(key)).toBeNull();
+    },
+  );
 });
 
 describe('thumbnailKeyFor, exactly', () => {
@@ -112,6 +120,14 @@ describe('thumbnailKeyFor, exactly', () => {
   it.each(['uploadsx/a.jpg', 'uploads'])('refuses %j with the key in the message', (key) => {
     expect(() => thumbnailKeyFor(key)).toThrow(`thumbnailKeyFor: not an upload key: ${JSON.stringify(key)}`);
   });
+});
+
+it('quotes at most 200 characters of a refused key', () => {
+  const key = `other/${'k'.repeat(300)}`;
+  expect(() => thumbnailKeyFor(key)).toThrow(
+    `thumbnailKeyFor: not an upload key: ${JSON.stringify(key.slice(0, 200))}`,
+  );
+  expect(() => thumbnailKeyFor(key)).not.toThrow(key.slice(0, 201));
 });
 
 describe('filenameFromKey', () => {
