@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, postUpload, type TestApp } from './helper.ts';
+import { buildTestApp, postUpload, storedFiles, type TestApp } from './helper.ts';
 
 const jpeg = readFileSync(fixturePath('Landscape_1.jpg'));
 
@@ -111,6 +111,10 @@ describe('GET /health, GET /ready and the error handler', () => {
         message: expect.stringMatching(/^"late\.jpg" could not be stored \(request /),
       });
       expect(response.body).not.toMatch(/sqlite|database/i);
+      // The row comes first: a database that cannot take it stops the upload before anything is
+      // stored (no original, no temp file, no thumbnail).
+      expect(await storedFiles(t, 'originals')).toEqual([]);
+      expect(await storedFiles(t, 'thumbnails')).toEqual([]);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { createTestDatabase, mariaDbAvailable } from '@annot/testing';
 import mysql from 'mysql2/promise';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTransientLockError, withLockRetry } from '../src/index.ts';
 
 /** Provokes a real InnoDB deadlock between two sessions and returns the error the loser got. */
@@ -77,5 +77,52 @@ describe.runIf(await mariaDbAvailable())('retrying InnoDB lock conflicts', () =>
       await connection.end();
       await db.drop();
     }
+  });
+});
+
+// The rules of the retry on their own (no server needed): which errors are InnoDB's "try again",
+// and the backoff, with Math.random pinned so the bound of each wait is visible.
+describe('the lock retry rules', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('takes deadlocks (1213) and lock wait timeouts (1205), nothing else and nothing without an errno', () => {
+    expect(isTransientLockError({ errno: 1213 })).toBe(true);
+    expect(isTransientLockError({ errno: 1205 })).toBe(true);
+    for (const other of [{ errno: 1146 }, { errno: '1213' }, {}, null, undefined, new Error('x')]) {
+      expect(isTransientLockError(other)).toBe(false);
+    }
+  });
+
+  it('waits a random fraction of base x 2^attempt, 5 ms by default, six attempts by default', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const delays: number[] = [];
+    let calls = 0;
+    const failing = withLockRetry(
+      async () => {
+        calls++;
+        throw Object.assign(new Error('Deadlock found'), { errno: 1213 });
+      },
+      { onRetry: ({ delayMs }) => delays.push(delayMs) },
+    );
+    await expect(failing).rejects.toMatchObject({ errno: 1213 });
+    expect(calls).toBe(6);
+    expect(delays).toEqual([10, 20, 40, 80, 160]);
+  });
+
+  it('scales the waits by baseDelayMs', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const delays: number[] = [];
+    let calls = 0;
+    const result = await withLockRetry(
+      async () => {
+        if (++calls < 3) throw Object.assign(new Error('Lock wait timeout'), { errno: 1205 });
+        return 'done';
+      },
+      { baseDelayMs: 2, onRetry: ({ delayMs }) => delays.push(delayMs) },
+    );
+    expect(result).toBe('done');
+    expect(delays).toEqual([2, 4]);
   });
 });
