@@ -1,3 +1,4 @@
+import { markdownTable } from './readme-table.ts';
 /**
  * Every setting the platform reads from the environment, with its default and documentation.
  * The README's configuration table is generated from this list (`pnpm --filter @annot/config run readme`),
@@ -435,17 +436,12 @@ export function numericDefault(name: SettingName): number {
  * as wide as its widest cell, at least 3), so `run readme` and `biome check --write` agree.
  */
 export function settingsMarkdownTable(): string {
-  const rows = [
+  return markdownTable([
     ['variable', 'default', 'meaning'],
     ...SETTINGS.map((s) => [
       `\`${s.name}\``,
       s.default === undefined ? '(unset)' : `\`${s.default}\``,
       s.description,
     ]),
-  ];
-  const widths = [0, 1, 2].map((i) => Math.max(3, ...rows.map((row) => [...row[i]!].length)));
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((cell, i) => cell + ' '.repeat(widths[i]! - [...cell].length)).join(' | ')} |`;
-  const [header, ...body] = rows;
-  return [line(header!), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  ]);
 }
