@@ -1,10 +1,9 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { LRUCache } from 'lru-cache';
 import { encodeKeyForUrl, encodeKeySegment } from '../keys.ts';
-import { type BucketEndpoint, resolveBucketEndpoint } from './endpoint.ts';
+import { type BucketEndpoint, bucketSigner, resolveBucketEndpoint } from './endpoint.ts';
 
 export interface PresignSettings {
   /** Lifetime of each URL (X-Amz-Expires). */
@@ -160,15 +159,7 @@ export class CachedUrlPresigner {
     this.#setup ??= resolveBucketEndpoint(this.#client, this.#bucket).then(
       (endpoint) => ({
         endpoint,
-        signer: new SignatureV4({
-          service: endpoint.signingName,
-          region: endpoint.signingRegion,
-          credentials: this.#client.config.credentials,
-          // The client's own hash (node:crypto in Node); the pure-JS one only as a fallback.
-          sha256: this.#client.config.sha256 ?? Sha256,
-          uriEscapePath: false, // S3 signs the path as sent, without double encoding
-          applyChecksum: false,
-        }),
+        signer: bucketSigner(this.#client, endpoint),
       }),
       (error: unknown) => {
         this.#setup = undefined; // retry on the next call

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { encodeKeyForUrl } from '../keys.ts';
-import { type BucketEndpoint, resolveBucketEndpoint } from './endpoint.ts';
+import { type BucketEndpoint, bucketSigner, resolveBucketEndpoint } from './endpoint.ts';
 
 export interface SinglePutInput {
   readonly key: string;
@@ -184,18 +183,7 @@ export class SinglePut {
     this.#setup ??= resolveBucketEndpoint(this.#client, this.#bucket).then(
       (endpoint) => ({
         endpoint,
-        signer: new SignatureV4({
-          service: endpoint.signingName,
-          region: endpoint.signingRegion,
-          // The client's provider: the SDK memoizes it and refreshes temporary credentials.
-          credentials: this.#client.config.credentials,
-          // As the presigner: cheaper than node:crypto's for these short inputs (bench/sign.ts).
-          sha256: Sha256,
-          // The path is sent already encoded, and S3 signs it as sent.
-          uriEscapePath: false,
-          // x-amz-content-sha256 is among the headers: the body's SHA-256, never hashed again here.
-          applyChecksum: false,
-        }),
+        signer: bucketSigner(this.#client, endpoint),
         // Kept-alive connections, as the SDK's handler keeps them (its default of 50 sockets).
         agent:
           endpoint.protocol === 'https:'
