@@ -12,7 +12,7 @@ const probe = fileURLToPath(new URL('./probe/peak-rss.ts', import.meta.url));
 const FULL_FRAME_KB = (4000 * 3000 * 3) / 1024; // one decoded 12 MP RGB frame
 
 async function peakGrowthKb(file: string, mode: string): Promise<number> {
-  const { stdout } = await run(process.execPath, [probe, file, mode]);
+  const { stdout } = await run(process.execPath, ['--expose-gc', probe, file, mode]);
   return (JSON.parse(stdout) as { grewKb: number }).grewKb;
 }
 
