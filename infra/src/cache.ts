@@ -113,7 +113,9 @@ export class Cache extends pulumi.ComponentResource implements CacheRef {
         securityGroupIds: [group.id],
         transitEncryptionEnabled: true,
         atRestEncryptionEnabled: true,
-        authToken: token,
+        // The kept value, never a new draw: a replaced group must take the token the secret holds,
+        // or every web process would fail AUTH for good.
+        authToken: pulumi.secret(version.secretString.apply((value) => value ?? '')),
         autoMinorVersionUpgrade: true,
         // A cache: nothing in it needs a backup.
         snapshotRetentionLimit: 0,

@@ -102,6 +102,15 @@ export function parseStackConfig(source: ConfigSource, context: ParseContext): S
       'is required with enableCloudFront and certificateArn: the name in the certificate that points at the ALB, for CloudFront to reach it over HTTPS',
     );
   }
+  // Without a certificate CloudFront reaches the ALB over plain HTTP across the internet, carrying
+  // the origin-verify secret, uploader cookies and the operator's token: a dev stack may, a
+  // production one may not.
+  if (cloudFront && !certificateArn && r.bool('production')) {
+    r.fail(
+      'certificateArn',
+      'is required with enableCloudFront in production: without it CloudFront reaches the ALB over plain HTTP, with the uploader cookies and the operator token',
+    );
+  }
   if (albDomainName && !(cloudFront && certificateArn)) {
     r.fail('albDomainName', 'is only used with enableCloudFront and certificateArn; remove it');
   }

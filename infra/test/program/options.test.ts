@@ -89,6 +89,8 @@ describe('enableCache: ElastiCache for Valkey shared by the web tier', () => {
     const token = reveal(tokenVersion.inputs.secretString) as string;
     expect(token.length).toBeGreaterThanOrEqual(16);
     expect(userDataText(on)).not.toContain(token);
+    // The group takes the kept secret's value, so a replaced group still accepts the web tier's token.
+    expect(reveal(one(on.resources, T.replicationGroup).inputs.authToken)).toBe(token);
     expect(allows(webPolicy(on), 'secretsmanager:GetSecretValue', String(tokenSecret.state.arn))).toBe(true);
     expect(loadConfig(env).redis).toMatchObject({ url: `rediss://${host}:6379` });
     // The workers do not use it.
@@ -285,6 +287,11 @@ describe('the options’ config is checked before any resource exists', () => {
       /albDomainName: is required with enableCloudFront and certificateArn/,
     ],
     ['albDomainName', { albDomainName: 'origin.example.com' }, /albDomainName: is only used with/],
+    [
+      'certificateArn',
+      { enableCloudFront: 'true', production: 'true' },
+      /certificateArn: is required with enableCloudFront in production/,
+    ],
     [
       'cacheNodeType',
       { enableCache: 'true', cacheNodeType: 'm5.large' },
