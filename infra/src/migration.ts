@@ -12,8 +12,7 @@
  * so the previous code keeps working. A migration that removes or renames something must be split:
  * first a release that stops using it, then the migration.
  */
-import { createHash } from 'node:crypto';
-import { MIGRATIONS } from '@annot/db/migrations';
+import { schemaFingerprint } from '@annot/db/migrations';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { migrationEnv } from './app-env.ts';
@@ -23,16 +22,8 @@ import { assumeRolePolicy, migrationPolicy } from './policies.ts';
 /** The handler of the migration entry in the thumbnailer image (apps/thumbnailer/build.mjs). */
 export const MIGRATION_HANDLER = 'migrate.handler';
 
-/**
- * The schema's fingerprint: each migration's version, name and MySQL statements. A new migration
- * (the list is append-only) changes it; nothing else in the code does.
- */
-export function schemaFingerprint(
-  migrations: readonly { version: number; name: string; mysql: readonly string[] }[] = MIGRATIONS,
-): string {
-  const list = migrations.map(({ version, name, mysql }) => ({ version, name, mysql }));
-  return createHash('sha256').update(JSON.stringify(list)).digest('hex').slice(0, 16);
-}
+/** The schema's fingerprint, defined once in @annot/db (the migration function checks it). */
+export { schemaFingerprint };
 
 export interface SchemaMigrationArgs {
   readonly functionName: string;

@@ -4,7 +4,7 @@ export type { Driver, MigrationSession, RunResult, SqlValue } from './driver.ts'
 export * from './errors.ts';
 export type { DbLogger } from './logger.ts';
 export { type MigrationResult, migrate, migrateDriver } from './migrate.ts';
-export { MIGRATIONS, type Migration } from './migrations.ts';
+export { MIGRATIONS, type Migration, schemaFingerprint } from './migrations.ts';
 export { type OpenRepositoryOptions, openRepository } from './open.ts';
 export { type DriverOptions, openDriver } from './open-driver.ts';
 /** The statements the repository runs, for benches that EXPLAIN them (not for apps). */

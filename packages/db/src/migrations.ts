@@ -3,6 +3,7 @@
  * add a new one. Each dialect lists its own statements; MySQL DDL is not transactional, so keep
  * one DDL statement per MySQL step where possible.
  */
+import { createHash } from 'node:crypto';
 import type { MigrationSession } from './driver.ts';
 import { searchText } from './search.ts';
 
@@ -387,3 +388,16 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: SQLITE_SEARCH_INDEX_13,
   },
 ];
+
+/**
+ * The schema's fingerprint: each migration's version, name and MySQL statements. A new migration
+ * (the list is append-only) changes it; nothing else in the code does. The deployment (infra)
+ * sends the fingerprint of the migrations it was built with, and the migration function refuses
+ * to report success for another list (an image built from older code).
+ */
+export function schemaFingerprint(
+  migrations: readonly { version: number; name: string; mysql: readonly string[] }[] = MIGRATIONS,
+): string {
+  const list = migrations.map(({ version, name, mysql }) => ({ version, name, mysql }));
+  return createHash('sha256').update(JSON.stringify(list)).digest('hex').slice(0, 16);
+}

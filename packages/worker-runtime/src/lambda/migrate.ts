@@ -8,7 +8,7 @@
  * workloads are updated.
  */
 import { loadConfig, resolveSecrets, type SecretFetcher, secretsManagerFetcher } from '@annot/config';
-import { type MigrationResult, migrate } from '@annot/db';
+import { type MigrationResult, migrate, schemaFingerprint } from '@annot/db';
 import { createPowertoolsLogger, detailsFirstLoggerFor } from './logger.ts';
 
 export interface MigrationHandlerOptions {
@@ -29,6 +29,16 @@ export function createMigrationHandler(
   options: MigrationHandlerOptions = {},
 ): (request: MigrationRequest | null | undefined) => Promise<MigrationResponse> {
   return async (request) => {
+    // An image built from other code than the deployment (a stale dist/) would migrate to another
+    // schema and still report success, and the workloads that wait for this step would then roll
+    // out against columns that do not exist: refuse before touching the database.
+    const expected = request?.schema;
+    const built = schemaFingerprint();
+    if (expected !== undefined && expected !== built) {
+      throw new Error(
+        `The migration function carries schema ${built}, but the deployment expects ${expected}: rebuild the thumbnailer image (pnpm turbo run build) and deploy again`,
+      );
+    }
     const config = await resolveSecrets(
       loadConfig(options.env ?? process.env),
       options.fetchSecret ?? secretsManagerFetcher,
