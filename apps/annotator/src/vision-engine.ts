@@ -90,7 +90,13 @@ export function createThreadEngine(options: ThreadEngineOptions): VisionEngine {
   let closed = false;
   let nextId = 1;
 
-  const request = (live: Live, message: DistributiveOmit<ToThread, 'id'>, transfer: ArrayBuffer[] = []) =>
+  /** Posts `message` to the thread; `posted` learns its id (at once, before any answer). */
+  const request = (
+    live: Live,
+    message: DistributiveOmit<ToThread, 'id'>,
+    transfer: ArrayBuffer[] = [],
+    posted?: (id: number) => void,
+  ) =>
     new Promise<FromThread>((resolve, reject) => {
       if (live.ended) {
         reject(new TransientAnnotationError('The vision models’ thread had stopped', 0));
@@ -98,16 +104,20 @@ export function createThreadEngine(options: ThreadEngineOptions): VisionEngine {
       }
       const id = nextId++;
       live.pending.set(id, { resolve, reject });
+      posted?.(id);
       live.worker.ref();
       live.worker.postMessage({ ...message, id }, transfer);
     });
 
-  /** Retires a thread: its pending requests fail with `error`, and the next request starts another. */
-  const end = (live: Live, error: Error) => {
+  /**
+   * Retires a thread: its pending requests fail with `error` (or each with an error of its own,
+   * made by it), and the next request starts another.
+   */
+  const end = (live: Live, error: Error | (() => Error)) => {
     if (live.ended) return;
     live.ended = true;
     if (current === live) current = undefined;
-    for (const { reject } of live.pending.values()) reject(error);
+    for (const { reject } of live.pending.values()) reject(typeof error === 'function' ? error() : error);
     live.pending.clear();
   };
 
@@ -176,6 +186,8 @@ export function createThreadEngine(options: ThreadEngineOptions): VisionEngine {
     run(image, runOptions) {
       stopIfDue(runOptions);
       const live = thread();
+      /** The id of this run's request to the thread, once posted. */
+      let sent: number | undefined;
       const work = (async () => {
         try {
           await live.loaded;
@@ -198,14 +210,27 @@ export function createThreadEngine(options: ThreadEngineOptions): VisionEngine {
           live,
           { type: 'run', bytes: copy.buffer, size: image.size, format: image.format },
           [copy.buffer],
+          (id) => {
+            sent = id;
+          },
         );
         if (answer.type !== 'found') throw new Error(`The vision thread answered ${answer.type} to a run`);
         return answer.findings;
       })();
-      // Given up (deadline, abort): the thread's work is no longer wanted; it is ended, and the next
-      // image starts a new one, rather than waiting behind an image nobody will record.
+      // Given up (deadline, abort): the thread's work is no longer wanted, and a thread inside a run
+      // (or a load that may never end) cannot be interrupted: it is ended, and the next image starts
+      // a new one, rather than waiting behind an image nobody will record. This run fails with its
+      // own reason; any other run on that thread (the engine may serve concurrent runs) fails with a
+      // TransientAnnotationError of its own saying why, so the platform retries it. Answered
+      // already, the thread is free: it is kept.
       return giveUpWhenDue(work, runOptions, (reason) => {
-        end(live, reason);
+        if (sent !== undefined) {
+          const mine = live.pending.get(sent);
+          if (!mine) return;
+          live.pending.delete(sent);
+          mine.reject(reason);
+        }
+        end(live, () => new TransientAnnotationError(RESTARTED, 0));
         void live.worker.terminate();
       });
     },
@@ -226,6 +251,8 @@ export function createThreadEngine(options: ThreadEngineOptions): VisionEngine {
 }
 
 const CLOSED = 'The vision annotator was closed before the models finished this image';
+const RESTARTED =
+  'The vision models’ thread was restarted because another image’s run was abandoned (cancelled or past its deadline); this image goes back to the platform for a later attempt';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

@@ -8,7 +8,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { PermanentFailure } from '@annot/worker-runtime';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createVisionAnnotator, TransientAnnotationError } from '../src/index.ts';
-import { receivedError } from '../src/vision-engine.ts';
+import { createThreadEngine, receivedError } from '../src/vision-engine.ts';
 import { sendError } from '../src/vision-protocol.ts';
 import { checkedFixture } from './support.ts';
 import { INSTRUMENT_CHANNEL } from './threads/channels.ts';
@@ -145,6 +145,49 @@ describe('the vision models in a worker thread', () => {
     process.env.VISION_THREAD_TEST = '';
     const found = await annotator.describe(image);
     expect(found.tags).toContainEqual({ label: 'dog', confidence: expect.any(Number), source: 'centernet' });
+  });
+
+  it('a run given up while another waits on the same thread: each fails with its own reason, and the next image gets a new thread', {
+    timeout: 180_000,
+  }, async () => {
+    // The engine itself, used by two runs at once (the annotator queues its runs, but the engine
+    // does not rely on it).
+    const engine = createThreadEngine({
+      maxInputPixels: 60_000_000,
+      module: new URL('./threads/instrumented.ts', import.meta.url),
+    });
+    open.push(engine);
+    process.env.VISION_THREAD_TEST = 'hold';
+    try {
+      await engine.load();
+    } finally {
+      delete process.env.VISION_THREAD_TEST;
+    }
+    const image = await checkedFixture(DOG);
+    const controller = new AbortController();
+    const running = nextReport();
+    const first = engine.run(image, { signal: controller.signal }).catch((error: unknown) => error);
+    // Posted behind the first (both are sent before any report can arrive), queued on the held thread.
+    const second = engine.run(image, {}).catch((error: unknown) => error);
+    await running; // the first is held in the thread
+    controller.abort();
+
+    const firstError = await first;
+    expect(firstError).toBeInstanceOf(TransientAnnotationError);
+    expect((firstError as Error).message).toBe(
+      'The annotation was cancelled before the vision models finished',
+    );
+    const secondError = await second;
+    expect(secondError).toBeInstanceOf(TransientAnnotationError);
+    expect(secondError).not.toBe(firstError);
+    expect((secondError as Error).message).toBe(
+      'The vision models’ thread was restarted because another image’s run was abandoned (cancelled or past its deadline); this image goes back to the platform for a later attempt',
+    );
+
+    // A new thread, without the instrument (the held one would never answer).
+    process.env.VISION_THREAD_TEST = '';
+    const found = await engine.run(image, {});
+    expect(found.objects.map((o) => o.label.toLowerCase())).toContain('dog');
   });
 
   it('in-process (as in Lambda), the deadline is honoured too: a passed one stops before the models', {
