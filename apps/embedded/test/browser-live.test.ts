@@ -35,18 +35,20 @@ async function upload(url: string): Promise<number> {
   return ((await response.json()) as { images: { id: number }[] }).images[0]!.id;
 }
 
-/** The page's requests to the status poll, and its console errors. */
+/** The page's requests to the status poll and to the status stream, and its console errors. */
 function watchPage(page: Page) {
   const polls: string[] = [];
+  const streams: string[] = [];
   const problems: string[] = [];
   page.on('request', (request) => {
     if (request.url().includes('/api/images/status')) polls.push(request.url());
+    if (request.url().includes('/api/images/events')) streams.push(request.url());
   });
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
-  return { polls, problems };
+  return { polls, streams, problems };
 }
 
 describe('live statuses in headless Chromium', () => {
@@ -107,6 +109,10 @@ describe('live statuses in headless Chromium', () => {
         .evaluateAll((badges) => badges.map((b) => b.getAttribute('data-status'))),
     ).toEqual(['completed', 'completed']);
 
+    // After `done` the server ends both streams, and neither page takes that end for a drop: no
+    // reconnect, no poll.
+    while (running.system.statusStreams.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(galleryLog.streams).toHaveLength(1);
     expect(galleryLog.polls).toEqual([]);
     expect(imageLog.polls).toEqual([]);
     expect([...galleryLog.problems, ...imageLog.problems]).toEqual([]);

@@ -19,6 +19,7 @@
     const source = new EventSource(`/api/images/events?ids=${ids.join(',')}`);
     let heardAt = 0;
     let over = false;
+    let finished = false;
     const heard = () => {
       heardAt = Date.now();
     };
@@ -32,13 +33,21 @@
         // A message the page cannot read: the poll covers it.
       }
     });
-    // Nothing left pending: the server has said all it will.
-    source.addEventListener('done', () => source.close());
+    // Nothing left pending: the server has said all it will, and ends the response.
+    source.addEventListener('done', () => {
+      finished = true;
+      source.close();
+    });
     source.addEventListener('closing', () => {
       over = true;
       source.close();
     });
     source.addEventListener('error', () => {
+      // The server's end after `done` is no failure: never reconnect for it.
+      if (finished) {
+        source.close();
+        return;
+      }
       heardAt = 0;
       if (source.readyState === EventSource.CLOSED) over = true;
     });

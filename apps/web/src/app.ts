@@ -185,6 +185,7 @@ async function galleryCacheFor(
     ttlMs: config.galleryCacheMs,
     codec: galleryPageCodec,
     health: shared.health,
+    ...(clock ? { clock } : {}),
   });
 }
 

@@ -22,7 +22,7 @@ export class CacheHealth {
     this.#healthy = false;
     this.log.warn(
       { err: error },
-      'the shared cache (REDIS_URL) does not answer: gallery pages are rendered uncached and image URLs signed per process until it does',
+      'the shared cache (REDIS_URL) does not answer: gallery pages are cached and image URLs signed per process until it does',
     );
   }
 
@@ -64,7 +64,7 @@ export async function connectSharedCache(config: RedisConfig, log: Log): Promise
   } catch (error) {
     log.warn(
       { err: error },
-      'the shared cache (REDIS_URL) does not answer at start: gallery pages are rendered uncached until it does',
+      'the shared cache (REDIS_URL) does not answer at start: gallery pages are cached per process until it does',
     );
   }
   return {

@@ -112,6 +112,34 @@ describe('GET /api/images/events (the status stream), on the production system (
     }
   });
 
+  it('ends the response after done, so its place is free for the next stream (STATUS_STREAM_MAX_CONNECTIONS=1)', async () => {
+    running = await startSystem({ STATUS_STREAM_MAX_CONNECTIONS: '1', STATUS_STREAM_CHECK_MS: '50' });
+    const { system, url } = running;
+    const { id, key } = await pendingImage(system, 'f');
+    const first = await openStream(url, String(id));
+    expect(first.status).toBe(200);
+    await first.next('status');
+    await system.repository.recordThumbnail({ originalKey: key, thumbnailKey: 'thumbnails/f/f.jpg' });
+    await system.repository.recordAnnotation({
+      originalKey: key,
+      annotation: 'Settled.',
+      annotator: 'local',
+      model: 'test',
+      tags: [],
+    });
+    await first.next('done');
+    // The client does not close it: the server does.
+    await first.ended;
+    expect(system.statusStreams.size).toBe(0);
+
+    const second = await openStream(url, String(id));
+    expect(second.status).toBe(200);
+    // Its image is settled: its current status, then done, then the end.
+    await second.next('done');
+    await second.ended;
+    expect(system.statusStreams.size).toBe(0);
+  });
+
   it('is off with STATUS_STREAM_MAX_CONNECTIONS=0, and the pages say so', async () => {
     running = await startSystem({ STATUS_STREAM_MAX_CONNECTIONS: '0' });
     const { id } = await pendingImage(running.system, 'd');

@@ -69,7 +69,7 @@ export const SETTINGS = [
     name: 'REDIS_URL',
     default: undefined,
     description:
-      'redis:// or rediss:// (TLS) URL of the shared cache, e.g. ElastiCache. Set, every web process shares rendered gallery pages and presigned image URLs through it, and an upload, delete or retry invalidates the pages everywhere at once; unset, each process caches its own. An outage renders uncached, never fails a request.',
+      'redis:// or rediss:// (TLS) URL of the shared cache, e.g. ElastiCache. Set, every web process shares rendered gallery pages and presigned image URLs through it, and an upload, delete or retry invalidates the pages everywhere at once; unset, each process caches its own. During an outage each process caches its own pages (GALLERY_CACHE_MS); it never fails a request.',
     secret: true,
   },
   {
@@ -87,7 +87,7 @@ export const SETTINGS = [
     name: 'REDIS_COMMAND_TIMEOUT_MS',
     default: '250',
     description:
-      'Longest one shared-cache command may take before the request goes on without the cache (rendering uncached).',
+      'Longest one shared-cache command may take before the request goes on without the shared cache (each process then caches its own gallery pages and signs its own URLs).',
   },
   {
     name: 'REDIS_CONNECT_TIMEOUT_MS',

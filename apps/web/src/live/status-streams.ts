@@ -49,7 +49,8 @@ const settled = (s: StatusJson) => s.annotationStatus !== 'pending' && s.thumbna
  * directly, so the web tier finds their writes by the periodic check). A stream's first check sends
  * the current status of every id it watches, so nothing recorded between the page's render and
  * the stream's start is missed. An id leaves a stream once both its stages are settled; when none
- * is left the stream says `done` and the page closes it.
+ * is left the stream says `done` and the server ends it (the page closes its EventSource on `done`,
+ * so it does not reconnect).
  *
  * Bounded: at most `maxStreams` open (the route answers 503 beyond, and the page polls), at most
  * MAX_STATUS_IDS ids each. `close()` (the server's preClose) ends every stream, so a graceful
@@ -158,8 +159,12 @@ export class StatusStreams {
         if (settled(status)) watcher.ids.delete(id);
       }
       if (watcher.ids.size === 0 && !watcher.done) {
+        // All said: the stream ends here, its place is free for another (a client that would
+        // keep it open, heartbeats and all, cannot hold it).
         watcher.done = true;
         this.#send(watcher, 'done', '{}');
+        this.#remove(watcher);
+        watcher.sink.end();
       }
     }
   }

@@ -15,7 +15,7 @@ const eventsSchema = { querystring: idsQuerySchema } as const;
 /**
  * GET /api/images/events?ids=1,2,3: the statuses of those images as server-sent events, pushed as
  * they change (see StatusStreams). Events: `status` (data: the image's entry of
- * /api/images/status), `heartbeat`, `done` (no id left pending: the page closes the stream) and
+ * /api/images/status), `heartbeat`, `done` (no id left pending: the server ends the response, the page closes the stream) and
  * `closing` (the server is stopping). 503 with Retry-After when the process has its most streams
  * open or is stopping, or when streams are off: the page polls /api/images/status instead.
  */

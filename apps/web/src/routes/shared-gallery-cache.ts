@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CacheHealth } from '../shared-cache.ts';
-import { type GalleryPageCache, type GalleryView, keyOf } from './gallery-cache.ts';
+import { GalleryCache, type GalleryPageCache, type GalleryView, keyOf } from './gallery-cache.ts';
 
 /** How a page is kept in Redis: bytes out, bytes in. */
 export interface PageCodec<Page> {
@@ -48,6 +48,8 @@ export interface SharedGalleryCacheOptions<Page> {
   readonly codec: PageCodec<Page>;
   /** Logs an outage once when it starts and once when it ends. */
   readonly health: CacheHealth;
+  /** The clock the fallback in-process cache measures ttlMs on (performance.now by default). */
+  readonly clock?: { now(): number };
 }
 
 /**
@@ -64,8 +66,12 @@ export interface SharedGalleryCacheOptions<Page> {
  * Single flight is per process: concurrent requests in one process wait for one render; two
  * processes that miss together each render once.
  *
- * Redis is a cache, never a dependency: a command that fails or outlasts REDIS_COMMAND_TIMEOUT_MS
- * makes the request render uncached. The outage is logged once when it starts and once when it
+ * Redis is a cache, never a dependency: when the read fails or outlasts REDIS_COMMAND_TIMEOUT_MS,
+ * the page comes from this process's own GalleryCache (same ttlMs, single flight), so an outage
+ * costs one render per page and process per GALLERY_CACHE_MS, not one per request. Invalidations
+ * always reach that local cache too, so the process that took an upload shows it at once even
+ * during an outage; it is emptied on the first read that reaches Redis again, so it only ever
+ * holds pages rendered during the current outage. The outage is logged once when it starts and once when it
  * ends. An invalidation that cannot reach Redis is logged as an error: other processes may then
  * show the old pages until they expire (GALLERY_CACHE_MS).
  */
@@ -76,6 +82,8 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
   readonly #allGeneration: string;
   readonly #pagesPrefix: string;
   readonly #rendering = new Map<string, Promise<Page>>();
+  /** Where pages are kept while Redis cannot be read. */
+  readonly #local: GalleryCache<Page>;
   /** The last page this process read or rendered per view, under its full key (generations included). */
   readonly #held = new Map<string, { readonly key: string; readonly page: Page; readonly until: number }>();
 
@@ -87,6 +95,10 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
     this.#firstGeneration = `${keyPrefix}gallery:generation:first`;
     this.#allGeneration = `${keyPrefix}gallery:generation:all`;
     this.#pagesPrefix = `${keyPrefix}gallery:page:`;
+    this.#local = new GalleryCache<Page>({
+      ttlMs: options.ttlMs,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
   }
 
   async page(view: GalleryView, render: () => Promise<Page>): Promise<Page> {
@@ -109,8 +121,10 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
       this.#options.health.up();
     } catch (error) {
       this.#options.health.down(error as Error);
-      return render();
+      return this.#local.page(view, render);
     }
+    // Redis answers again: what was rendered during the outage missed other processes' invalidations.
+    if (this.#local.size > 0) this.#local.invalidateAll();
     const key = reply[0].toString('utf8');
     if (reply[2] === 1 && held?.key === key) return held.page;
     if (reply[1]) {
@@ -148,10 +162,12 @@ export class SharedGalleryCache<Page> implements GalleryPageCache<Page> {
   }
 
   invalidateFirstPage(): Promise<void> {
+    this.#local.invalidateFirstPage();
     return this.#bump(this.#firstGeneration, 'first pages');
   }
 
   invalidateAll(): Promise<void> {
+    this.#local.invalidateAll();
     return this.#bump(this.#allGeneration, 'pages');
   }
 
