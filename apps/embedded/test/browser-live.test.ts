@@ -58,6 +58,10 @@ describe('live statuses in headless Chromium', () => {
     browser = await launchChromium();
   }, 60_000);
   afterEach(async () => {
+    // The pages leave first, as their users would: an open page's requests (a stream reconnecting,
+    // the cards' poll) would otherwise hold the server's close, which this test helper does not cut
+    // short the way the production shutdown's deadline does.
+    for (const context of browser.contexts()) await context.close();
     await running?.stop();
     running = undefined;
   });
