@@ -18,6 +18,8 @@
  *   a request without the distribution's secret origin header (load-balancer.ts), so no one
  *   reaches it around the distribution and its WAF.
  */
+
+import { GALLERY_SHARED_MAX_AGE_LIMIT_SECONDS } from '@annot/config/edge-limits';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { GENERATED_SECRET_LENGTH } from './secrets.ts';
@@ -58,7 +60,7 @@ export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
 /** The uploader cookie (apps/web/src/auth/permissions.ts): part of the gallery's cache key. */
 export const UPLOADER_COOKIE = 'annot_uploader';
 /** The longest CloudFront keeps a gallery page, whatever the origin says (its s-maxage is 5 s by default). */
-export const GALLERY_MAX_TTL_SECONDS = 300;
+export const GALLERY_MAX_TTL_SECONDS = GALLERY_SHARED_MAX_AGE_LIMIT_SECONDS;
 /** The prefix list of the addresses CloudFront connects to origins from. */
 export const CLOUDFRONT_ORIGIN_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
 

@@ -1,3 +1,4 @@
+export * from './edge-limits.ts';
 export * from './errors.ts';
 export * from './gemini-limits.ts';
 export * from './load.ts';

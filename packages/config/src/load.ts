@@ -12,6 +12,7 @@ import {
   readSweep,
   readThumbnail,
 } from './config-sections.ts';
+import { GALLERY_SHARED_MAX_AGE_LIMIT_SECONDS } from './edge-limits.ts';
 import { bool, type Env, EnvReader, int, nonEmpty } from './env-reader.ts';
 
 export type { Env } from './env-reader.ts';
@@ -211,7 +212,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       checkMs: r.read('STATUS_STREAM_CHECK_MS', int(10, 600_000)),
     },
     galleryCacheMs: r.read('GALLERY_CACHE_MS', int(0, 600000)),
-    gallerySharedMaxAgeSeconds: r.read('GALLERY_SHARED_MAX_AGE_SECONDS', int(0, 3600)),
+    gallerySharedMaxAgeSeconds: r.read(
+      'GALLERY_SHARED_MAX_AGE_SECONDS',
+      int(0, GALLERY_SHARED_MAX_AGE_LIMIT_SECONDS),
+    ),
     redis: readRedis(r),
     database,
     migrate: r.read('DB_MIGRATE', bool),

@@ -62,7 +62,7 @@ export const SETTINGS = [
     name: 'GALLERY_SHARED_MAX_AGE_SECONDS',
     default: '5',
     description:
-      'How long a shared cache (CloudFront in front of the ALB) may keep the gallery page of a viewer with no uploader cookie and no Authorization header (`s-maxage`); browsers always revalidate. 0 keeps it out of shared caches.',
+      'How long a shared cache (CloudFront in front of the ALB) may keep the gallery page of a viewer with no uploader cookie and no Authorization header (`s-maxage`); browsers always revalidate. 0 keeps it out of shared caches; at most 300 (the CloudFront gallery policy keeps no page longer).',
   },
   // the shared cache (apps/web)
   {

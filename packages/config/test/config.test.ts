@@ -205,6 +205,8 @@ describe('loadConfig errors name the bad variable', () => {
     [{ DB_QUERY_TIMEOUT_MS: '0' }, 'DB_QUERY_TIMEOUT_MS', 'at least 50'],
     [{ UPLOAD_IDLE_TIMEOUT_MS: 'never' }, 'UPLOAD_IDLE_TIMEOUT_MS', 'whole number'],
     [{ LOCAL_WORKER_CONCURRENCY: '0' }, 'LOCAL_WORKER_CONCURRENCY', 'at least 1'],
+    // CloudFront's gallery policy keeps no page longer (infra/src/edge.ts): a larger value would be cut silently.
+    [{ GALLERY_SHARED_MAX_AGE_SECONDS: '301' }, 'GALLERY_SHARED_MAX_AGE_SECONDS', 'at most 300'],
     // A larger copy tells the model no more; every copy must also fit the inline request limit.
     [{ ANNOTATION_MAX_EDGE: '8192' }, 'ANNOTATION_MAX_EDGE', 'at most 4096'],
     [{ WORKER_DEADLINE_MS: '10' }, 'WORKER_DEADLINE_MS', 'at least 1000'],
