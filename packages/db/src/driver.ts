@@ -17,6 +17,11 @@ export interface RunResult {
    * counts them so; MySQL does with the FOUND_ROWS client flag, which the pool sets).
    */
   readonly changes: number;
+  /**
+   * The id an INSERT gave the row it inserted (AUTO_INCREMENT on MySQL, the rowid on SQLite).
+   * Read it only after an INSERT that inserted one row: otherwise it means nothing.
+   */
+  readonly insertId: number;
 }
 
 /** The few primitives the repository and the migrator need from a database. */

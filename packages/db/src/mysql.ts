@@ -93,7 +93,8 @@ export function openMySqlDriver(options: MySqlDriverOptions): Driver {
     dialect: mysqlDialect,
     async run(sql, params) {
       const [result] = await execute(sql, params);
-      return { changes: (result as ResultSetHeader).affectedRows };
+      const header = result as ResultSetHeader;
+      return { changes: header.affectedRows, insertId: header.insertId };
     },
     async all<T>(sql: string, params: readonly SqlValue[]) {
       const [rows] = await execute(sql, params);

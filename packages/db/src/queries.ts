@@ -74,21 +74,26 @@ const updateRow = (assignments: ReadonlyArray<readonly [column: string, expressi
  */
 export function buildQueries(d: Dialect) {
   const v = d.inserted;
+  const insertPending = `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, content_type, byte_size, width, height, annotation_status, thumbnail_status, uploaded_at, updated_at, uploader, search_filename)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'pending', ?, ?, ?, ?)`;
 
   return {
+    // The web tier's new row, as a plain INSERT: what it stores is what createPending was given,
+    // so the repository builds the record from that and the insert id, without reading it back.
+    // It fails on a key that already has a row, and only then does createPending run the upsert.
+    insertPending,
     // The web tier's row; a second call for the same key fills in the metadata it has and keeps
     // the workers' results and statuses (the stored size is recordOriginalSize's).
-    createPending: `INSERT INTO images (filename, s3_key_original, s3_key_original_sha256, content_type, byte_size, width, height, annotation_status, thumbnail_status, uploaded_at, updated_at, uploader, search_filename)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'pending', ?, ?, ?, ?) ${d.onConflict([
-        ['filename', v('filename')],
-        ['search_filename', v('search_filename')],
-        ['content_type', `COALESCE(${v('content_type')}, content_type)`],
-        ['byte_size', `COALESCE(${v('byte_size')}, byte_size)`],
-        ['width', `COALESCE(${v('width')}, width)`],
-        ['height', `COALESCE(${v('height')}, height)`],
-        ['updated_at', v('updated_at')],
-        ['uploader', `COALESCE(uploader, ${v('uploader')})`],
-      ])}`,
+    createPending: `${insertPending} ${d.onConflict([
+      ['filename', v('filename')],
+      ['search_filename', v('search_filename')],
+      ['content_type', `COALESCE(${v('content_type')}, content_type)`],
+      ['byte_size', `COALESCE(${v('byte_size')}, byte_size)`],
+      ['width', `COALESCE(${v('width')}, width)`],
+      ['height', `COALESCE(${v('height')}, height)`],
+      ['updated_at', v('updated_at')],
+      ['uploader', `COALESCE(uploader, ${v('uploader')})`],
+    ])}`,
 
     // The size the web tier learns once the original is stored. Not an upsert: it fills in the
     // web's own row, and must not bring back a row that was withdrawn in the meantime.

@@ -114,6 +114,14 @@ export class SqlImageRepository implements ImageRepository {
       searchText(filename),
     ];
     return this.#run('createPending', key, async () => {
+      try {
+        // A new key (every upload's is): one INSERT, and the row is what was just written.
+        const { insertId } = await this.#driver.run(this.#q.insertPending, params);
+        return toRecord(pendingRow(insertId, params), this.#driver.dialect);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      // The key has a row already (createPending called again for it): merge, and read the result.
       await this.#driver.run(this.#q.createPending, params);
       const [row] = await this.#driver.all<Row>(this.#q.selectByHash, [keyHash(key)]);
       if (!row) throw new Error('the row vanished right after its insert (deleted concurrently?)');
@@ -468,6 +476,28 @@ export class SqlImageRepository implements ImageRepository {
       await this.#driver.close();
     }
   }
+}
+
+/**
+ * The row insertPending has just written, as a read would return it: its parameters (in the
+ * statement's column order) and the columns it leaves at their defaults.
+ */
+function pendingRow(id: number, params: readonly SqlValue[]): Row {
+  const [filename, key, , contentType, byteSize, width, height, uploadedAt, updatedAt, uploader] = params;
+  return {
+    id,
+    filename,
+    s3_key_original: key,
+    content_type: contentType,
+    byte_size: byteSize,
+    width,
+    height,
+    annotation_status: 'pending',
+    thumbnail_status: 'pending',
+    uploaded_at: uploadedAt,
+    updated_at: updatedAt,
+    uploader,
+  };
 }
 
 function checkStage(stage: Stage): Stage {

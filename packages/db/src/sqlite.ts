@@ -36,9 +36,10 @@ export function openSqliteDriver(options: SqliteDriverOptions): Driver {
     }
     return statement;
   };
-  const run = async (sql: string, params: readonly SqlValue[]): Promise<RunResult> => ({
-    changes: Number(prepare(sql).run(...params).changes),
-  });
+  const run = async (sql: string, params: readonly SqlValue[]): Promise<RunResult> => {
+    const result = prepare(sql).run(...params);
+    return { changes: Number(result.changes), insertId: Number(result.lastInsertRowid) };
+  };
   const all = async <T>(sql: string, params: readonly SqlValue[]): Promise<T[]> =>
     prepare(sql).all(...params) as T[];
 

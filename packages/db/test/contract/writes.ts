@@ -1,6 +1,6 @@
 import { thumbnailKeyFor } from '@annot/object-keys';
 import { describe, expect, it } from 'vitest';
-import { InvalidImageInputError } from '../../src/index.ts';
+import { InvalidImageInputError, type NewImage } from '../../src/index.ts';
 import { type Context, newKey, pending } from '../helpers.ts';
 
 export function writeContract(ctx: Context): void {
@@ -22,6 +22,32 @@ export function writeContract(ctx: Context): void {
       expect(row.id).toBeGreaterThan(0);
       expect(await ctx.repo.getById(row.id)).toEqual(row);
       expect(await ctx.repo.getByOriginalKey(key)).toEqual(row);
+    });
+
+    it('returns the row exactly as a read gives it, for cut, absent and unicode values', async () => {
+      ctx.clock.ms = Date.UTC(2025, 5, 6, 7, 8, 9, 10);
+      // Longer than the column: cut to its first 255 characters, as stored.
+      const filename = `${'Ä'.repeat(300)}.jpg`;
+      const cases: NewImage[] = [
+        { ...pending(newKey(), filename), uploader: 'b-1' },
+        {
+          ...pending(newKey(), '😀 “quoted” \\ name.png'),
+          byteSize: null,
+          width: null,
+          height: null,
+        },
+        { ...pending(newKey(), 'no uploader.gif'), contentType: 'image/gif', uploader: null },
+      ];
+      const ids = new Set<number>();
+      for (const image of cases) {
+        const returned = await ctx.repo.createPending(image);
+        expect(await ctx.repo.getByOriginalKey(image.originalKey)).toEqual(returned);
+        ids.add(returned.id);
+      }
+      expect(ids.size).toBe(cases.length);
+      const cut = await ctx.repo.getByOriginalKey(cases[0]!.originalKey);
+      expect(cut?.filename).toBe('Ä'.repeat(255));
+      expect(cut?.uploadedAt.toISOString()).toBe('2025-06-06T07:08:09.010Z');
     });
 
     it('keeps the time to the millisecond, in UTC', async () => {
