@@ -25,11 +25,15 @@ import { heading, ms, printMachine } from './util/print.ts';
 import { percentile } from './util/stats.ts';
 
 const { values: args } = parseArgs({
-  options: { uploads: { type: 'string', default: '1000' }, perf: { type: 'string' } },
+  options: {
+    uploads: { type: 'string', default: '1000' },
+    'warm-up': { type: 'string', default: '200' },
+    perf: { type: 'string' },
+  },
 });
 const UPLOADS = Number(args.uploads);
 const CLIENTS = 20;
-const WARM_UP = 200;
+const WARM_UP = Number(args['warm-up']);
 
 await runBench('upload profile', async (cleanup) => {
   printMachine();
