@@ -6,7 +6,7 @@
  *
  * - 20 concurrent clients uploading flowers.jpeg (Accept: application/json), 400 uploads per round:
  *   uploads/s, p50, p99, and the web processes' CPU per upload (options: --concurrency,
- *   --uploads (per round), --rounds).
+ *   --uploads (per round), --rounds, --warm-up: the uploads of the warm-up round before them).
  * - One streamed 50 MB upload (accepted) and one of 60 MB (refused, 413): the server's peak RSS
  *   growth during each, which must stay under 30 MB because bodies are streamed, never buffered.
  */
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '20' },
     uploads: { type: 'string', default: '400' },
     rounds: { type: 'string', default: '3' },
+    'warm-up': { type: 'string', default: '4000' },
   },
 });
 const positive = (name: keyof typeof args): number => {
@@ -38,6 +39,7 @@ const CONCURRENT = {
   concurrency: positive('concurrency'),
   uploads: positive('uploads'),
   rounds: positive('rounds'),
+  warmUp: positive('warm-up'),
 };
 const MAX_GROWTH_BYTES = 30 * 1024 * 1024;
 const BIG = [

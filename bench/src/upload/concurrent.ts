@@ -1,8 +1,9 @@
 // Many uploads at once: `concurrency` clients, each sending its next upload as soon as its last
 // one is answered (a closed loop, as wrk or autocannon drive a server), for `uploads` uploads per
-// round. One unmeasured round first (the first uploads of a process also load and optimise the
-// upload path, and cost several times what later ones do), then measured rounds, then a round
-// that re-sends the previous round's files (duplicates: answered without storing).
+// round. A warm-up round first (the first uploads of a process also load the upload path, and V8
+// goes on compiling its hot functions for a few thousand uploads, so early uploads cost more than
+// a long-running server's), shown apart, then measured rounds, then a round that re-sends the
+// previous round's files (duplicates: answered without storing).
 
 import { distinctCopy, type ServerProcess } from '@annot/testing';
 import { cpuMeter } from '../util/cpu.ts';
@@ -17,6 +18,8 @@ export interface ConcurrentOptions {
   readonly uploads: number;
   /** Measured rounds of new files (a duplicates round follows). */
   readonly rounds: number;
+  /** Uploads in the warm-up round before them (shown as round 0, not in the measured rounds). */
+  readonly warmUp: number;
 }
 
 export async function concurrentUploads(
@@ -27,16 +30,16 @@ export async function concurrentUploads(
   const { concurrency, uploads } = options;
   heading(
     `${concurrency} concurrent clients, ${uploads} uploads of flowers.jpeg ` +
-      `(${(file.byteLength / 1024).toFixed(0)} KiB each) per round, after one unmeasured round`,
+      `(${(file.byteLength / 1024).toFixed(0)} KiB each) per round, after a warm-up round of ${options.warmUp}`,
   );
   // Each upload distinct bytes (a comment differs): the same bytes again would be a duplicate,
   // answered with the stored image instead of stored. The last round re-sends the previous one's.
   let rounds = 0;
   let previous: Buffer<ArrayBuffer>[] = [];
-  const round = async (again = false): Promise<UploadResult[]> => {
+  const round = async (again = false, count = uploads): Promise<UploadResult[]> => {
     const files = again
       ? previous
-      : Array.from({ length: uploads }, (_, i) => distinctCopy(file, `bench ${process.pid} ${rounds} ${i}`));
+      : Array.from({ length: count }, (_, i) => distinctCopy(file, `bench ${process.pid} ${rounds} ${i}`));
     rounds++;
     previous = files;
     const results: UploadResult[] = [];
@@ -51,7 +54,6 @@ export async function concurrentUploads(
     );
     return results;
   };
-  await round();
   const rows = [
     [
       'round',
@@ -66,13 +68,14 @@ export async function concurrentUploads(
     ],
   ];
   let failed: UploadResult | undefined;
-  for (let i = 1; i <= options.rounds + 1; i++) {
+  for (let i = 0; i <= options.rounds + 1; i++) {
     const duplicates = i > options.rounds;
+    const warmUp = i === 0;
     // The web tier's processes only: the cluster primary and its workers (s3rver and the clients
     // run in this process, MariaDB in its own; each is reported apart).
     const meter = cpuMeter([...new Set([server.pid, ...server.servingPids()])]);
     const started = performance.now();
-    const results = await round(duplicates);
+    const results = await round(duplicates, warmUp ? options.warmUp : uploads);
     const wallMs = performance.now() - started;
     const cpu = meter.stop();
     const statuses = new Map<number, number>();
@@ -80,7 +83,11 @@ export async function concurrentUploads(
     failed ??= results.find((r) => r.status !== (duplicates ? 200 : 201));
     const latencies = results.map((r) => r.ms);
     rows.push([
-      duplicates ? `${i} (the same files again: duplicates)` : String(i),
+      warmUp
+        ? `warm-up (${results.length} uploads)`
+        : duplicates
+          ? `${i} (the same files again: duplicates)`
+          : String(i),
       ((results.length / wallMs) * 1000).toFixed(1),
       ms(percentile(latencies, 50)),
       ms(percentile(latencies, 99)),
