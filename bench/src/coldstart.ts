@@ -17,8 +17,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '@annot/config';
 import { type ImageRecord, type ImageRepository, openRepository } from '@annot/db';
-import { buildObjectCreatedEvent } from '@annot/events';
-import { uploadKey } from '@annot/object-keys';
 import { createStorage, type Storage } from '@annot/storage';
 import {
   ACCEPTED_FIXTURES,
@@ -32,6 +30,7 @@ import {
   startFakeGemini,
   startS3Server,
 } from '@annot/testing';
+import { uploadOriginal } from '@annot/worker-runtime/testing/uploads';
 import { type Cleanup, runBench } from './util/cleanup.ts';
 import { heading, mib, ms, printLoad, printMachine, table, verdict } from './util/print.ts';
 import { percentile } from './util/stats.ts';
@@ -264,25 +263,9 @@ async function main(cleanup: Cleanup): Promise<void> {
 }
 
 /** What the web tier does for an upload: the pending row, then the original, whose put raises the event. */
-async function upload(backend: Backend, bytes: Uint8Array, filename: string) {
-  const key = uploadKey(filename);
+function upload(backend: Backend, bytes: Uint8Array, filename: string) {
   const contentType = ACCEPTED_FIXTURES.find((f) => f.name === filename)?.type ?? 'image/jpeg';
-  await backend.repository.createPending({
-    filename,
-    originalKey: key,
-    contentType,
-    byteSize: bytes.length,
-    width: null,
-    height: null,
-  });
-  const put = await backend.storage.originals.put(key, bytes, { contentType, contentLength: bytes.length });
-  const event = buildObjectCreatedEvent({
-    bucket: backend.storage.originals.bucket,
-    key,
-    size: put.size,
-    etag: put.etag,
-  });
-  return { key, event };
+  return uploadOriginal(backend, bytes, filename, contentType);
 }
 
 await runBench('bench:coldstart', main);
