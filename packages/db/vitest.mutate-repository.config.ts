@@ -2,7 +2,7 @@ import { defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
 // The tests `pnpm mutate db-repository` runs against each mutant of the repository and its SQL:
-// the contract suite on SQLite and on MariaDB, the cursor, the search words and the errors. The contract
+// the contract suite on SQLite and on MariaDB, the cursor, the search words, the errors and the SQLite file. The contract
 // suite runs here on one SQLite file and one MariaDB database migrated once per run
 // (test/shared-databases.ts), emptied when a test file starts, with the repository opened in each
 // test (useRepository in test/helpers.ts): a run of a mutant then costs its tests only, not a
@@ -17,6 +17,7 @@ export default mergeConfig(
         'test/cursor.test.ts',
         'test/search-words.test.ts',
         'test/repository-errors.test.ts',
+        'test/sqlite-file.test.ts',
       ],
       globalSetup: ['test/shared-databases.ts'],
     },
