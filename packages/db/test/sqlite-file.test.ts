@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DatabaseError, MigrationError, openRepository } from '../src/index.ts';
+import { DatabaseError, MigrationError, migrateDriver, openDriver, openRepository } from '../src/index.ts';
+import { silentLogger } from '../src/logger.ts';
 import { newKey, pending } from './helpers.ts';
 
 /** What the SQLite driver sets up on the file it opens (sqlite.ts), seen from another connection. */
@@ -48,6 +49,22 @@ describe('the SQLite file', () => {
     await repo.close();
     await expect(repo.ping()).rejects.toThrow(DatabaseError);
     await expect(repo.close()).resolves.toBeUndefined();
+  });
+
+  it('ends the transaction of a migration that fails, so the same connection can migrate again', async () => {
+    const driver = openDriver({ kind: 'sqlite', path: path.join(dir, 'images.db') }, silentLogger);
+    try {
+      const table = (name: string, sql: string) => ({ version: 1, name, mysql: [], sqlite: [sql] });
+      await expect(
+        migrateDriver(driver, { migrations: [table('broken', 'CREATE TABLE broken (x INTEGER')] }),
+      ).rejects.toThrow(MigrationError);
+      await migrateDriver(driver, { migrations: [table('fixed', 'CREATE TABLE fixed (x INTEGER)')] });
+      expect(
+        await driver.all("SELECT name FROM sqlite_master WHERE name IN ('broken', 'fixed')", []),
+      ).toEqual([{ name: 'fixed' }]);
+    } finally {
+      await driver.close();
+    }
   });
 
   it('keeps nothing of a migration that fails', async () => {
