@@ -1,8 +1,8 @@
 import { mariaDbAvailable } from '@annot/testing';
 import { describe } from 'vitest';
 import { repositoryContract } from './contract/index.ts';
-import { openMariaDb } from './helpers.ts';
+import { mariaDbTarget } from './helpers.ts';
 
 describe.runIf(await mariaDbAvailable())('MariaDB repository', () => {
-  repositoryContract(openMariaDb);
+  repositoryContract(mariaDbTarget());
 });

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 import { repositoryContract } from './contract/index.ts';
-import { openSqlite } from './helpers.ts';
+import { sqliteTarget } from './helpers.ts';
 
 describe('SQLite repository', () => {
-  repositoryContract(openSqlite);
+  repositoryContract(sqliteTarget());
 });

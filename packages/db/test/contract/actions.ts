@@ -143,6 +143,54 @@ export function actionContract(ctx: Context): void {
       });
     });
 
+    it('retryStages names the requested stage that is pending, whatever order the stages were asked in', async () => {
+      const key = newKey();
+      const row = await ctx.repo.createPending(pending(key));
+      // Both pending: the stages are taken in one order (annotation, thumbnail).
+      for (const stages of [
+        ['thumbnail', 'annotation'],
+        ['annotation', 'thumbnail'],
+      ] as const) {
+        expect(await ctx.repo.retryStages(row.id, stages)).toEqual({ outcome: 'busy', stage: 'annotation' });
+      }
+      // The annotation failed, the thumbnail is still pending: the thumbnail is the busy one.
+      await ctx.repo.markFailed({ originalKey: key, stage: 'annotation', reason: 'quota' });
+      for (const stages of [
+        ['thumbnail', 'annotation'],
+        ['annotation', 'thumbnail'],
+      ] as const) {
+        expect(await ctx.repo.retryStages(row.id, stages)).toEqual({ outcome: 'busy', stage: 'thumbnail' });
+      }
+    });
+
+    it('undoRetry gives each stage back its own status and reason', async () => {
+      const key = newKey();
+      await ctx.repo.createPending(pending(key));
+      await ctx.repo.markFailed({ originalKey: key, stage: 'thumbnail', reason: 'Broken file.' });
+      await ctx.repo.recordAnnotation({
+        originalKey: key,
+        annotation: 'A fox.',
+        annotator: 'local',
+        model: 'v1',
+      });
+      const before = (await ctx.repo.getByOriginalKey(key))!;
+      expect((await ctx.repo.retryStages(before.id, ['thumbnail', 'annotation'])).outcome).toBe('retried');
+      expect(await ctx.repo.undoRetry(before, 'annotation')).toBe(true);
+      expect(await ctx.repo.getById(before.id)).toMatchObject({
+        thumbnailStatus: 'pending',
+        thumbnailError: null,
+        annotationStatus: 'completed',
+        annotationError: null,
+      });
+      expect(await ctx.repo.undoRetry(before, 'thumbnail')).toBe(true);
+      expect(await ctx.repo.getById(before.id)).toMatchObject({
+        thumbnailStatus: 'failed',
+        thumbnailError: 'Broken file.',
+        annotationStatus: 'completed',
+        annotationError: null,
+      });
+    });
+
     it('concurrent retries of one stage: exactly one is retried, the others are busy', async () => {
       const { row } = await failedImage();
       const outcomes = await Promise.all(

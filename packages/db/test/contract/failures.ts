@@ -77,6 +77,13 @@ export function failureContract(ctx: Context): void {
       });
     });
 
+    it('stores "unknown error" for an empty reason', async () => {
+      const key = newKey();
+      await ctx.repo.createPending(pending(key));
+      await ctx.repo.markFailed({ originalKey: key, stage: 'thumbnail', reason: '' });
+      expect((await ctx.repo.getByOriginalKey(key))?.thumbnailError).toBe('unknown error');
+    });
+
     it('stores at most 1000 characters of the reason, counting astral characters as one', async () => {
       const key = newKey();
       const reason = `${'😀'.repeat(999)}ab${'c'.repeat(500)}`;

@@ -1,4 +1,4 @@
-import type { Opener } from '../helpers.ts';
+import type { Target } from '../helpers.ts';
 import { useRepository } from '../helpers.ts';
 import { actionContract } from './actions.ts';
 import { contentContract } from './content.ts';
@@ -12,8 +12,8 @@ import { tagContract } from './tags.ts';
 import { writeContract } from './writes.ts';
 
 /** The one behaviour suite every dialect must pass (run by sqlite.test.ts and mariadb.test.ts). */
-export function repositoryContract(open: Opener): void {
-  const context = useRepository(open);
+export function repositoryContract(target: Target): void {
+  const context = useRepository(target);
   writeContract(context);
   failureContract(context);
   leaseContract(context);

@@ -100,6 +100,18 @@ export function leaseContract(ctx: Context): void {
       expect(await claim(key, 'annotation')).not.toBeNull();
     });
 
+    it.each([1, 86_400_000])(
+      'takes a lease of %s ms, the shortest and the longest allowed',
+      async (leaseMs) => {
+        ctx.clock.ms = Date.UTC(2025, 3, 4);
+        const key = newKey();
+        await ctx.repo.createPending(pending(key));
+        expect((await claim(key, 'thumbnail', leaseMs))?.expiresAt).toEqual(
+          new Date(Date.UTC(2025, 3, 4) + leaseMs),
+        );
+      },
+    );
+
     it.each([0, -1, 1.5, Number.NaN, 86_400_001])('refuses the lease length %s', async (leaseMs) => {
       await expect(claim(newKey(), 'thumbnail', leaseMs)).rejects.toThrow(InvalidImageInputError);
     });

@@ -62,10 +62,26 @@ export function pagingContract(ctx: Context): void {
     });
 
     it('gives no next cursor when the page holds the last row', async () => {
+      // A row of its own, so the table is never empty, whichever tests ran before.
+      await ctx.repo.createPending(pending(newKey()));
       const all = await ctx.repo.listPage({ limit: 1000 });
       const page = await ctx.repo.listPage({ limit: all.images.length });
       expect(page.nextCursor).toBeNull();
       expect(page.images).toHaveLength(all.images.length);
+    });
+
+    it('a cursor continues right after the last row of its page', async () => {
+      const rows = [];
+      for (let i = 0; i < 4; i++) {
+        ctx.clock.ms = FUTURE + 30 + i;
+        rows.push(await ctx.repo.createPending(pending(newKey())));
+      }
+      const [a, b, c, d] = rows.map((row) => row.id) as [number, number, number, number];
+      const first = await ctx.repo.listPage({ limit: 3 });
+      expect(first.images.map((image) => image.id)).toEqual([d, c, b]);
+      const second = await ctx.repo.listPage({ limit: 3, cursor: first.nextCursor });
+      expect(second.images[0]?.id).toBe(a);
+      for (const row of rows) await ctx.repo.deleteByOriginalKey(row.originalKey);
     });
 
     it.each([

@@ -132,6 +132,32 @@ export function searchContract(ctx: Context): void {
       );
     });
 
+    it('a word on more rows than a page: the newest stored rows first, pages without gaps', async () => {
+      const w = uniqueWord();
+      const stored = [];
+      for (let i = 0; i < 3; i++) stored.push(await image(`${w}-${i}.jpg`, `a ${w} picture`));
+      // The newest row with the word is still arriving.
+      const arriving = await ctx.repo.createPending({ ...pending(newKey(), `${w}-new.jpg`), byteSize: null });
+      const [s0, s1, s2] = stored.map((row) => row.id) as [number, number, number];
+
+      const first = await ctx.repo.listPage({ limit: 2, search: w, storedOnly: true });
+      expect(first.images.map((i) => i.id)).toEqual([s2, s1]);
+      const rest = await ctx.repo.listPage({
+        limit: 2,
+        search: w,
+        storedOnly: true,
+        cursor: first.nextCursor,
+      });
+      expect(rest.images.map((i) => i.id)).toEqual([s0]);
+      expect(rest.nextCursor).toBeNull();
+      // Without storedOnly the upload in progress is the newest.
+      const all = await ctx.repo.listPage({ limit: 2, search: w });
+      expect(all.images.map((i) => i.id)).toEqual([arriving.id, s2]);
+      const onlyOne = await ctx.repo.listPage({ limit: 1, search: `${w} picture`, storedOnly: true });
+      expect(onlyOne.images.map((i) => i.id)).toEqual([s2]);
+      expect(onlyOne.nextCursor).not.toBeNull();
+    });
+
     it('follows renames and new annotations, and forgets deleted rows', async () => {
       const w = uniqueWord();
       const key = newKey();

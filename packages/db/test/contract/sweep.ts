@@ -57,16 +57,36 @@ export function sweepContract(ctx: Context): void {
       await ctx.repo.recordAnnotation({ originalKey: done, annotation: 'x', annotator: 'local', model: 'm' });
       const noOriginal = newKey('uploading.jpg');
       await ctx.repo.createPending({ ...pending(noOriginal), byteSize: null });
+      // Annotated later still, its thumbnail never made: stalled on the other stage, and newer.
+      const thumbLate = newKey('thumb-late.jpg');
+      ctx.clock.ms = day(5);
+      await ctx.repo.createPending({ ...pending(thumbLate), byteSize: 5 });
+      ctx.clock.ms = day(5, 2);
+      await ctx.repo.recordAnnotation({
+        originalKey: thumbLate,
+        annotation: 'y',
+        annotator: 'local',
+        model: 'm',
+      });
 
+      // Both stages' rows, oldest first (by updated_at), at most `limit` of them.
       const before = new Date(day(6));
       expect((await ctx.repo.stalledImages(before, 10)).map((r) => r.originalKey)).toEqual([
+        stalled,
+        halfDone,
+        thumbLate,
+      ]);
+      expect((await ctx.repo.stalledImages(before, 2)).map((r) => r.originalKey)).toEqual([
         stalled,
         halfDone,
       ]);
 
       ctx.clock.ms = day(7);
       await ctx.repo.markRenotified(stalled);
-      expect((await ctx.repo.stalledImages(before, 10)).map((r) => r.originalKey)).toEqual([halfDone]);
+      expect((await ctx.repo.stalledImages(before, 10)).map((r) => r.originalKey)).toEqual([
+        halfDone,
+        thumbLate,
+      ]);
       expect((await ctx.repo.getByOriginalKey(stalled))?.updatedAt).toEqual(new Date(day(7)));
       await expect(ctx.repo.stalledImages(before, 0)).rejects.toThrow(RangeError);
     });

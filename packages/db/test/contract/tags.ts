@@ -60,6 +60,20 @@ export function tagContract(ctx: Context): void {
       expect(listed).toEqual(record);
     });
 
+    it('a search finds a row by any of its tags, each tag a word of its own', async () => {
+      const w = uniqueWord();
+      const { id } = await annotated({
+        tags: [
+          { label: `kite${w}`, confidence: 0.9, source: 'gemini' },
+          { label: `lake${w}`, confidence: 0.5, source: 'gemini' },
+        ],
+      });
+      const search = async (q: string) =>
+        (await ctx.repo.listPage({ limit: 10, search: q, storedOnly: true })).images.map((image) => image.id);
+      expect(await search(`kite${w}`)).toEqual([id]);
+      expect(await search(`lake${w}`)).toEqual([id]);
+    });
+
     it('has no tags, no text and no safety for an annotation without them, or not yet annotated', async () => {
       const { id } = await annotated({});
       expect(await ctx.repo.getById(id)).toMatchObject({ tags: [], textInImage: null, safety: null });
