@@ -6,10 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Writable } from 'node:stream';
+import { loadConfig } from '@annot/config';
 import { type ImageRecord, type ImageRepository, openRepository } from '@annot/db';
 import { thumbnailKeyFor, uploadKey } from '@annot/object-keys';
-import { DirectoryObjectStore, type Storage } from '@annot/storage';
-import { distinctCopy, failureOf, fixturePath, truncatedImages } from '@annot/testing';
+import { createStorage, DirectoryObjectStore, type Storage } from '@annot/storage';
+import { distinctCopy, failureOf, fixturePath, startS3Server, truncatedImages } from '@annot/testing';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -717,6 +718,36 @@ describe('acceptFile on SQLite + directory storage', () => {
     deletes.release();
     await deletes.done;
     expect(await b.rows()).toEqual([]);
+  });
+});
+
+describe('acceptFile on S3 (s3rver)', () => {
+  it('stores the object with the detected content type (S3 keeps only what the put sends)', async () => {
+    const b = await bench();
+    const s3 = await startS3Server(['accept-originals', 'accept-thumbnails']);
+    cleanups.push(() => s3.stop());
+    const config = loadConfig({
+      DATA_DIR: path.dirname(b.databaseFile),
+      ...s3.env({ originals: 'accept-originals', thumbnails: 'accept-thumbnails' }),
+    });
+    const storage = createStorage(config.storage, config.presign, {
+      s3ClientConfig: { credentials: s3.credentials },
+    });
+    const bytes = fresh();
+
+    const accepted = await acceptFile(
+      { filename: 'holiday.png', file: new Part(chunks(bytes, 2)) },
+      b.deps({ storage }),
+      new AbortController().signal,
+    );
+
+    const key = accepted.record.originalKey;
+    expect(key).toMatch(/\/holiday\.jpg$/);
+    expect(await storage.originals.head(key)).toMatchObject({
+      size: bytes.length,
+      contentType: 'image/jpeg',
+    });
+    expect(Buffer.from(await storage.originals.getBytes(key))).toEqual(bytes);
   });
 });
 
