@@ -118,8 +118,8 @@ class Part implements AsyncIterable<Buffer> {
 
 /** One log line as pino wrote it. */
 type LogLine = { level: number; msg: string; key?: string; err?: { message: string } };
-const WARN = 40;
-const ERROR = 50;
+const WARN = pino.levels.values.warn;
+const ERROR = pino.levels.values.error;
 
 /** A real SQLite repository and directory store in a temp dir, and a pino logger whose lines are kept. */
 interface Bench {
