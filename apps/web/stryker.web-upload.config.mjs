@@ -2,7 +2,7 @@ import { strykerConfig } from '../../tools/mutate/stryker-base.mjs';
 
 // Upload acceptance and its cleanup: the row first, the put last, nothing left on any failure.
 export default strykerConfig('web-upload', import.meta.dirname, {
-  mutate: ['src/upload/accept-file.ts'],
+  mutate: ['src/upload/accept-file.ts', 'src/upload/duplicates.ts'],
   vitestConfig: 'vitest.mutate-upload.config.ts',
   concurrency: 1,
   // Code the tests run in their beforeAll (an upload made there) gives static mutants, each of which

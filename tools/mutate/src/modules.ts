@@ -25,7 +25,7 @@ export const MODULES: readonly Module[] = [
     files: ['src/intake.ts', 'src/stage.ts', 'src/failure.ts'],
   },
   { name: 'web-auth', dir: 'apps/web', files: ['src/auth/permissions.ts'] },
-  { name: 'web-upload', dir: 'apps/web', files: ['src/upload/accept-file.ts'] },
+  { name: 'web-upload', dir: 'apps/web', files: ['src/upload/accept-file.ts', 'src/upload/duplicates.ts'] },
   { name: 'db-retry', dir: 'packages/db', files: ['src/retry.ts', 'src/mysql.ts'] },
   {
     name: 'db-repository',
