@@ -67,8 +67,9 @@ const updateRow = (assignments: ReadonlyArray<readonly [column: string, expressi
 /**
  * Every statement the repository runs, written once and rendered for one dialect.
  *
- * Only the web tier creates rows (createPending, an UPSERT on s3_key_original_sha256 whose first
- * three placeholders are filename, s3_key_original, hash). The workers' writes are plain UPDATEs
+ * Only the web tier creates rows (createPending: insertPending, a plain INSERT, and when the key
+ * already has a row the UPSERT on s3_key_original_sha256; the first three placeholders of both are
+ * filename, s3_key_original, hash). The workers' writes are plain UPDATEs
  * of that row: when the web tier has withdrawn the upload (row deleted), they match no row and
  * write nothing, so a worker can never bring back a row without its original.
  */

@@ -100,24 +100,38 @@ export class SqlImageRepository implements ImageRepository {
     const key = checkKey(image.originalKey, 'originalKey');
     const now = this.#dbNow();
     const filename = clip(image.filename, LIMITS.filename);
-    const params = [
+    // The row as insertPending writes it (its other columns keep their defaults: null, 'pending').
+    const written = {
       filename,
+      s3_key_original: key,
+      content_type: optionalText(image.contentType, LIMITS.contentType),
+      byte_size: count(image.byteSize, 'byteSize'),
+      width: count(image.width, 'width'),
+      height: count(image.height, 'height'),
+      annotation_status: 'pending',
+      thumbnail_status: 'pending',
+      uploaded_at: now,
+      updated_at: now,
+      uploader: checkUploader(image.uploader),
+    };
+    const params = [
+      written.filename,
       key,
       keyHash(key),
-      optionalText(image.contentType, LIMITS.contentType),
-      count(image.byteSize, 'byteSize'),
-      count(image.width, 'width'),
-      count(image.height, 'height'),
+      written.content_type,
+      written.byte_size,
+      written.width,
+      written.height,
       now, // uploaded_at
       now, // updated_at
-      checkUploader(image.uploader),
+      written.uploader,
       searchText(filename),
     ];
     return this.#run('createPending', key, async () => {
       try {
         // A new key (every upload's is): one INSERT, and the row is what was just written.
         const { insertId } = await this.#driver.run(this.#q.insertPending, params);
-        return toRecord(pendingRow(insertId, params), this.#driver.dialect);
+        return toRecord({ id: insertId, ...written }, this.#driver.dialect);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
@@ -476,28 +490,6 @@ export class SqlImageRepository implements ImageRepository {
       await this.#driver.close();
     }
   }
-}
-
-/**
- * The row insertPending has just written, as a read would return it: its parameters (in the
- * statement's column order) and the columns it leaves at their defaults.
- */
-function pendingRow(id: number, params: readonly SqlValue[]): Row {
-  const [filename, key, , contentType, byteSize, width, height, uploadedAt, updatedAt, uploader] = params;
-  return {
-    id,
-    filename,
-    s3_key_original: key,
-    content_type: contentType,
-    byte_size: byteSize,
-    width,
-    height,
-    annotation_status: 'pending',
-    thumbnail_status: 'pending',
-    uploaded_at: uploadedAt,
-    updated_at: updatedAt,
-    uploader,
-  };
 }
 
 function checkStage(stage: Stage): Stage {

@@ -92,11 +92,17 @@ export function checkKey(key: string, what: string): string {
       `${what} must be 1 to ${MAX_KEY_LENGTH} characters (got ${String(key?.length)})`,
     );
   }
-  return key;
+  // As stored: both drivers write a lone surrogate as U+FFFD (and keyHash hashes it so).
+  return key.toWellFormed();
 }
 
-/** Cuts to `max` code points, so both dialects store the same text and MySQL never refuses it. */
-export function clip(value: string, max: number): string {
+/**
+ * Cuts to `max` code points, so both dialects store the same text and MySQL never refuses it; a
+ * lone surrogate becomes U+FFFD first, as both drivers would store it, so the value returned is
+ * the value a read gives back.
+ */
+export function clip(text: string, max: number): string {
+  const value = text.toWellFormed();
   if (value.length <= max) return value;
   const points = Array.from(value);
   return points.length <= max ? value : points.slice(0, max).join('');

@@ -67,10 +67,12 @@ export function writeContract(ctx: Context): void {
       expect(await ctx.repo.getById(fresh.id)).toEqual(found);
     });
 
-    it('returns each new row as a read gives it: unicode, no size or dimensions, no uploader', async () => {
+    it('returns each new row as a read gives it: unicode, lone surrogates, no size or dimensions, no uploader', async () => {
       const cases: NewImage[] = [
         { ...pending(newKey(), '😀 “quoted” \\ name.png'), byteSize: null, width: null, height: null },
         { ...pending(newKey(), 'no uploader.gif'), contentType: 'image/gif', uploader: null },
+        // Lone surrogates (ill-formed UTF-16): stored, and returned, as U+FFFD.
+        { ...pending(`${newKey()}\uD800`, 'lone \uDC00 half.jpg'), contentType: 'image/\uD83Djpeg' },
       ];
       const ids = new Set<number>();
       for (const image of cases) {
@@ -79,6 +81,11 @@ export function writeContract(ctx: Context): void {
         ids.add(returned.id);
       }
       expect(ids.size).toBe(cases.length);
+      expect(await ctx.repo.getByOriginalKey(cases[2]!.originalKey)).toMatchObject({
+        originalKey: `${cases[2]!.originalKey.slice(0, -1)}\uFFFD`,
+        filename: 'lone \uFFFD half.jpg',
+        contentType: 'image/\uFFFDjpeg',
+      });
     });
 
     it('keeps the time to the millisecond, in UTC', async () => {
