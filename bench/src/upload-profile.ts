@@ -1,7 +1,8 @@
 /**
- * `node bench/src/upload-profile.ts [--uploads N] [--perf DIR]`: where the web tier's CPU goes
- * under the upload bench's load. One web process (`WEB_WORKERS=1`, MariaDB and the S3 adapter on
- * s3rver, as bench:upload), 20 clients in a closed loop, 200 unmeasured uploads, then N measured.
+ * `node bench/src/upload-profile.ts [--uploads N] [--warm-up N] [--perf DIR]`: where the web tier's
+ * CPU goes under the upload bench's load. One web process (`WEB_WORKERS=1`, MariaDB and the S3
+ * adapter on s3rver, as bench:upload), 20 clients in a closed loop, `--warm-up` unmeasured uploads
+ * (default 200), then `--uploads` measured (default 1000).
  *
  * With `--perf DIR` the measured uploads run under Linux `perf record` (on-CPU samples at 1999 Hz,
  * with call graphs; node started with --perf-basic-prof so JavaScript frames are named), and
@@ -31,9 +32,14 @@ const { values: args } = parseArgs({
     perf: { type: 'string' },
   },
 });
-const UPLOADS = Number(args.uploads);
+const count = (name: 'uploads' | 'warm-up', least: number): number => {
+  const value = Number(args[name]);
+  if (!Number.isInteger(value) || value < least) throw new Error(`--${name} must be an integer >= ${least}`);
+  return value;
+};
+const UPLOADS = count('uploads', 1);
 const CLIENTS = 20;
-const WARM_UP = Number(args['warm-up']);
+const WARM_UP = count('warm-up', 0);
 
 await runBench('upload profile', async (cleanup) => {
   printMachine();

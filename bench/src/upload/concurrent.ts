@@ -33,25 +33,29 @@ export async function concurrentUploads(
       `(${(file.byteLength / 1024).toFixed(0)} KiB each) per round, after a warm-up round of ${options.warmUp}`,
   );
   // Each upload distinct bytes (a comment differs): the same bytes again would be a duplicate,
-  // answered with the stored image instead of stored. The last round re-sends the previous one's.
+  // answered with the stored image instead of stored. Each file is made as its upload starts (the
+  // warm-up's 4,000 would be 340 MB at once); a measured round keeps its files, which the last
+  // round re-sends.
   let rounds = 0;
   let previous: Buffer<ArrayBuffer>[] = [];
-  const round = async (again = false, count = uploads): Promise<UploadResult[]> => {
-    const files = again
-      ? previous
-      : Array.from({ length: count }, (_, i) => distinctCopy(file, `bench ${process.pid} ${rounds} ${i}`));
-    rounds++;
-    previous = files;
+  const round = async (kind: 'warm-up' | 'new' | 'again', count = uploads): Promise<UploadResult[]> => {
+    const tag = rounds++;
+    const again = previous;
+    const total = kind === 'again' ? again.length : count;
+    const kept: Buffer<ArrayBuffer>[] = [];
     const results: UploadResult[] = [];
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < files.length) {
+        while (next < total) {
           const i = next++;
-          results.push(await uploadFile(server.url, `flowers-${i}.jpeg`, files[i]!, 'image/jpeg'));
+          const bytes = kind === 'again' ? again[i]! : distinctCopy(file, `bench ${process.pid} ${tag} ${i}`);
+          if (kind === 'new') kept[i] = bytes;
+          results.push(await uploadFile(server.url, `flowers-${i}.jpeg`, bytes, 'image/jpeg'));
         }
       }),
     );
+    if (kind === 'new') previous = kept;
     return results;
   };
   const rows = [
@@ -75,7 +79,9 @@ export async function concurrentUploads(
     // run in this process, MariaDB in its own; each is reported apart).
     const meter = cpuMeter([...new Set([server.pid, ...server.servingPids()])]);
     const started = performance.now();
-    const results = await round(duplicates, warmUp ? options.warmUp : uploads);
+    const results = warmUp
+      ? await round('warm-up', options.warmUp)
+      : await round(duplicates ? 'again' : 'new');
     const wallMs = performance.now() - started;
     const cpu = meter.stop();
     const statuses = new Map<number, number>();
