@@ -209,15 +209,20 @@ function countingReclaimer() {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A row pending for `bytes` that has claimed them: another upload of the same bytes, still being stored. */
-async function pendingHolder(b: Bench, bytes: Buffer): Promise<ImageRecord> {
-  const holder = await b.repository.createPending({
-    filename: 'holder.jpg',
-    originalKey: uploadKey('holder.jpg'),
+/** The row of an upload whose bytes are still arriving (no size yet), under a new key. */
+function arriving(b: Bench, filename: string, originalKey = uploadKey(filename)): Promise<ImageRecord> {
+  return b.repository.createPending({
+    filename,
+    originalKey,
     contentType: 'image/jpeg',
     byteSize: null,
     width: 600,
     height: 450,
   });
+}
+
+async function pendingHolder(b: Bench, bytes: Buffer): Promise<ImageRecord> {
+  const holder = await arriving(b, 'holder.jpg');
   expect(await b.repository.claimContent(holder.originalKey, sha256(bytes))).toBeNull();
   return holder;
 }
@@ -754,22 +759,8 @@ describe('claimContent on SQLite', () => {
   it('resolves when the bytes are new, and they are then the row’s', async () => {
     const b = await bench();
     const bytes = fresh();
-    const mine = await b.repository.createPending({
-      filename: 'mine.jpg',
-      originalKey: uploadKey('mine.jpg'),
-      contentType: 'image/jpeg',
-      byteSize: null,
-      width: 600,
-      height: 450,
-    });
-    const other = await b.repository.createPending({
-      filename: 'other.jpg',
-      originalKey: uploadKey('other.jpg'),
-      contentType: 'image/jpeg',
-      byteSize: null,
-      width: 600,
-      height: 450,
-    });
+    const mine = await arriving(b, 'mine.jpg');
+    const other = await arriving(b, 'other.jpg');
     const signal = new AbortController().signal;
 
     await claimContent(b.repository, mine.originalKey, sha256(bytes), { waitMs: 0, signal });
@@ -782,14 +773,7 @@ describe('claimContent on SQLite', () => {
     const bytes = fresh();
     const holder = await pendingHolder(b, bytes);
     await b.repository.recordOriginalSize(holder.originalKey, bytes.length);
-    const other = await b.repository.createPending({
-      filename: 'other.jpg',
-      originalKey: uploadKey('other.jpg'),
-      contentType: 'image/jpeg',
-      byteSize: null,
-      width: 600,
-      height: 450,
-    });
+    const other = await arriving(b, 'other.jpg');
 
     const error = await failureOf(
       claimContent(b.repository, other.originalKey, sha256(bytes), {
@@ -812,14 +796,7 @@ describe('claimContent on SQLite', () => {
     const bytes = fresh();
     await pendingHolder(b, bytes);
     const other = uploadKey('other.jpg');
-    await b.repository.createPending({
-      filename: 'other.jpg',
-      originalKey: other,
-      contentType: 'image/jpeg',
-      byteSize: null,
-      width: 600,
-      height: 450,
-    });
+    await arriving(b, 'other.jpg', other);
 
     const error = await failureOf(
       claimContent(b.repository, other, sha256(bytes), { waitMs: 0, signal: new AbortController().signal }),
@@ -835,14 +812,7 @@ describe('claimContent on SQLite', () => {
     const bytes = fresh();
     await pendingHolder(b, bytes);
     const other = uploadKey('other.jpg');
-    await b.repository.createPending({
-      filename: 'other.jpg',
-      originalKey: other,
-      contentType: 'image/jpeg',
-      byteSize: null,
-      width: 600,
-      height: 450,
-    });
+    await arriving(b, 'other.jpg', other);
     const controller = new AbortController();
     const sawPending = Promise.withResolvers<void>();
     const repository = withMethod(b.repository, 'claimContent', async (key, digest) => {
