@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { distinctCopy, fixturePath, startServer } from '@annot/testing';
 import { createDataset } from './setup/dataset.ts';
 import { uploadFile } from './upload/multipart.ts';
+import { integerOption } from './util/args.ts';
 import { runBench } from './util/cleanup.ts';
 import { cpuMeter } from './util/cpu.ts';
 import { heading, ms, printMachine } from './util/print.ts';
@@ -32,14 +33,9 @@ const { values: args } = parseArgs({
     perf: { type: 'string' },
   },
 });
-const count = (name: 'uploads' | 'warm-up', least: number): number => {
-  const value = Number(args[name]);
-  if (!Number.isInteger(value) || value < least) throw new Error(`--${name} must be an integer >= ${least}`);
-  return value;
-};
-const UPLOADS = count('uploads', 1);
+const UPLOADS = integerOption(args, 'uploads', 1);
 const CLIENTS = 20;
-const WARM_UP = count('warm-up', 0);
+const WARM_UP = integerOption(args, 'warm-up', 0);
 
 await runBench('upload profile', async (cleanup) => {
   printMachine();

@@ -19,6 +19,7 @@ import { createDataset, type Database } from './setup/dataset.ts';
 import { concurrentUploads } from './upload/concurrent.ts';
 import { measureGrowth } from './upload/memory.ts';
 import { streamUpload, uploadFile } from './upload/multipart.ts';
+import { integerOption } from './util/args.ts';
 import { type Cleanup, runBench } from './util/cleanup.ts';
 import { heading, mib, ms, printMachine, table, verdict } from './util/print.ts';
 
@@ -30,11 +31,7 @@ const { values: args } = parseArgs({
     'warm-up': { type: 'string', default: '4000' },
   },
 });
-const positive = (name: keyof typeof args): number => {
-  const value = Number(args[name]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-  return value;
-};
+const positive = (name: keyof typeof args): number => integerOption(args, name, 1);
 const CONCURRENT = {
   concurrency: positive('concurrency'),
   uploads: positive('uploads'),
