@@ -17,9 +17,9 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { distinctCopy, fixturePath, startServer } from '@annot/testing';
+import { fixturePath, startServer } from '@annot/testing';
 import { createDataset } from './setup/dataset.ts';
-import { uploadFile } from './upload/multipart.ts';
+import { closedLoop } from './upload/closed-loop.ts';
 import { integerOption } from './util/args.ts';
 import { runBench } from './util/cleanup.ts';
 import { cpuMeter } from './util/cpu.ts';
@@ -52,22 +52,7 @@ await runBench('upload profile', async (cleanup) => {
     },
   });
   cleanup.add('stop the server', () => server.stop());
-  let sent = 0;
-  const run = async (count: number) => {
-    let left = count;
-    const latencies: number[] = [];
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (left-- > 0) {
-          const bytes = distinctCopy(flowers, `profile ${process.pid} ${sent++}`);
-          const result = await uploadFile(server.url, 'flowers.jpeg', bytes, 'image/jpeg');
-          if (result.status !== 201) throw new Error(`upload answered ${result.status}: ${result.body}`);
-          latencies.push(result.ms);
-        }
-      }),
-    );
-    return latencies;
-  };
+  const run = (count: number) => closedLoop(server.url, flowers, { clients: CLIENTS, count });
   await run(WARM_UP);
   let perf: ChildProcess | undefined;
   if (args.perf) {

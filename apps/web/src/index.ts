@@ -9,6 +9,7 @@ export {
 } from './events/request-stage.ts';
 export { StatusStreams, type StatusStreamsOptions } from './live/status-streams.ts';
 export type { ImageJson, StatusJson } from './routes/schemas.ts';
+export { multipartOptions } from './routes/upload.ts';
 export { buildServer, type ServerOptions } from './server.ts';
 export { exitOnSignals, shutdownGracefully } from './shutdown.ts';
 export { loadConfigOrExit } from './startup-config.ts';

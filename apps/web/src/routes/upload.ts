@@ -1,7 +1,7 @@
 import type { AppConfig } from '@annot/config';
 import type { ImageRepository } from '@annot/db';
 import type { Storage } from '@annot/storage';
-import multipart from '@fastify/multipart';
+import multipart, { type FastifyMultipartOptions } from '@fastify/multipart';
 import type {
   FastifyPluginAsyncJsonSchemaToTs,
   JsonSchemaToTsProvider,
@@ -82,6 +82,25 @@ type UploadReply = FastifyReply<
 type Accepted = Extract<FileOutcome, { accepted: true }>;
 type Refused = Extract<FileOutcome, { accepted: false }>;
 
+/** How POST /upload's body is parsed (@fastify/multipart's options; bench:upload-floor uses them too). */
+export function multipartOptions(limits: AppConfig['limits']): FastifyMultipartOptions {
+  return {
+    // Size is judged per file by the pipeline (413 for that file) rather than thrown for the request.
+    throwFileSizeLimit: false,
+    // The raw name as sent: our own key derivation (safeFileName) strips paths, and the
+    // display name shows exactly what was sent, escaped.
+    preservePath: true,
+    limits: {
+      fileSize: limits.maxUploadBytes,
+      files: limits.maxFilesPerUpload,
+      fields: 20,
+      fieldSize: 1024,
+      parts: limits.maxFilesPerUpload + 20,
+      headerPairs: 100,
+    },
+  };
+}
+
 /**
  * POST /upload, multipart field "image", one or more files, each judged on its own.
  *
@@ -100,21 +119,7 @@ export const uploadRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: UploadRou
   options,
 ) => {
   const { limits } = options;
-  await app.register(multipart, {
-    // Size is judged per file by the pipeline (413 for that file) rather than thrown for the request.
-    throwFileSizeLimit: false,
-    // The raw name as sent: our own key derivation (safeFileName) strips paths, and the
-    // display name shows exactly what was sent, escaped.
-    preservePath: true,
-    limits: {
-      fileSize: limits.maxUploadBytes,
-      files: limits.maxFilesPerUpload,
-      fields: 20,
-      fieldSize: 1024,
-      parts: limits.maxFilesPerUpload + 20,
-      headerPairs: 100,
-    },
-  });
+  await app.register(multipart, multipartOptions(limits));
 
   app.post('/upload', { schema: uploadSchema }, async (request, reply) => {
     if (!request.isMultipart()) {
