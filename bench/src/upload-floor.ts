@@ -16,7 +16,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { fixturePath, startServer } from '@annot/testing';
+import { fixturePath, NODE_FLAGS, startServer } from '@annot/testing';
 import { createDataset, type Database } from './setup/dataset.ts';
 import { closedLoop } from './upload/closed-loop.ts';
 import { LAYERS, type LayerName } from './upload/layers.ts';
@@ -129,6 +129,7 @@ async function startLayer(cleanup: Cleanup, database: Database, name: LayerName)
   }
   const child = fork(new URL('./upload/layer-server.ts', import.meta.url), [name], {
     env: { ...process.env, ...env },
+    execArgv: [...NODE_FLAGS],
   });
   cleanup.add(`stop the ${name} server`, () => stopChild(child));
   const ready = once(child, 'message') as Promise<[{ port: number }]>;

@@ -22,4 +22,5 @@ export {
   type SystemOptions,
 } from './system.ts';
 export { MAX_HEADER_BYTES } from './upload/inspect.ts';
+export { UploadReclaimer } from './upload/reclaim.ts';
 export { type RefusalCode, UploadRefusedError } from './upload/refusal.ts';
