@@ -12,11 +12,9 @@
  * Options: --uploads (measured per layer and pass, default 2000), --warm-up (unmeasured uploads
  * before them, default 2000: V8 is still compiling the hot path for the first thousand or so).
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { fixturePath, NODE_FLAGS, startServer } from '@annot/testing';
+import { fixturePath, type ServerProcess, startServer } from '@annot/testing';
 import { createDataset, type Database } from './setup/dataset.ts';
 import { closedLoop } from './upload/closed-loop.ts';
 import { LAYERS, type LayerName } from './upload/layers.ts';
@@ -55,8 +53,10 @@ await runBench('upload floor', async (cleanup) => {
     heading(
       `pass ${pass} of ${PASSES}: ${UPLOADS} uploads per layer, ${CLIENTS} clients, after ${WARM_UP} unmeasured`,
     );
-    const rows = [['layer', 'web CPU/upload', 'uploads/s', 'p50', 'p99']];
-    for (const { name } of LAYERS) {
+    // Each pass starts one layer later, so no layer always runs on the fullest database and bucket.
+    const order = LAYERS.map((_, i) => LAYERS[(i + pass - 1) % LAYERS.length]!.name);
+    const rows = new Map<LayerName, string[]>();
+    for (const name of order) {
       const server = await startLayer(cleanup, database, name);
       await closedLoop(server.url, flowers, { clients: CLIENTS, count: WARM_UP });
       const meter = cpuMeter([server.pid]);
@@ -72,7 +72,7 @@ await runBench('upload floor', async (cleanup) => {
         p99: percentile(latencies, 99),
       };
       figures.get(name)!.push(measured);
-      rows.push([
+      rows.set(name, [
         name,
         ms(measured.cpuMs),
         measured.perSecond.toFixed(0),
@@ -80,7 +80,8 @@ await runBench('upload floor', async (cleanup) => {
         ms(measured.p99),
       ]);
     }
-    table(rows);
+    table([['layer', 'web CPU/upload', 'uploads/s', 'p50', 'p99'], ...LAYERS.map((l) => rows.get(l.name)!)]);
+    console.log(`  (run in this order: ${order.join(', ')})`);
     printLoad();
   }
 
@@ -90,23 +91,35 @@ await runBench('upload floor', async (cleanup) => {
   const passes = (name: LayerName) => figures.get(name)!.map((f) => f.cpuMs);
   const lowest = (name: LayerName) => Math.min(...passes(name));
   const app = lowest('app');
-  const rows = [['layer', 'web CPU/upload', 'all passes', 'added by this layer', "of the app's", 'adds']];
-  let before = 0;
+  const summary = [
+    [
+      'layer',
+      'web CPU/upload',
+      'all passes',
+      'added (lowest)',
+      'added, pass by pass',
+      "of the app's",
+      'adds',
+    ],
+  ];
+  let previous: LayerName | undefined;
   for (const { name, adds } of LAYERS) {
     const cpu = lowest(name);
-    rows.push([
+    const below = previous;
+    // What this layer added in each pass, against the layer before it in the same pass.
+    const added = passes(name).map((v, i) => v - (below ? passes(below)[i]! : 0));
+    summary.push([
       name,
       ms(cpu),
-      passes(name)
-        .map((v) => v.toFixed(2))
-        .join(', '),
-      ms(cpu - before),
+      list(passes(name)),
+      ms(cpu - (below ? lowest(below) : 0)),
+      list(added),
       `${((cpu / app) * 100).toFixed(0)} %`,
       adds,
     ]);
-    before = cpu;
+    previous = name;
   }
-  table(rows);
+  table(summary);
   console.log(
     '  (web CPU = the one server process, user + system, from /proc/<pid>/stat. The clients and s3rver\n' +
       '   run in this process and MariaDB in its own, on the same cores: a busy machine shows as spread\n' +
@@ -114,36 +127,18 @@ await runBench('upload floor', async (cleanup) => {
   );
 });
 
-interface LayerServer {
-  readonly url: string;
-  readonly pid: number;
-  stop(): Promise<void>;
-}
+const list = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(', ');
 
-async function startLayer(cleanup: Cleanup, database: Database, name: LayerName): Promise<LayerServer> {
+/** Each layer as the app is started (startServer: its flags, a clean environment, /health). */
+async function startLayer(cleanup: Cleanup, database: Database, name: LayerName): Promise<ServerProcess> {
   const env = { ...database.serverEnv, LOG_LEVEL: 'warn' };
-  if (name === 'app') {
-    const server = await startServer({ entry: 'apps/web/src/main.ts', env: { ...env, WEB_WORKERS: '1' } });
-    cleanup.add(`stop the ${name} server`, () => server.stop());
-    return { url: server.url, pid: server.pid, stop: () => server.stop() };
-  }
-  const child = fork(new URL('./upload/layer-server.ts', import.meta.url), [name], {
-    env: { ...process.env, ...env },
-    execArgv: [...NODE_FLAGS],
-  });
-  cleanup.add(`stop the ${name} server`, () => stopChild(child));
-  const ready = once(child, 'message') as Promise<[{ port: number }]>;
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`the ${name} layer server exited (${code}) before it was ready`);
-  });
-  const [{ port }] = await Promise.race([ready, exited]);
-  exited.catch(() => {});
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill();
-  await exited;
+  const server =
+    name === 'app'
+      ? await startServer({ entry: 'apps/web/src/main.ts', env: { ...env, WEB_WORKERS: '1' } })
+      : await startServer({
+          entry: 'bench/src/upload/layer-server.ts',
+          env: { ...env, UPLOAD_FLOOR_LAYER: name },
+        });
+  cleanup.add(`stop the ${name} server`, () => server.stop());
+  return server;
 }

@@ -1,79 +1,124 @@
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fixturePath, NODE_FLAGS } from '@annot/testing';
+import { loadConfig } from '@annot/config';
+import { type ImageRepository, openRepository } from '@annot/db';
+import { createStorage } from '@annot/storage';
+import { fixturePath, ServerStartError, startServer } from '@annot/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVED_LAYERS } from '../src/upload/layers.ts';
 import { uploadFile } from '../src/upload/multipart.ts';
 
-// bench:upload-floor's layer servers (src/upload/layer-server.ts) must do their layer's work: the
-// ones that need no database are checked here, on the directory store.
+// bench:upload-floor's layer servers (src/upload/layer-server.ts) must do their layer's work and
+// no more. Here on SQLite and the directory store (DATA_DIR), started as the bench starts them.
 describe('the upload floor layer servers', () => {
   let dataDir: string;
   let flowers: Buffer<ArrayBuffer>;
+  let sha256: string;
+  let repository: ImageRepository;
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'layer-server-'));
     flowers = await readFile(fixturePath('flowers.jpeg'));
+    sha256 = createHash('sha256').update(flowers).digest('hex');
+    repository = await openRepository({ database: loadConfig({ DATA_DIR: dataDir }).database });
   });
-  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await repository?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
 
-  async function withLayer(name: string, run: (url: string) => Promise<void>): Promise<void> {
-    const child = fork(new URL('../src/upload/layer-server.ts', import.meta.url), [name], {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        DATABASE_URL: '',
-        ORIGINALS_BUCKET: '',
-        THUMBNAILS_BUCKET: '',
-      },
-      execArgv: [...NODE_FLAGS],
+  /** Uploads flowers.jpeg to the layer; resolves with what the layer says it read. */
+  async function upload(layer: string): Promise<{ bytes: number; sha256: string; key?: string }> {
+    const server = await startServer({
+      entry: 'bench/src/upload/layer-server.ts',
+      env: { DATA_DIR: dataDir, UPLOAD_FLOOR_LAYER: layer },
     });
     try {
-      const [{ port }] = (await once(child, 'message')) as [{ port: number }];
-      await run(`http://127.0.0.1:${port}`);
+      const result = await uploadFile(server.url, 'flowers.jpeg', flowers, 'image/jpeg');
+      expect(result.status, result.body).toBe(201);
+      return JSON.parse(result.body);
     } finally {
-      child.kill();
+      await server.stop();
     }
   }
 
-  const stored = async () => {
-    const root = path.join(dataDir, 'blobs', 'originals');
-    const files = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-    return files.filter((f) => f.isFile() && !f.name.startsWith('.'));
+  const storedBytes = async (key: string) => {
+    const config = loadConfig({ DATA_DIR: dataDir });
+    const { originals } = createStorage(config.storage, config.presign);
+    return Buffer.from(await originals.getBytes(key));
   };
 
-  for (const name of ['node-http', 'fastify-multipart']) {
-    it(`${name} reads the upload and answers 201, storing nothing`, async () => {
-      await withLayer(name, async (url) => {
-        const result = await uploadFile(url, 'flowers.jpeg', flowers, 'image/jpeg');
-        expect(result.status).toBe(201);
-      });
-      expect(await stored()).toEqual([]);
-    });
-  }
-
-  it('put stores the file it was sent', async () => {
-    await withLayer('put', async (url) => {
-      const result = await uploadFile(url, 'flowers.jpeg', flowers, 'image/jpeg');
-      expect(result.status).toBe(201);
-    });
-    const files = (await stored()).filter((f) => f.name.endsWith('.jpg'));
-    expect(files).toHaveLength(1);
-    const file = files[0]!;
-    expect((await readFile(path.join(file.parentPath, file.name))).equals(flowers)).toBe(true);
+  it('serves every layer but the app, in order', () => {
+    expect(SERVED_LAYERS).toEqual(['node-http', 'fastify-multipart', 'put', 'insert', 'three-statements']);
   });
 
-  it('refuses a layer it does not know', async () => {
-    const child = fork(new URL('../src/upload/layer-server.ts', import.meta.url), ['nonsense'], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  it('node-http reads the whole request body', async () => {
+    const read = await upload('node-http');
+    // The multipart body: the file and its part's framing.
+    expect(read.bytes).toBeGreaterThan(flowers.length);
+    expect(read.bytes).toBeLessThan(flowers.length + 1024);
+    expect(read.key).toBeUndefined();
+  });
+
+  it('fastify-multipart reads the file part, and stores nothing (it names no key)', async () => {
+    expect(await upload('fastify-multipart')).toEqual({ bytes: flowers.length, sha256 });
+  });
+
+  it('put stores the file, and writes no row', async () => {
+    const read = await upload('put');
+    expect(read).toMatchObject({ bytes: flowers.length, sha256 });
+    expect((await storedBytes(read.key!)).equals(flowers)).toBe(true);
+    expect(await repository.getByOriginalKey(read.key!)).toBeNull();
+  });
+
+  it('insert writes the pending row, and neither claims the content nor records the size', async () => {
+    const read = await upload('insert');
+    expect((await storedBytes(read.key!)).equals(flowers)).toBe(true);
+    const row = await repository.getByOriginalKey(read.key!);
+    expect(row).toMatchObject({ originalKey: read.key, byteSize: null });
+    // The content is still free: another row can claim it.
+    const other = await repository.createPending({
+      filename: 'other.jpg',
+      originalKey: `${read.key}-other`,
+      contentType: 'image/jpeg',
+      byteSize: null,
+      width: 1,
+      height: 1,
+      uploader: null,
     });
-    let stderr = '';
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
+    expect(await repository.claimContent(other.originalKey, Buffer.from(sha256, 'hex'))).toBeNull();
+    await repository.deleteByOriginalKey(other.originalKey);
+  });
+
+  it("three-statements also claims the content and records the original's size", async () => {
+    const read = await upload('three-statements');
+    expect((await storedBytes(read.key!)).equals(flowers)).toBe(true);
+    const row = await repository.getByOriginalKey(read.key!);
+    expect(row).toMatchObject({ originalKey: read.key, byteSize: flowers.length });
+    const other = await repository.createPending({
+      filename: 'other.jpg',
+      originalKey: `${read.key}-other`,
+      contentType: 'image/jpeg',
+      byteSize: null,
+      width: 1,
+      height: 1,
+      uploader: null,
     });
-    const [code] = await once(child, 'exit');
-    expect(code).not.toBe(0);
-    expect(stderr).toContain('unknown layer "nonsense"');
+    // Claimed by the layer's row: a second claim names it.
+    expect(await repository.claimContent(other.originalKey, Buffer.from(sha256, 'hex'))).toMatchObject({
+      id: row!.id,
+    });
+  });
+
+  it('refuses a layer it does not serve, naming the ones it does', async () => {
+    const started = startServer({
+      entry: 'bench/src/upload/layer-server.ts',
+      env: { DATA_DIR: dataDir, UPLOAD_FLOOR_LAYER: 'app' },
+    });
+    await expect(started).rejects.toThrow(ServerStartError);
+    await expect(started).rejects.toThrow(
+      /UPLOAD_FLOOR_LAYER is "app"; it serves node-http, fastify-multipart/,
+    );
   });
 });

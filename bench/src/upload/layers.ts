@@ -12,7 +12,7 @@ export const LAYERS = [
   },
   {
     name: 'put',
-    adds: "the file stored in S3 by the project's adapter (one signed PUT)",
+    adds: "the file streamed to S3 through the project's adapter as the app streams it (one signed PUT)",
   },
   {
     name: 'insert',
@@ -29,6 +29,9 @@ export const LAYERS = [
 ] as const;
 
 export type LayerName = (typeof LAYERS)[number]['name'];
+
+/** The layers bench/src/upload/layer-server.ts serves: all but the last, which is the app. */
+export const SERVED_LAYERS: readonly LayerName[] = LAYERS.slice(0, -1).map((l) => l.name);
 
 /** Whether `layer` does what `part` adds (each layer does all the work of those before it). */
 export function includes(layer: LayerName, part: LayerName): boolean {
