@@ -127,7 +127,9 @@ await runBench('upload floor', async (cleanup) => {
   );
 });
 
-const list = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(', ');
+function list(values: readonly number[]): string {
+  return values.map((v) => v.toFixed(2)).join(', ');
+}
 
 /** Each layer as the app is started (startServer: its flags, a clean environment, /health). */
 async function startLayer(cleanup: Cleanup, database: Database, name: LayerName): Promise<ServerProcess> {
