@@ -49,6 +49,18 @@ describe('the upload floor layer servers', () => {
     return Buffer.from(await originals.getBytes(key));
   };
 
+  /** A second upload's pending row, to try the content claim with. */
+  const anotherRow = (originalKey: string) =>
+    repository.createPending({
+      filename: 'other.jpg',
+      originalKey,
+      contentType: 'image/jpeg',
+      byteSize: null,
+      width: 1,
+      height: 1,
+      uploader: null,
+    });
+
   it('serves every layer but the app, in order', () => {
     expect(SERVED_LAYERS).toEqual(['node-http', 'fastify-multipart', 'put', 'insert', 'three-statements']);
   });
@@ -78,15 +90,7 @@ describe('the upload floor layer servers', () => {
     const row = await repository.getByOriginalKey(read.key!);
     expect(row).toMatchObject({ originalKey: read.key, byteSize: null });
     // The content is still free: another row can claim it.
-    const other = await repository.createPending({
-      filename: 'other.jpg',
-      originalKey: `${read.key}-other`,
-      contentType: 'image/jpeg',
-      byteSize: null,
-      width: 1,
-      height: 1,
-      uploader: null,
-    });
+    const other = await anotherRow(`${read.key}-other`);
     expect(await repository.claimContent(other.originalKey, Buffer.from(sha256, 'hex'))).toBeNull();
     await repository.deleteByOriginalKey(other.originalKey);
   });
@@ -96,15 +100,7 @@ describe('the upload floor layer servers', () => {
     expect((await storedBytes(read.key!)).equals(flowers)).toBe(true);
     const row = await repository.getByOriginalKey(read.key!);
     expect(row).toMatchObject({ originalKey: read.key, byteSize: flowers.length });
-    const other = await repository.createPending({
-      filename: 'other.jpg',
-      originalKey: `${read.key}-other`,
-      contentType: 'image/jpeg',
-      byteSize: null,
-      width: 1,
-      height: 1,
-      uploader: null,
-    });
+    const other = await anotherRow(`${read.key}-other`);
     // Claimed by the layer's row: a second claim names it.
     expect(await repository.claimContent(other.originalKey, Buffer.from(sha256, 'hex'))).toMatchObject({
       id: row!.id,
