@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:upload-floor`: how much of an upload's web-tier CPU is the stack it is built on.
- * The same closed loop as bench:upload (20 clients uploading flowers.jpeg, distinct bytes each
+ * The same kind of closed loop as bench:upload (20 clients uploading flowers.jpeg, distinct bytes each
  * time, MariaDB and s3rver on loopback) against six servers, each in its own process, each doing
  * one thing more than the one before (upload/layers.ts): node:http alone; Fastify with
  * @fastify/multipart; the S3 put; the row's INSERT; the app's other two statements; and the web

@@ -19,15 +19,14 @@ export async function closedLoop(
     Array.from({ length: options.clients }, async () => {
       while (left-- > 0) {
         const bytes = distinctCopy(file, `closed loop ${process.pid} ${sent++}`);
-        const result = await uploadFile(url, 'flowers.jpeg', bytes, 'image/jpeg').catch((error: unknown) => {
+        try {
+          const result = await uploadFile(url, 'flowers.jpeg', bytes, 'image/jpeg');
+          if (result.status !== 201) throw new Error(`upload answered ${result.status}: ${result.body}`);
+          latencies.push(result.ms);
+        } catch (error) {
           left = 0; // the other clients stop too
           throw error;
-        });
-        if (result.status !== 201) {
-          left = 0;
-          throw new Error(`upload answered ${result.status}: ${result.body}`);
         }
-        latencies.push(result.ms);
       }
     }),
   );

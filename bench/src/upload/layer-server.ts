@@ -37,6 +37,22 @@ interface Read {
   readonly key?: string;
 }
 
+/** Hashes and counts a body's chunks as they pass, and tells the reclaimer of each. */
+class Tally {
+  readonly #hash = createHash('sha256');
+  bytes = 0;
+
+  take(chunk: Buffer): void {
+    this.#hash.update(chunk);
+    this.bytes += chunk.length;
+    reclaimer.received(chunk.length);
+  }
+
+  digest(): Buffer {
+    return this.#hash.digest();
+  }
+}
+
 if (layer === 'node-http') await nodeHttp();
 else await fastify();
 
@@ -46,15 +62,10 @@ async function nodeHttp(): Promise<void> {
       response.writeHead(request.url === '/health' ? 200 : 404).end();
       return;
     }
-    const hash = createHash('sha256');
-    let bytes = 0;
-    request.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-      reclaimer.received(chunk.length);
-    });
+    const tally = new Tally();
+    request.on('data', (chunk: Buffer) => tally.take(chunk));
     request.on('end', () => {
-      const read: Read = { bytes, sha256: hash.digest('hex') };
+      const read: Read = { bytes: tally.bytes, sha256: tally.digest().toString('hex') };
       response.writeHead(201, { 'content-type': 'application/json; charset=utf-8' });
       response.end(JSON.stringify(read));
     });
@@ -75,16 +86,11 @@ async function fastify(): Promise<void> {
   app.post('/upload', async (request, reply) => {
     const part = await request.file();
     if (!part) return reply.code(400).send({ error: 'no file' });
-    const hash = createHash('sha256');
-    let bytes = 0;
+    const tally = new Tally();
     let read: Read;
     if (!includes(layer, 'put')) {
-      for await (const chunk of part.file) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        reclaimer.received(chunk.length);
-      }
-      read = { bytes, sha256: hash.digest('hex') };
+      for await (const chunk of part.file) tally.take(chunk);
+      read = { bytes: tally.bytes, sha256: tally.digest().toString('hex') };
     } else {
       // As the app orders it (apps/web/src/upload/accept-file.ts): the row, then the body streamed
       // to the store, its content claimed after its last byte and before the store commits, then
@@ -102,20 +108,18 @@ async function fastify(): Promise<void> {
       let digest: Buffer | undefined;
       async function* passOn(): AsyncGenerator<Buffer> {
         for await (const chunk of part!.file) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          reclaimer.received(chunk.length);
+          tally.take(chunk);
           yield chunk;
         }
-        digest = hash.digest();
+        digest = tally.digest();
         await statements?.claimContent(key, digest);
       }
       await storage.originals.put(key, Readable.from(passOn(), { objectMode: false }), {
         contentType: 'image/jpeg',
         sha256: () => digest,
       });
-      await statements?.recordOriginalSize(key, bytes);
-      read = { bytes, sha256: digest!.toString('hex'), key };
+      await statements?.recordOriginalSize(key, tally.bytes);
+      read = { bytes: tally.bytes, sha256: digest!.toString('hex'), key };
     }
     return reply.code(201).type('application/json; charset=utf-8').send(JSON.stringify(read));
   });
